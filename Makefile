@@ -1,0 +1,23 @@
+# The two commands a new user needs: `make demo` (the daemon on an embedded simulated cluster) and `make test`.
+.PHONY: demo test lint bench venv tools
+
+venv:
+	bash scripts/bootstrap.sh
+
+tools:
+	bash scripts/install-test-tools.sh
+
+demo: venv
+	.venv/bin/trainspend demo --duration $${DURATION:-120}
+
+test: venv tools
+	PATH="$(CURDIR)/.tools/bin:$$PATH" .venv/bin/python -m pytest -q
+
+lint: venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy estimator monitor
+	.venv/bin/lint-imports
+
+bench: venv
+	.venv/bin/python -m benchmarks

@@ -1,0 +1,189 @@
+"""Input value types of the estimator: model architecture, training run, hardware and offers.
+
+Field names follow Hugging Face `config.json` where one exists, so a user can read them side by side.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MlpType(StrEnum):
+    GELU = "gelu"  # two matrices: up (h->i), down (i->h)
+    GATED = "gated"  # SwiGLU/GeGLU: gate, up (h->i) and down (i->h)
+
+
+class NormType(StrEnum):
+    LAYERNORM = "layernorm"  # weight + bias
+    RMSNORM = "rmsnorm"  # weight only
+
+
+class PositionEncoding(StrEnum):
+    ROPE = "rope"
+    ALIBI = "alibi"
+    LEARNED = "learned"
+
+
+class ModelArch(Frozen):
+    """A decoder-only transformer, described by the config values that decide its size and cost."""
+
+    name: str = "custom"
+    family: str = "llama"
+    vocab_size: int = Field(gt=0)
+    hidden_size: int = Field(gt=0)
+    num_layers: int = Field(gt=0)
+    num_heads: int = Field(gt=0)
+    num_kv_heads: int = Field(gt=0)
+    head_dim: int = Field(gt=0)
+    intermediate_size: int = Field(gt=0)
+    mlp_type: MlpType = MlpType.GATED
+    norm_type: NormType = NormType.RMSNORM
+    norms_per_layer: int = 2
+    final_norm: bool = True
+    tie_word_embeddings: bool = False
+    qkv_bias: bool = False
+    attn_out_bias: bool = False
+    mlp_bias: bool = False
+    lm_head_bias: bool = False
+    qk_norm: bool = False
+    position_encoding: PositionEncoding = PositionEncoding.ROPE
+    max_position_embeddings: int = 4096
+    learned_position_embeddings: int = 0  # rows of a learned absolute position table (0 = none)
+    embedding_norm: bool = False  # e.g. BLOOM's word_embeddings_layernorm
+    parallel_attention_mlp: bool = False  # GPT-J/NeoX/Phi/Falcon: attention and MLP read the same input
+    # Mixture of experts (0 experts = dense model)
+    num_experts: int = 0
+    num_experts_per_tok: int = 0
+    moe_intermediate_size: int = 0  # per routed expert; 0 = intermediate_size
+    num_shared_experts: int = 0
+    shared_expert_intermediate_size: int = 0
+    shared_expert_gate: bool = False  # qwen2_moe's sigmoid gate on the shared expert
+    router_bias: bool = False
+    first_dense_layers: int = 0  # deepseek: the first k layers are dense
+    sliding_window: int | None = None
+
+
+class Method(StrEnum):
+    FULL = "full"
+    LORA = "lora"
+    QLORA = "qlora"
+
+
+class Precision(StrEnum):
+    BF16 = "bf16"  # pure bf16: bf16 params, grads, optimizer states; no autocast
+    FP32_AMP = "fp32-amp"  # fp32 master params/grads/states + bf16 autocast
+    FP16_AMP = "fp16-amp"  # fp32 master params + fp16 autocast with loss scaling
+    FP8 = "fp8"  # bf16/fp32 master + fp8 matmuls (Transformer Engine style)
+
+
+class Optimizer(StrEnum):
+    ADAMW = "adamw"
+    ADAMW_8BIT = "adamw-8bit"
+    SGD = "sgd"  # with momentum
+    ADAFACTOR = "adafactor"
+
+
+class Checkpointing(StrEnum):
+    NONE = "none"
+    SELECTIVE = "selective"
+    FULL = "full"
+
+
+class LoraConfig(Frozen):
+    rank: int = Field(default=16, gt=0)
+    alpha: int = 32
+    targets: tuple[str, ...] = ("q", "k", "v", "o", "gate", "up", "down")
+
+
+class Parallelism(Frozen):
+    data: int = Field(default=1, ge=1)
+    tensor: int = Field(default=1, ge=1)
+    pipeline: int = Field(default=1, ge=1)
+    zero_stage: int = Field(default=0, ge=0, le=3)  # FSDP full shard == stage 3
+
+
+class TrainingRun(Frozen):
+    tokens: float = Field(gt=0, description="total training tokens (dataset tokens x epochs)")
+    seq_len: int = Field(default=2048, gt=0)
+    micro_batch: int = Field(default=1, gt=0, description="sequences per GPU per forward/backward")
+    global_batch: int | None = Field(default=None, description="sequences per optimizer step; None = micro x dp")
+    method: Method = Method.FULL
+    lora: LoraConfig = LoraConfig()
+    precision: Precision = Precision.BF16
+    optimizer: Optimizer = Optimizer.ADAMW
+    checkpointing: Checkpointing = Checkpointing.NONE
+    parallelism: Parallelism = Parallelism()
+    mfu: float | None = Field(default=None, gt=0, le=1, description="override of the modelled MFU")
+
+
+class GPU(Frozen):
+    """Datasheet figures of one accelerator. TFLOP/s are dense (no sparsity)."""
+
+    id: str
+    name: str
+    memory_bytes: int
+    memory_bandwidth_bytes_per_second: float
+    bf16_tflops: float | None
+    fp16_tflops: float | None
+    fp8_tflops: float | None = None
+    fp32_tflops: float | None = None
+    int8_tops: float | None = None
+    tdp_watts: float
+    unified_memory: bool = False  # Apple silicon: memory shared with the host
+    source: str
+
+
+class Hardware(Frozen):
+    gpu: GPU
+    count: int = Field(default=1, gt=0)
+
+
+class CapacityType(StrEnum):
+    ON_DEMAND = "on-demand"
+    SPOT = "spot"
+    RESERVED = "reserved"
+    ON_PREM = "on-prem"
+
+
+class Offer(Frozen):
+    """A price for running `gpu_count` GPUs of `gpu_id` for one hour somewhere."""
+
+    provider: str
+    instance: str
+    region: str | None
+    gpu_id: str
+    gpu_count: int
+    capacity_type: CapacityType
+    usd_per_hour: float = Field(gt=0)
+    price_is_estimate: bool = False  # e.g. spot derived from a typical savings percentage
+    source: str
+    as_of: date | None
+    currency: str = "USD"
+    native_price_per_hour: float | None = None  # in `currency` when that is not USD
+    notes: str = ""
+
+
+class OnPremTCO(Frozen):
+    """Owning the hardware: capital amortised over years, plus energy."""
+
+    purchase_usd: float = Field(gt=0)
+    amortisation_years: float = Field(default=3.0, gt=0)
+    watts: float = Field(gt=0)
+    usd_per_kwh: float = Field(default=0.15, ge=0)
+    pue: float = Field(default=1.0, ge=1.0)
+    utilisation: float = Field(default=1.0, gt=0, le=1)
+
+
+class Assumption(Frozen):
+    """One default or modelling choice that shaped a number, so a user can check it."""
+
+    name: str
+    value: str
+    why: str

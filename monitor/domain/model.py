@@ -1,0 +1,108 @@
+"""Value types the tick works on. Adapters translate their world (Kubernetes objects, cloud APIs, rows) into these;
+the domain never sees anything else."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class WorkloadRef(Value):
+    """The top training owner of a pod: a batch Job, PyTorchJob, JobSet, RayJob, ... (or the bare Pod)."""
+
+    kind: str  # e.g. "Job", "PyTorchJob", "JobSet", "RayJob", "MPIJob", "TFJob", "VolcanoJob", "Pod"
+    api_version: str
+    namespace: str
+    name: str
+    uid: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.kind}/{self.name}"
+
+
+class NodeInfo(Value):
+    name: str
+    uid: str
+    provider_id: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+    capacity: dict[str, str] = Field(default_factory=dict)  # raw quantities, e.g. {"nvidia.com/gpu": "8"}
+    allocatable: dict[str, str] = Field(default_factory=dict)
+    created: datetime | None = None
+    ready: bool = True
+
+
+class PodInfo(Value):
+    namespace: str
+    name: str
+    uid: str
+    node_name: str | None
+    phase: str  # Pending | Running | Succeeded | Failed | Unknown
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    # Summed container requests (limits for extended resources), raw Kubernetes quantities.
+    requests: dict[str, str] = Field(default_factory=dict)
+    started: datetime | None = None  # status.startTime
+    finished: datetime | None = None  # latest container termination time once Succeeded/Failed, or deletion
+    owner: WorkloadRef | None = None  # resolved top training owner
+
+
+class WorkloadInfo(Value):
+    ref: WorkloadRef
+    labels: dict[str, str] = Field(default_factory=dict)
+    annotations: dict[str, str] = Field(default_factory=dict)
+    created: datetime | None = None
+    finished: datetime | None = None  # completion/failure time when the workload is done
+    state: str = "Running"  # Pending | Running | Succeeded | Failed | Suspended
+
+
+class ClusterSnapshot(Value):
+    """Everything the watch cache holds at one instant; immutable so the tick reads a consistent view."""
+
+    cluster: str
+    taken_at: datetime
+    nodes: tuple[NodeInfo, ...] = ()
+    pods: tuple[PodInfo, ...] = ()
+    workloads: tuple[WorkloadInfo, ...] = ()
+    synced: bool = True
+
+
+class CapacityType(StrEnum):
+    ON_DEMAND = "on-demand"
+    SPOT = "spot"
+    RESERVED = "reserved"
+    ON_PREM = "on-prem"
+    UNKNOWN = "unknown"
+
+
+class NodeIdentity(Value):
+    """What a node is, for pricing. Unknown fields are None (or UNKNOWN), never an exception."""
+
+    node: str
+    provider: str  # aws | gcp | azure | alibaba | tencent | on-prem | unknown
+    region: str | None = None
+    zone: str | None = None
+    instance_type: str | None = None
+    capacity_type: CapacityType = CapacityType.UNKNOWN
+    gpu_model: str | None = None  # normalised catalog id, e.g. "H100-SXM", "A100-SXM-80GB"
+    gpu_count: int = 0
+    provider_id: str = ""
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class Price(Value):
+    """An hourly price with its provenance. A stale or guessed price is visible, never silent."""
+
+    usd_per_hour: float = Field(ge=0)
+    source: str  # e.g. "override", "aws-pricing-api", "aws-spot-history", "azure-retail", "gcp-billing", "catalog"
+    as_of: date | None
+    fetched_at: datetime | None = None
+    estimated: bool = False
+    stale: bool = False
+    detail: str = ""

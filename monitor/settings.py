@@ -1,0 +1,173 @@
+"""The one configuration model of trainspend (pydantic-settings).
+
+Sources, highest priority first: init arguments, environment (`TRAINSPEND_` prefix, nested with `__`, e.g.
+`TRAINSPEND_STORE__URL`), a secrets directory (`TRAINSPEND_SECRETS_DIR`, one file per field), and an optional YAML file
+(`TRAINSPEND_CONFIG_FILE`). Mirrored one to one by `charts/trainspend/values.yaml` (`config:` section); a test keeps
+them in step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KubeSettings(Section):
+    kubeconfig: str | None = Field(default=None, description="path to a kubeconfig; None = in-cluster, then default")
+    context: str | None = Field(default=None, description="kubeconfig context to use")
+    api_url: str | None = Field(default=None, description="API server URL without auth (demo and tests)")
+    request_timeout_seconds: float = Field(default=10.0, gt=0, description="timeout of one list/get request")
+    watch_timeout_seconds: int = Field(default=300, gt=0, description="server-side timeoutSeconds of one watch")
+    backoff_max_seconds: float = Field(default=30.0, gt=0, description="cap of the exponential watch backoff")
+    crd_recheck_seconds: float = Field(default=300.0, gt=0, description="how often to re-discover training CRDs")
+    namespaces: list[str] = Field(default_factory=list, description="namespaces to watch; empty = all")
+
+
+class LeaderSettings(Section):
+    enabled: bool = Field(default=False, description="elect a leader with a coordination.k8s.io Lease")
+    lease_name: str = Field(default="trainspend-leader", description="name of the Lease object")
+    lease_namespace: str = Field(default="trainspend", description="namespace of the Lease object")
+    lease_duration_seconds: int = Field(default=15, gt=0, description="how long a lease is valid without renewal")
+    renew_period_seconds: float = Field(default=5.0, gt=0, description="how often the leader renews")
+    identity: str | None = Field(default=None, description="holder identity; None = hostname")
+
+
+class OnPremNodeClass(Section):
+    name: str = Field(description="a name for this class of owned nodes")
+    selector: dict[str, str] = Field(description="node labels that select the class (all must match)")
+    purchase_usd: float = Field(gt=0, description="purchase price of one node, USD")
+    amortisation_years: float = Field(default=3.0, gt=0, description="years over which the purchase is spread")
+    watts: float = Field(gt=0, description="average electrical draw of one node, watts")
+    usd_per_kwh: float = Field(default=0.15, ge=0, description="electricity price, USD per kWh")
+    pue: float = Field(default=1.3, ge=1.0, description="data-centre power usage effectiveness")
+
+
+class PricingSettings(Section):
+    instance_usd_per_hour: dict[str, float] = Field(
+        default_factory=dict,
+        description="hourly price overrides by instance type (USD per hour, not per month)",
+    )
+    gpu_usd_per_hour: dict[str, float] = Field(
+        default_factory=dict, description="hourly price per GPU by GPU model, e.g. {'H100-SXM': 2.5}"
+    )
+    discount_percent: float = Field(default=0.0, ge=0, lt=100, description="negotiated discount on list prices")
+    on_prem: list[OnPremNodeClass] = Field(default_factory=list, description="owned node classes priced by TCO")
+    aws_enabled: bool = Field(default=False, description="use the AWS Pricing API and EC2 spot price history")
+    aws_pricing_endpoint_url: str | None = Field(default=None, description="override of the Pricing API endpoint")
+    aws_ec2_endpoint_url: str | None = Field(default=None, description="override of the EC2 endpoint")
+    azure_enabled: bool = Field(default=False, description="use the Azure Retail Prices API")
+    azure_endpoint_url: str = Field(
+        default="https://prices.azure.com/api/retail/prices", description="Azure Retail Prices API URL"
+    )
+    gcp_enabled: bool = Field(default=False, description="use the GCP Cloud Billing Catalog API")
+    gcp_endpoint_url: str = Field(
+        default="https://cloudbilling.googleapis.com/v1", description="Cloud Billing Catalog API base URL"
+    )
+    gcp_api_key: SecretStr | None = Field(default=None, description="GCP API key (from a Secret)")
+    cache_ttl_seconds: float = Field(default=3600.0, gt=0, description="how long a live price is reused")
+    stale_after_seconds: float = Field(default=86400.0, gt=0, description="age after which a price is flagged stale")
+    refresh_seconds: float = Field(default=900.0, gt=0, description="price refresh job interval")
+    request_timeout_seconds: float = Field(default=10.0, gt=0, description="timeout of one pricing API request")
+
+
+class StoreSettings(Section):
+    url: str = Field(default="sqlite:///trainspend.db", description="SQLAlchemy URL; PostgreSQL for production/HA")
+    auto_upgrade: bool = Field(default=True, description="run Alembic migrations on start")
+    retention_days: int = Field(default=90, gt=0, description="how long per-tick samples are kept")
+
+
+class BudgetSettings(Section):
+    name: str = Field(description="budget name (used in metrics and alarm names)")
+    limit_usd: float = Field(gt=0, description="spend limit for one period, USD")
+    period: Literal["monthly", "weekly", "total"] = Field(default="monthly", description="budget period")
+    namespace: str | None = Field(default=None, description="only workloads in this namespace")
+    team: str | None = Field(default=None, description="only workloads of this team (team label)")
+    selector: dict[str, str] = Field(default_factory=dict, description="only workloads with these labels")
+    thresholds: list[float] = Field(default_factory=lambda: [0.8, 1.0], description="fractions of the limit")
+
+
+class CloudWatchSettings(Section):
+    enabled: bool = Field(default=False, description="publish spend to CloudWatch and reconcile alarms")
+    region: str = Field(default="us-east-1", description="AWS region for CloudWatch and SNS")
+    endpoint_url: str | None = Field(default=None, description="override of the CloudWatch endpoint")
+    namespace: str = Field(default="Trainspend", description="CloudWatch metric namespace")
+    per_job_dimensions: bool = Field(default=False, description="also publish per Namespace/Job")
+    alarm_actions: list[str] = Field(default_factory=list, description="SNS topic ARNs for ALARM and OK")
+    alarm_sync_seconds: float = Field(default=300.0, gt=0, description="alarm reconcile interval")
+    billing_alarm_usd: float | None = Field(default=None, description="account EstimatedCharges alarm threshold")
+
+
+class NotifySettings(Section):
+    slack_webhook_url: SecretStr | None = Field(default=None, description="Slack incoming webhook URL (Secret)")
+    pagerduty_routing_key: SecretStr | None = Field(default=None, description="PagerDuty Events v2 key (Secret)")
+    pagerduty_url: str = Field(
+        default="https://events.pagerduty.com/v2/enqueue", description="PagerDuty Events API v2 endpoint"
+    )
+    webhook_url: SecretStr | None = Field(default=None, description="generic JSON webhook URL (Secret)")
+    webhook_secret: SecretStr | None = Field(default=None, description="HMAC-SHA256 key for the webhook (Secret)")
+    sns_topic_arn: str | None = Field(default=None, description="SNS topic for notifications")
+    sns_endpoint_url: str | None = Field(default=None, description="override of the SNS endpoint")
+    max_attempts: int = Field(default=12, gt=0, description="delivery attempts before a message is dropped")
+    max_age_seconds: float = Field(default=86400.0, gt=0, description="age after which undelivered messages expire")
+    link_base_url: str | None = Field(default=None, description="base URL for links in messages (Grafana)")
+
+
+class Settings(BaseSettings):
+    """Everything trainspend can be told. See the chart's values.yaml for the same fields, documented."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TRAINSPEND_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    cluster: str = Field(default="default", description="cluster name on every series and alarm")
+    listen: str = Field(default="0.0.0.0:8080", description="HOST:PORT of /metrics, probes and the JSON API")
+    tick_seconds: float = Field(default=30.0, gt=0, description="how often the agent ticks")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="log level")
+    team_label: str = Field(default="team", description="workload label that names the owning team")
+    finished_job_ttl_seconds: float = Field(
+        default=3600.0, ge=0, description="how long finished Jobs stay in the live metrics"
+    )
+    currency: str = Field(default="USD", description="currency for displayed costs")
+    kube: KubeSettings = KubeSettings()
+    leader: LeaderSettings = LeaderSettings()
+    pricing: PricingSettings = PricingSettings()
+    store: StoreSettings = StoreSettings()
+    budgets: list[BudgetSettings] = Field(default_factory=list, description="namespace/team/label budgets")
+    cloudwatch: CloudWatchSettings = CloudWatchSettings()
+    notify: NotifySettings = NotifySettings()
+    config_file: Path | None = Field(default=None, description="optional YAML file with these settings")
+    secrets_dir: Path | None = Field(default=None, description="optional directory of secret files")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, file_secret_settings]
+        yaml_path = _env_path("TRAINSPEND_CONFIG_FILE")
+        if yaml_path is not None:
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_path))
+        return tuple(sources)
+
+
+def _env_path(name: str) -> Path | None:
+    import os  # read lazily: settings are built at the composition root only
+
+    value = os.environ.get(name)
+    return Path(value) if value else None

@@ -1,0 +1,3 @@
+"""Fixtures shared by every suite. Area-specific fixtures live in tests/fixtures and are registered here."""
+
+pytest_plugins = ["tests.fixtures.moto_server"]
