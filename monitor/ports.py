@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from monitor.domain.model import ClusterSnapshot, NodeIdentity, Price, WorkloadRef
+from monitor.domain.model import ClusterSnapshot, NodeIdentity, Price, Value, WorkloadRef
+from monitor.domain.result import JobStatus
 
 
 class Clock(Protocol):
@@ -44,3 +45,80 @@ class MetricSink(Protocol):
     """CloudWatch-like publication of accrued/projected spend."""
 
     def put(self, datapoints: Sequence[tuple[str, dict[str, str], float]], at: datetime) -> None: ...
+
+
+class AccrualRow(Value):
+    """Cost of one pod on one node over [start, end). Keyed by (pod_uid, start): replaying a tick is a no-op."""
+
+    pod_uid: str
+    workload_uid: str
+    workload_key: str  # "namespace/Kind/name"
+    namespace: str
+    node: str
+    start: datetime
+    end: datetime
+    hourly_usd: float
+    usd: float
+    price_source: str = ""
+
+
+class OutboxMessage(Value):
+    """One notification to deliver once: `dedup` is unique, so enqueueing the same transition twice is a no-op."""
+
+    id: int | None = None
+    dedup: str  # e.g. "budget:team-a:2026-11:warning"
+    channel: str  # slack | pagerduty | webhook | sns
+    payload: dict[str, object]
+    created_at: datetime
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str = ""
+
+
+class Store(Protocol):
+    """Persistence of what was measured. One transaction per tick; idempotent keys; survives restarts."""
+
+    def watermarks(self) -> dict[str, datetime]:
+        """pod_uid -> the end of the last accrued interval."""
+        ...
+
+    def commit_tick(self, at: datetime, rows: Sequence[AccrualRow], jobs: Sequence[JobStatus]) -> int:
+        """Inserts accrual rows (skipping any whose (pod_uid, start) exists), advances watermarks and upserts the
+        job snapshots, all in one transaction. Returns how many rows were new."""
+        ...
+
+    def workload_costs(self) -> dict[str, float]:
+        """workload_uid -> total USD accrued, all time."""
+        ...
+
+    def workload_spend_since(self, since: datetime) -> dict[str, float]:
+        """workload_uid -> USD accrued in intervals ending after `since` (pro rata for straddling intervals)."""
+        ...
+
+    def jobs(self) -> list[JobStatus]:
+        """The last snapshot of every workload seen (finished ones included)."""
+        ...
+
+    def prune(self, older_than: datetime) -> int:
+        """Deletes per-tick samples older than the retention (totals are kept). Returns rows deleted."""
+        ...
+
+
+class Outbox(Protocol):
+    """A persistent outbox of notifications and the last notified state per key (budget, job)."""
+
+    def enqueue(self, messages: Sequence[OutboxMessage]) -> int: ...
+
+    def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]: ...
+
+    def mark_sent(self, message_id: int, at: datetime) -> None: ...
+
+    def mark_failed(self, message_id: int, error: str, next_attempt_at: datetime) -> None: ...
+
+    def drop(self, message_id: int, reason: str) -> None: ...
+
+    def states(self) -> dict[str, str]:
+        """key -> last notified state (e.g. "budget:team-a" -> "warning")."""
+        ...
+
+    def set_state(self, key: str, state: str, at: datetime) -> None: ...
