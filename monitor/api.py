@@ -1,1 +1,196 @@
-"""api (being built)."""
+"""The daemon's one HTTP listener: /metrics, /healthz, /readyz and the read-only JSON API (/api/v1/...).
+
+Every handler reads in-memory state (the latest TickResult, the exporter's bytes, the store's job history through an
+injected callable); none calls the Kubernetes or cloud APIs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from monitor.domain.result import BudgetStatus, JobStatus
+from monitor.state import LatestResult
+
+log = logging.getLogger(__name__)
+
+PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def job_to_json(job: JobStatus) -> dict[str, Any]:
+    """The `/api/v1/jobs` item: a stable shape for scripts and dashboards."""
+    return {
+        "namespace": job.ref.namespace,
+        "name": job.ref.name,
+        "kind": job.ref.kind,
+        "uid": job.ref.uid,
+        "team": job.team,
+        "state": job.state,
+        "cost_usd": round(job.cost_usd, 6),
+        "hourly_cost_usd": round(job.hourly_cost_usd, 6),
+        "projected_cost_usd": job.projected_cost_usd.model_dump() if job.projected_cost_usd else None,
+        "remaining_cost_usd": job.remaining_cost_usd.model_dump() if job.remaining_cost_usd else None,
+        "expected_completion": job.expected_completion.isoformat() if job.expected_completion else None,
+        "progress": job.progress,
+        "progress_source": job.progress_source or None,
+        "gpus": job.gpus,
+        "budget_usd": job.budget_usd,
+        "started": job.started.isoformat() if job.started else None,
+        "finished": job.finished.isoformat() if job.finished else None,
+        "model": job.model or None,
+        "method": job.method or None,
+        "gpu_model": job.gpu_model or None,
+        "instance_type": job.instance_type or None,
+        "capacity_type": job.capacity_type or None,
+        "estimate": job.estimate,
+        "price": {"source": job.price_source or None, "as_of": job.price_as_of or None},
+        "problems": [p.model_dump() for p in job.problems],
+    }
+
+
+def budget_to_json(budget: BudgetStatus) -> dict[str, Any]:
+    return {
+        "name": budget.name,
+        "period": budget.period,
+        "period_start": budget.period_start.isoformat(),
+        "period_end": budget.period_end.isoformat() if budget.period_end else None,
+        "limit_usd": budget.limit_usd,
+        "spend_usd": round(budget.spend_usd, 6),
+        "projected_spend_usd": round(budget.projected_spend_usd, 6),
+        "thresholds": list(budget.thresholds),
+        "state": budget.state,
+        "selector": budget.selector,
+    }
+
+
+@dataclass(frozen=True)
+class ApiDeps:
+    """What the HTTP layer reads. Each callable is cheap and never touches a remote API."""
+
+    latest: LatestResult
+    metrics: Callable[[], bytes]
+    readiness: Callable[[], tuple[bool, dict[str, str]]]
+    history: Callable[[], list[JobStatus]]  # finished and live jobs from the store
+    estimate: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
+
+
+class ApiError(Exception):
+    def __init__(self, status: HTTPStatus, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _jobs(deps: ApiDeps) -> list[JobStatus]:
+    """Live jobs from the latest tick, plus jobs the store remembers that are no longer live."""
+    latest = deps.latest.get()
+    live = {job.ref.uid: job for job in latest.jobs} if latest else {}
+    merged = dict(live)
+    for job in deps.history():
+        merged.setdefault(job.ref.uid, job)
+    return sorted(merged.values(), key=lambda j: (j.ref.namespace, j.ref.name, j.ref.kind))
+
+
+def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatus, str, bytes]:
+    """Pure routing: (status, content type, body) for a GET of `path`."""
+    if path == "/metrics":
+        return HTTPStatus.OK, PROMETHEUS_CONTENT_TYPE, deps.metrics()
+    if path == "/healthz":
+        return HTTPStatus.OK, "text/plain", b"ok\n"
+    if path == "/readyz":
+        ready, checks = deps.readiness()
+        status = HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE
+        return status, "application/json", _dump({"ready": ready, "checks": checks})
+    if path == "/api/v1/jobs":
+        items = [job_to_json(j) for j in _jobs(deps)]
+        if "namespace" in query:
+            items = [i for i in items if i["namespace"] == query["namespace"]]
+        return HTTPStatus.OK, "application/json", _dump({"items": items})
+    if path.startswith("/api/v1/jobs/"):
+        parts = [unquote(p) for p in path.removeprefix("/api/v1/jobs/").split("/") if p]
+        if len(parts) != 2:
+            raise ApiError(HTTPStatus.NOT_FOUND, "use /api/v1/jobs/{namespace}/{name}")
+        matches = [j for j in _jobs(deps) if j.ref.namespace == parts[0] and j.ref.name == parts[1]]
+        if not matches:
+            raise ApiError(HTTPStatus.NOT_FOUND, f"no job {parts[0]}/{parts[1]}")
+        return HTTPStatus.OK, "application/json", _dump(job_to_json(matches[0]))
+    if path == "/api/v1/budgets":
+        latest = deps.latest.get()
+        budgets = [budget_to_json(b) for b in latest.budgets] if latest else []
+        return HTTPStatus.OK, "application/json", _dump({"items": budgets})
+    if path == "/api/v1/estimate":
+        if deps.estimate is None:
+            raise ApiError(HTTPStatus.NOT_FOUND, "the estimate endpoint is not enabled")
+        try:
+            return HTTPStatus.OK, "application/json", _dump(deps.estimate(query))
+        except ValueError as exc:
+            raise ApiError(HTTPStatus.BAD_REQUEST, str(exc)) from exc
+    raise ApiError(HTTPStatus.NOT_FOUND, f"no route {path}")
+
+
+def _dump(obj: object) -> bytes:
+    return (json.dumps(obj, indent=None, separators=(",", ":"), default=str) + "\n").encode()
+
+
+class HttpApi:
+    """Serves `route` on a ThreadingHTTPServer in a daemon thread."""
+
+    def __init__(self, deps: ApiDeps, host: str, port: int) -> None:
+        handler = _handler_class(deps)
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="trainspend-http", daemon=True)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def _handler_class(deps: ApiDeps) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "trainspend"
+
+        def do_GET(self) -> None:
+            split = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+            try:
+                status, ctype, body = route(deps, split.path, query)
+            except ApiError as exc:
+                status, ctype, body = exc.status, "application/json", _dump({"error": exc.message})
+            except Exception:
+                log.exception("HTTP handler failed for %s", split.path)
+                status, ctype, body = HTTPStatus.INTERNAL_SERVER_ERROR, "application/json", _dump({"error": "internal"})
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("http: " + format, *args)
+
+    return Handler
+
+
+def parse_listen(listen: str) -> tuple[str, int]:
+    """'HOST:PORT' → (host, port), with a message naming the setting on error."""
+    host, sep, port = listen.rpartition(":")
+    if not sep or not port.isdigit():
+        raise ValueError(f"listen={listen!r}: expected HOST:PORT, e.g. 0.0.0.0:8080")
+    return host.strip("[]") or "0.0.0.0", int(port)

@@ -1,0 +1,73 @@
+"""APScheduler 3 jobs of the daemon: tick, price refresh, alarm sync, notification dispatch, retention.
+
+Each job runs with `max_instances=1` and coalescing, so a slow tick never overlaps the next one and a backlog of missed
+runs collapses into one. Job errors are logged and counted; they never stop the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.util import undefined
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    interval_seconds: float
+    func: Callable[[], object]
+    run_at_start: bool = True
+
+
+@dataclass
+class SchedulerStats:
+    errors: dict[str, int] = field(default_factory=dict)
+    missed: dict[str, int] = field(default_factory=dict)
+
+
+class DaemonScheduler:
+    """Wraps a BackgroundScheduler; `stop()` waits for running jobs (a tick in flight finishes and flushes)."""
+
+    def __init__(self, jobs: list[PeriodicJob]) -> None:
+        self._scheduler = BackgroundScheduler(timezone="UTC")
+        self._jobs = jobs
+        self.stats = SchedulerStats()
+        self._lock = threading.Lock()
+        self._scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+
+    def _on_event(self, event: JobExecutionEvent) -> None:
+        with self._lock:
+            if event.code == EVENT_JOB_ERROR:
+                self.stats.errors[event.job_id] = self.stats.errors.get(event.job_id, 0) + 1
+                log.error("job %s failed: %r", event.job_id, event.exception)
+            else:
+                self.stats.missed[event.job_id] = self.stats.missed.get(event.job_id, 0) + 1
+
+    def start(self) -> None:
+        for job in self._jobs:
+            # APScheduler treats next_run_time=None as "paused"; `undefined` means "first run after one interval".
+            first_run: object = datetime.now(UTC) if job.run_at_start else undefined
+            self._scheduler.add_job(
+                job.func,
+                "interval",
+                seconds=job.interval_seconds,
+                id=job.name,
+                name=job.name,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=max(1, int(job.interval_seconds)),
+                next_run_time=first_run,
+            )
+        self._scheduler.start()
+
+    def stop(self, wait: bool = True) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=wait)
