@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -33,6 +33,9 @@ class KubeSettings(Section):
     backoff_max_seconds: float = Field(default=30.0, gt=0, description="cap of the exponential watch backoff")
     crd_recheck_seconds: float = Field(default=300.0, gt=0, description="how often to re-discover training CRDs")
     namespaces: list[str] = Field(default_factory=list, description="namespaces to watch; empty = all")
+    deleted_pod_grace_seconds: float = Field(
+        default=600.0, ge=0, description="how long a deleted pod stays in the cache (finished) for its final accrual"
+    )
 
 
 class LeaderSettings(Section):
@@ -80,6 +83,35 @@ class PricingSettings(Section):
     stale_after_seconds: float = Field(default=86400.0, gt=0, description="age after which a price is flagged stale")
     refresh_seconds: float = Field(default=900.0, gt=0, description="price refresh job interval")
     request_timeout_seconds: float = Field(default=10.0, gt=0, description="timeout of one pricing API request")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_monthly_fields(cls, data: object) -> object:
+        """Users mix monthly and hourly prices (opencost#4020): name the field, not a generic extra-field error."""
+        if isinstance(data, dict):
+            for key in data:
+                if "month" in str(key).lower():
+                    raise ValueError(
+                        f"pricing.{key}: prices are per hour; divide a monthly price by 730 h and set "
+                        "instance_usd_per_hour or gpu_usd_per_hour"
+                    )
+        return data
+
+    @field_validator("instance_usd_per_hour", "gpu_usd_per_hour")
+    @classmethod
+    def _hourly_prices(cls, value: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        """No list price reaches $500/h per GPU or $1000/h per node (dearest node listed: ~$114/h, AWS p6-b200,
+        2026-07-20): above that, the figure is almost surely monthly. 0 is allowed: it is an explicit override."""
+        limit_usd = 500.0 if info.field_name == "gpu_usd_per_hour" else 1000.0
+        for key, usd in value.items():
+            where = f"pricing.{info.field_name}[{key!r}] = {usd}"
+            if usd < 0:
+                raise ValueError(f"{where}: a price cannot be negative; use 0 for a node that costs nothing")
+            if usd > limit_usd:
+                raise ValueError(
+                    f"{where} USD/h looks like a monthly price (limit {limit_usd:.0f} USD/h); divide it by 730 h"
+                )
+        return value
 
 
 class StoreSettings(Section):
@@ -140,13 +172,15 @@ class Settings(BaseSettings):
         default=3600.0, ge=0, description="how long finished Jobs stay in the live metrics"
     )
     currency: str = Field(default="USD", description="currency for displayed costs")
-    kube: KubeSettings = KubeSettings()
-    leader: LeaderSettings = LeaderSettings()
-    pricing: PricingSettings = PricingSettings()
-    store: StoreSettings = StoreSettings()
+    kube: KubeSettings = Field(default_factory=KubeSettings, description="Kubernetes API access and watches")
+    leader: LeaderSettings = Field(default_factory=LeaderSettings, description="leader election (HA)")
+    pricing: PricingSettings = Field(default_factory=PricingSettings, description="price sources and overrides")
+    store: StoreSettings = Field(default_factory=StoreSettings, description="database (SQLite or PostgreSQL)")
     budgets: list[BudgetSettings] = Field(default_factory=list, description="namespace/team/label budgets")
-    cloudwatch: CloudWatchSettings = CloudWatchSettings()
-    notify: NotifySettings = NotifySettings()
+    cloudwatch: CloudWatchSettings = Field(
+        default_factory=CloudWatchSettings, description="CloudWatch metrics and alarms"
+    )
+    notify: NotifySettings = Field(default_factory=NotifySettings, description="on-call notification channels")
     config_file: Path | None = Field(default=None, description="optional YAML file with these settings")
     secrets_dir: Path | None = Field(default=None, description="optional directory of secret files")
 
