@@ -68,6 +68,12 @@ class ModelArch(Frozen):
     router_bias: bool = False
     first_dense_layers: int = 0  # deepseek: the first k layers are dense
     sliding_window: int | None = None
+    # Layout details that change LoRA adapter shapes (peft adapts whole nn.Linear modules), not the parameter total.
+    fused_qkv: bool = False  # one qkv Linear (GPT-2 c_attn, NeoX/Falcon/BLOOM query_key_value, Phi-3 qkv_proj)
+    fused_gate_up: bool = False  # one gate_up Linear (Phi-3 gate_up_proj)
+    word_embed_proj_dim: int = 0  # OPT: embeddings of this width projected in/out of hidden_size (0 = hidden_size)
+    rotary_fraction: float = Field(default=1.0, gt=0, le=1)  # share of head_dim rotated (NeoX rotary_pct, Phi)
+    source: str = ""  # where the config values come from (HF repo id), for presets
 
 
 class Method(StrEnum):

@@ -105,7 +105,9 @@ def main() -> int:
     start, end = text.index(BEGIN), text.index(END) + len(END)
     path.write_text(text[:start] + render_config_block() + text[end:])
     (chart / "values.schema.json").write_text(json.dumps(render_schema(), indent=2, sort_keys=True) + "\n")
-    (chart / "files" / "trainspend-rules.yaml").write_text((ROOT / "deploy/prometheus/trainspend-rules.yaml").read_text())
+    (chart / "files" / "trainspend-rules.yaml").write_text(
+        (ROOT / "deploy/prometheus/trainspend-rules.yaml").read_text()
+    )
     return 0
 
 

@@ -92,6 +92,7 @@ class NodeIdentity(Value):
     capacity_type: CapacityType = CapacityType.UNKNOWN
     gpu_model: str | None = None  # normalised catalog id, e.g. "H100-SXM", "A100-SXM-80GB"
     gpu_count: int = 0
+    cpu_cores: float = 0.0  # status.capacity["cpu"]: prices CPU-only nodes when no source knows the instance
     provider_id: str = ""
     labels: dict[str, str] = Field(default_factory=dict)
 
