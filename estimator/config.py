@@ -1,0 +1,352 @@
+"""Hugging Face `config.json` (as a dict) → ModelArch, one explicit key mapping per model family.
+
+Each family reads the keys its `transformers` configuration class defines, with that class's defaults where the
+Hub file omits a key (e.g. GPT-2's `n_inner=None` means 4·n_embd; Falcon's `num_kv_heads=None` means every head has
+its own key/value). A missing or malformed key raises InvalidConfigError naming the key and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from estimator.config_keys import (
+    Config,
+    attention_geometry,
+    bool_key,
+    count_key,
+    dense_layer_count,
+    fraction_key,
+    int_key,
+    llama_style_fields,
+)
+from estimator.errors import InvalidConfigError
+from estimator.models import MlpType, ModelArch, NormType, PositionEncoding
+
+
+def _llama(cfg: Config, name: str) -> ModelArch:
+    """Llama 1/2/3, Mistral: attention_bias → q,k,v,o biases; mlp_bias → gate/up/down biases; RMSNorm; SwiGLU."""
+    bias = bool_key(cfg, "attention_bias", False)
+    family = str(cfg.get("model_type", "llama"))
+    return ModelArch(
+        **llama_style_fields(cfg, name, family),
+        qkv_bias=bias,
+        attn_out_bias=bias,
+        mlp_bias=bool_key(cfg, "mlp_bias", False),
+    )
+
+
+def _mixtral(cfg: Config, name: str) -> ModelArch:
+    """Mixtral: every layer's MLP is `num_local_experts` SwiGLU experts of `intermediate_size`, router h→E no bias."""
+    return ModelArch(
+        **llama_style_fields(cfg, name, "mixtral"),
+        num_experts=int_key(cfg, "num_local_experts"),
+        num_experts_per_tok=int_key(cfg, "num_experts_per_tok"),
+    )
+
+
+def _qwen2(cfg: Config, name: str) -> ModelArch:
+    """Qwen2/2.5: bias on q, k, v only (not o); RMSNorm; SwiGLU."""
+    return ModelArch(**llama_style_fields(cfg, name, "qwen2"), qkv_bias=True)
+
+
+def _qwen3(cfg: Config, name: str) -> ModelArch:
+    """Qwen3 (dense and MoE): RMSNorm on q and k per head (qk-norm); attention_bias default false; head_dim 128."""
+    cfg = {"head_dim": 128, **cfg}
+    bias = bool_key(cfg, "attention_bias", False)
+    fields = llama_style_fields(cfg, name, str(cfg.get("model_type")))
+    if cfg.get("model_type") == "qwen3_moe":
+        layers = int_key(cfg, "num_hidden_layers")
+        fields |= {
+            "num_experts": int_key(cfg, "num_experts"),
+            "num_experts_per_tok": int_key(cfg, "num_experts_per_tok"),
+            "moe_intermediate_size": int_key(cfg, "moe_intermediate_size"),
+            "first_dense_layers": dense_layer_count(cfg, layers, "decoder_sparse_step", "mlp_only_layers"),
+        }
+    return ModelArch(**fields, qkv_bias=bias, attn_out_bias=bias, qk_norm=True)
+
+
+def _qwen2_moe(cfg: Config, name: str) -> ModelArch:
+    """Qwen1.5/2-MoE: q,k,v bias; routed experts of moe_intermediate_size; one shared expert with a sigmoid gate h→1.
+
+    Dense layers (mlp_only_layers, decoder_sparse_step) are counted in `first_dense_layers`: for parameters and
+    FLOPs only their number matters, not their position.
+    """
+    layers = int_key(cfg, "num_hidden_layers")
+    return ModelArch(
+        **llama_style_fields(cfg, name, "qwen2_moe"),
+        qkv_bias=True,
+        num_experts=int_key(cfg, "num_experts"),
+        num_experts_per_tok=int_key(cfg, "num_experts_per_tok"),
+        moe_intermediate_size=int_key(cfg, "moe_intermediate_size"),
+        num_shared_experts=1,
+        shared_expert_intermediate_size=int_key(cfg, "shared_expert_intermediate_size"),
+        shared_expert_gate=True,
+        first_dense_layers=dense_layer_count(cfg, layers, "decoder_sparse_step", "mlp_only_layers"),
+    )
+
+
+def _deepseek(cfg: Config, name: str) -> ModelArch:
+    """DeepSeekMoE (v1): first_k_dense_replace dense layers, n_routed_experts + n_shared_experts of moe_intermediate."""
+    layers = int_key(cfg, "num_hidden_layers")
+    first_k = count_key(cfg, "first_k_dense_replace", 0)
+    freq = int_key(cfg, "moe_layer_freq", default=1)
+    dense = sum(1 for i in range(layers) if i < first_k or i % freq != 0)
+    bias = bool_key(cfg, "attention_bias", False)
+    return ModelArch(
+        **llama_style_fields(cfg, name, "deepseek"),
+        qkv_bias=bias,
+        attn_out_bias=bias,
+        num_experts=int_key(cfg, "n_routed_experts"),
+        num_experts_per_tok=int_key(cfg, "num_experts_per_tok"),
+        moe_intermediate_size=int_key(cfg, "moe_intermediate_size"),
+        num_shared_experts=count_key(cfg, "n_shared_experts", 0),
+        first_dense_layers=dense,
+    )
+
+
+def _gemma(cfg: Config, name: str) -> ModelArch:
+    """Gemma (2 RMSNorms per layer) / Gemma 2 (4: pre/post attention and pre/post MLP); GeGLU; tied; head_dim given."""
+    family = str(cfg.get("model_type"))
+    cfg = {"tie_word_embeddings": True, **cfg}
+    norms = 2 if family == "gemma" else 4
+    fields = llama_style_fields(cfg, name, family)
+    if family == "gemma2":
+        # Gemma 2 alternates local (windowed) and global layers; attending the full context is the safe upper bound.
+        fields["sliding_window"] = None
+    return ModelArch(**fields, norms_per_layer=norms)
+
+
+def _phi3(cfg: Config, name: str) -> ModelArch:
+    """Phi-3: fused qkv_proj and gate_up_proj (no biases), RMSNorm, partial_rotary_factor (no parameters)."""
+    return ModelArch(
+        **llama_style_fields(cfg, name, "phi3"),
+        fused_qkv=True,
+        fused_gate_up=True,
+        rotary_fraction=fraction_key(cfg, "partial_rotary_factor", 1.0),
+    )
+
+
+def _phi(cfg: Config, name: str) -> ModelArch:
+    """Phi-1/1.5/2: parallel attention+MLP with ONE LayerNorm, biases on q,k,v,dense,fc1,fc2 and on lm_head."""
+    return ModelArch(
+        **llama_style_fields(cfg, name, "phi"),
+        mlp_type=MlpType.GELU,
+        norm_type=NormType.LAYERNORM,
+        norms_per_layer=1,
+        qkv_bias=True,
+        attn_out_bias=True,
+        mlp_bias=True,
+        lm_head_bias=True,
+        qk_norm=bool_key(cfg, "qk_layernorm", False),
+        parallel_attention_mlp=True,
+        rotary_fraction=fraction_key(cfg, "partial_rotary_factor", 0.5),
+    )
+
+
+def _gpt2(cfg: Config, name: str) -> ModelArch:
+    """GPT-2: n_embd/n_layer/n_head/n_positions, n_inner (None = 4·n_embd), fused c_attn, biases, learned positions."""
+    hidden = int_key(cfg, "n_embd", "hidden_size")
+    positions = int_key(cfg, "n_positions", "max_position_embeddings")
+    return ModelArch(
+        name=name,
+        family="gpt2",
+        vocab_size=int_key(cfg, "vocab_size"),
+        hidden_size=hidden,
+        num_layers=int_key(cfg, "n_layer", "num_hidden_layers"),
+        **attention_geometry(cfg, hidden, int_key(cfg, "n_head", "num_attention_heads"), (), None),
+        intermediate_size=int_key(cfg, "n_inner", default=4 * hidden),
+        **_gelu_layernorm_biases(),
+        fused_qkv=True,
+        tie_word_embeddings=bool_key(cfg, "tie_word_embeddings", True),
+        position_encoding=PositionEncoding.LEARNED,
+        max_position_embeddings=positions,
+        learned_position_embeddings=positions,
+    )
+
+
+def _gelu_layernorm_biases() -> dict[str, object]:
+    return {
+        "mlp_type": MlpType.GELU,
+        "norm_type": NormType.LAYERNORM,
+        "qkv_bias": True,
+        "attn_out_bias": True,
+        "mlp_bias": True,
+    }
+
+
+def _gpt_neox(cfg: Config, name: str) -> ModelArch:
+    """GPT-NeoX/Pythia: fused query_key_value, attention_bias (default true), MLP biases, 2 LayerNorms per layer,
+    parallel residual, partial rotary (rotary_pct), untied embed_out."""
+    hidden = int_key(cfg, "hidden_size")
+    bias = bool_key(cfg, "attention_bias", True)
+    return ModelArch(
+        name=name,
+        family="gpt_neox",
+        vocab_size=int_key(cfg, "vocab_size"),
+        hidden_size=hidden,
+        num_layers=int_key(cfg, "num_hidden_layers"),
+        **attention_geometry(cfg, hidden, int_key(cfg, "num_attention_heads"), (), None),
+        intermediate_size=int_key(cfg, "intermediate_size"),
+        **(_gelu_layernorm_biases() | {"qkv_bias": bias, "attn_out_bias": bias}),
+        fused_qkv=True,
+        tie_word_embeddings=bool_key(cfg, "tie_word_embeddings", False),
+        parallel_attention_mlp=bool_key(cfg, "use_parallel_residual", True),
+        rotary_fraction=fraction_key(cfg, "rotary_pct", 0.25),
+        max_position_embeddings=int_key(cfg, "max_position_embeddings", default=2048),
+    )
+
+
+def _bloom(cfg: Config, name: str) -> ModelArch:
+    """BLOOM: LayerNorm after the word embeddings, ALiBi (no position parameters), fused qkv with biases, 4h MLP,
+    tied head."""
+    hidden = int_key(cfg, "hidden_size", "n_embed")
+    return ModelArch(
+        name=name,
+        family="bloom",
+        vocab_size=int_key(cfg, "vocab_size"),
+        hidden_size=hidden,
+        num_layers=int_key(cfg, "n_layer", "num_hidden_layers"),
+        **attention_geometry(cfg, hidden, int_key(cfg, "n_head", "num_attention_heads"), (), None),
+        intermediate_size=4 * hidden,
+        **_gelu_layernorm_biases(),
+        fused_qkv=True,
+        embedding_norm=True,
+        tie_word_embeddings=bool_key(cfg, "tie_word_embeddings", True),
+        position_encoding=PositionEncoding.ALIBI,
+        max_position_embeddings=int_key(cfg, "seq_length", default=2048),
+    )
+
+
+def _opt(cfg: Config, name: str) -> ModelArch:
+    """OPT: ffn_dim, learned positions with 2 offset rows, project_in/out when word_embed_proj_dim ≠ hidden_size,
+    no final LayerNorm when do_layer_norm_before is false (OPT-350m), enable_bias for every Linear, ReLU MLP, tied."""
+    hidden = int_key(cfg, "hidden_size")
+    positions = int_key(cfg, "max_position_embeddings")
+    affine = bool_key(cfg, "layer_norm_elementwise_affine", True)
+    bias = bool_key(cfg, "enable_bias", True)
+    final = bool_key(cfg, "do_layer_norm_before", True) and not bool_key(cfg, "_remove_final_layer_norm", False)
+    return ModelArch(
+        name=name,
+        family="opt",
+        vocab_size=int_key(cfg, "vocab_size"),
+        hidden_size=hidden,
+        num_layers=int_key(cfg, "num_hidden_layers"),
+        **attention_geometry(cfg, hidden, int_key(cfg, "num_attention_heads"), (), None),
+        intermediate_size=int_key(cfg, "ffn_dim"),
+        mlp_type=MlpType.GELU,  # ReLU: same two-matrix shape
+        norm_type=NormType.LAYERNORM,
+        norms_per_layer=2 if affine else 0,
+        final_norm=final and affine,
+        qkv_bias=bias,
+        attn_out_bias=bias,
+        mlp_bias=bias,
+        tie_word_embeddings=bool_key(cfg, "tie_word_embeddings", True),
+        position_encoding=PositionEncoding.LEARNED,
+        max_position_embeddings=positions,
+        learned_position_embeddings=positions + 2,  # OPTLearnedPositionalEmbedding's offset of 2
+        word_embed_proj_dim=int_key(cfg, "word_embed_proj_dim", default=hidden),
+    )
+
+
+def _falcon(cfg: Config, name: str) -> ModelArch:
+    """Falcon: new_decoder_architecture (grouped kv, ln_attn+ln_mlp) or multi_query (1 kv head); parallel_attn; `bias`
+    on every Linear; 4h (ffn_hidden_size) GELU MLP; LayerNorm; tied head. RefinedWeb* are the pre-HF names."""
+    model_type = cfg.get("model_type")
+    new_arch = bool_key(cfg, "new_decoder_architecture", model_type == "RefinedWeb")
+    hidden = int_key(cfg, "hidden_size", "n_embed")
+    heads = int_key(cfg, "num_attention_heads", "n_head")
+    if new_arch:
+        kv_keys: tuple[str, ...] = ("num_kv_heads", "n_head_kv")
+    else:
+        kv_keys = ("num_kv_heads",) if not bool_key(cfg, "multi_query", True) else ()
+    geometry = attention_geometry(cfg, hidden, heads, kv_keys, None)
+    if not new_arch and bool_key(cfg, "multi_query", True):
+        geometry["num_kv_heads"] = 1
+    parallel = bool_key(cfg, "parallel_attn", True)
+    num_ln = int_key(cfg, "num_ln_in_parallel_attn", default=2 if new_arch else 1)
+    bias = bool_key(cfg, "bias", False)
+    alibi = bool_key(cfg, "alibi", False)
+    return ModelArch(
+        name=name,
+        family="falcon",
+        vocab_size=int_key(cfg, "vocab_size"),
+        hidden_size=hidden,
+        num_layers=int_key(cfg, "num_hidden_layers", "n_layer"),
+        **geometry,
+        intermediate_size=int_key(cfg, "ffn_hidden_size", default=4 * hidden),
+        mlp_type=MlpType.GELU,
+        norm_type=NormType.LAYERNORM,
+        norms_per_layer=2 if not parallel or num_ln == 2 else 1,
+        qkv_bias=bias,
+        attn_out_bias=bias,
+        mlp_bias=bias,
+        fused_qkv=True,
+        tie_word_embeddings=bool_key(cfg, "tie_word_embeddings", True),
+        parallel_attention_mlp=parallel,
+        position_encoding=PositionEncoding.ALIBI if alibi else PositionEncoding.ROPE,
+        max_position_embeddings=int_key(cfg, "max_position_embeddings", default=2048),
+    )
+
+
+def _families() -> dict[str, Callable[[Config, str], ModelArch]]:
+    return {
+        "llama": _llama,
+        "mistral": _llama,
+        "mixtral": _mixtral,
+        "qwen2": _qwen2,
+        "qwen2_moe": _qwen2_moe,
+        "qwen3": _qwen3,
+        "qwen3_moe": _qwen3,
+        "gemma": _gemma,
+        "gemma2": _gemma,
+        "phi": _phi,
+        "phi3": _phi3,
+        "gpt2": _gpt2,
+        "gpt_neox": _gpt_neox,
+        "bloom": _bloom,
+        "opt": _opt,
+        "falcon": _falcon,
+        "RefinedWeb": _falcon,
+        "RefinedWebModel": _falcon,
+        "deepseek": _deepseek,
+    }
+
+
+def supported_model_types() -> list[str]:
+    """The HF `model_type` values `arch_from_hf_config` understands."""
+    return sorted(_families())
+
+
+def arch_from_hf_config(config: Mapping[str, object], name: str = "custom") -> ModelArch:
+    """Build a ModelArch from a Hugging Face config.json dict. Without `model_type`, Llama keys and defaults apply.
+
+    Raises InvalidConfigError naming the key and the fix for missing keys, bad values, heads not dividing the hidden
+    size (when head_dim is absent), kv heads not dividing heads, and unsupported model types.
+    """
+    model_type = config.get("model_type", "llama")
+    family = _families().get(str(model_type))
+    if family is None:
+        hint = " (multi-head latent attention is not modelled)" if str(model_type).startswith("deepseek_v") else ""
+        raise InvalidConfigError(
+            "model_type", model_type, f"unsupported{hint}; supported: {', '.join(supported_model_types())}"
+        )
+    return check_arch(family(config, name))
+
+
+def check_arch(arch: ModelArch) -> ModelArch:
+    """Reject a ModelArch whose values cannot describe a real model (for archs built directly, not from a config)."""
+    if arch.num_heads % arch.num_kv_heads:
+        raise InvalidConfigError(
+            "num_key_value_heads", arch.num_kv_heads, f"must divide num_attention_heads {arch.num_heads}"
+        )
+    if arch.num_experts and not 0 < arch.num_experts_per_tok <= arch.num_experts:
+        raise InvalidConfigError(
+            "num_experts_per_tok", arch.num_experts_per_tok, f"must be between 1 and the {arch.num_experts} experts"
+        )
+    if not 0 <= arch.first_dense_layers <= arch.num_layers:
+        raise InvalidConfigError(
+            "first_k_dense_replace",
+            arch.first_dense_layers,
+            f"must be between 0 and num_hidden_layers {arch.num_layers}",
+        )
+    return arch
