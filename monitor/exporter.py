@@ -148,7 +148,8 @@ def _band_family(name: str, doc: str, cluster: str, jobs: Sequence[JobStatus], f
 
 def _job_metrics(cluster: str, jobs: Sequence[JobStatus]) -> list[Metric]:
     cost = CounterMetricFamily(
-        "trainspend_job_cost_usd", "Cost accrued by the training workload so far, USD (all pods, all restarts).",
+        "trainspend_job_cost_usd",
+        "Cost accrued by the training workload so far, USD (all pods, all restarts).",
         labels=list(JOB_LABELS),
     )
     hourly = _gauge("trainspend_job_hourly_cost_usd", "Current burn rate of the workload, USD per hour.", JOB_LABELS)
@@ -176,25 +177,29 @@ def _job_metrics(cluster: str, jobs: Sequence[JobStatus]) -> list[Metric]:
             progress.add_metric(labels, job.progress)
         if job.budget_usd is not None:
             budget.add_metric(labels, job.budget_usd)
-        info.add_metric(
-            [*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type], 1.0
-        )
+        info.add_metric([*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type], 1.0)
     projected = _band_family(
         "trainspend_job_projected_cost_usd",
         "Projected total cost of the workload at completion, USD; quantile label gives the p10/p50/p90 band.",
-        cluster, jobs, "projected_cost_usd",
+        cluster,
+        jobs,
+        "projected_cost_usd",
     )
     remaining = _band_family(
         "trainspend_job_remaining_cost_usd",
         "Projected cost to finish the workload from now, USD; quantile label gives the p10/p50/p90 band.",
-        cluster, jobs, "remaining_cost_usd",
+        cluster,
+        jobs,
+        "remaining_cost_usd",
     )
     return [cost, hourly, projected, remaining, eta, progress, gpus, budget, info]
 
 
 def _budget_metrics(result: TickResult) -> list[Metric]:
     limit = _gauge("trainspend_budget_limit_usd", "Spend limit of the budget for one period, USD.", BUDGET_LABELS)
-    spend = _gauge("trainspend_budget_spend_usd", "Spend of the budget so far in the current period, USD.", BUDGET_LABELS)
+    spend = _gauge(
+        "trainspend_budget_spend_usd", "Spend of the budget so far in the current period, USD.", BUDGET_LABELS
+    )
     projected = _gauge(
         "trainspend_budget_projected_spend_usd",
         "Period-to-date spend plus projected spend to the end of the period, USD.",
@@ -210,17 +215,26 @@ def _budget_metrics(result: TickResult) -> list[Metric]:
 
 def _node_metrics(result: TickResult) -> list[Metric]:
     # OpenCost names and labels, so that existing dashboards keep working (units as OpenCost: USD per hour).
-    total = _gauge("node_total_hourly_cost", "Total hourly cost of the node, USD per hour (OpenCost-compatible).", NODE_LABELS)
-    per_gpu = _gauge("node_gpu_hourly_cost", "Hourly cost of one GPU of the node, USD per hour (OpenCost-compatible).", NODE_LABELS)
+    total = _gauge(
+        "node_total_hourly_cost", "Total hourly cost of the node, USD per hour (OpenCost-compatible).", NODE_LABELS
+    )
+    per_gpu = _gauge(
+        "node_gpu_hourly_cost", "Hourly cost of one GPU of the node, USD per hour (OpenCost-compatible).", NODE_LABELS
+    )
     count = _gauge("node_gpu_count", "GPUs on the node, count (OpenCost-compatible).", NODE_LABELS)
-    spot = _gauge("kubecost_node_is_spot", "1 when the node is spot/preemptible capacity, else 0 (Kubecost-compatible).", NODE_LABELS)
+    spot = _gauge(
+        "kubecost_node_is_spot",
+        "1 when the node is spot/preemptible capacity, else 0 (Kubecost-compatible).",
+        NODE_LABELS,
+    )
     idle = _gauge(
         "trainspend_node_idle_gpu_hourly_cost_usd",
         "Hourly cost of the node's GPUs no pod requested, USD per hour.",
         NODE_LABELS,
     )
     price_info = _gauge(
-        "trainspend_price_info", "Provenance of the node's hourly price (source and as-of date); value is always 1.",
+        "trainspend_price_info",
+        "Provenance of the node's hourly price (source and as-of date); value is always 1.",
         PRICE_LABELS,
     )
     stale = _gauge(
@@ -258,27 +272,38 @@ def _self_metrics(
     if last_success is not None:
         last.add_metric(cluster, last_success)
     yield last
-    yield _counter("trainspend_watch_restarts", "Kubernetes watch restarts (relists after errors or 410 Gone), count.",
-                   cluster, stats.watch_restarts)
+    yield _counter(
+        "trainspend_watch_restarts",
+        "Kubernetes watch restarts (relists after errors or 410 Gone), count.",
+        cluster,
+        stats.watch_restarts,
+    )
     errors = CounterMetricFamily(
         "trainspend_api_errors", "Errors calling external APIs, by adapter, count.", labels=["cluster", "adapter"]
     )
     for adapter, n in sorted(stats.api_errors.items()):
         errors.add_metric([result.cluster, adapter], float(n))
     yield errors
-    yield _counter("trainspend_notifications_sent", "Notifications delivered, count.", cluster,
-                   stats.notifications_sent)
-    yield _counter("trainspend_notifications_failed", "Notification delivery attempts that failed, count.", cluster,
-                   stats.notifications_failed)
+    yield _counter(
+        "trainspend_notifications_sent", "Notifications delivered, count.", cluster, stats.notifications_sent
+    )
+    yield _counter(
+        "trainspend_notifications_failed",
+        "Notification delivery attempts that failed, count.",
+        cluster,
+        stats.notifications_failed,
+    )
     in_sync = _gauge(
-        "trainspend_alarms_in_sync", "1 when the CloudWatch alarms match the budgets after the last sync, else 0.",
+        "trainspend_alarms_in_sync",
+        "1 when the CloudWatch alarms match the budgets after the last sync, else 0.",
         ["cluster"],
     )
     if stats.alarms_in_sync is not None:
         in_sync.add_metric(cluster, 1.0 if stats.alarms_in_sync else 0.0)
     yield in_sync
-    leader = _gauge("trainspend_leader", "1 when this replica is the leader and publishes cost series, else 0.",
-                    ["cluster"])
+    leader = _gauge(
+        "trainspend_leader", "1 when this replica is the leader and publishes cost series, else 0.", ["cluster"]
+    )
     leader.add_metric(cluster, 1.0 if result.is_leader else 0.0)
     yield leader
 

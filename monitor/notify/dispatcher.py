@@ -1,0 +1,120 @@
+"""Delivers due outbox messages: exponential backoff with jitter, a maximum number of attempts and a maximum age.
+
+State lives in the outbox, not here: a new Dispatcher over the same outbox (after a restart) carries on where the old
+one stopped, and a message marked sent is never sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from monitor.notify.channel import Channel, DeliveryError
+from monitor.notify.redact import mask
+from monitor.ports import Outbox, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DispatchReport:
+    sent: int = 0
+    failed: int = 0
+    dropped: int = 0
+    deferred: int = 0
+
+
+def backoff_seconds(attempt: int, base_seconds: float, max_seconds: float, rng: random.Random) -> float:
+    """Delay before retry number `attempt` (1-based): d = min(max, base·2^(attempt-1)), then "equal jitter"
+    uniform in [d/2, d] (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015), so that many failing
+    messages do not retry in lockstep."""
+    delay = min(max_seconds, base_seconds * 2.0 ** (attempt - 1))
+    return delay / 2.0 + rng.uniform(0.0, delay / 2.0)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        outbox: Outbox,
+        channels: Mapping[str, Channel],
+        *,
+        max_attempts: int = 12,
+        max_age_seconds: float = 86400.0,
+        base_backoff_seconds: float = 5.0,
+        max_backoff_seconds: float = 900.0,
+        batch: int = 100,
+        rng: random.Random | None = None,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts={max_attempts!r} must be at least 1")
+        self.outbox = outbox
+        self.channels = dict(channels)
+        self.max_attempts = max_attempts
+        self.max_age_seconds = max_age_seconds
+        self.base_backoff_seconds = base_backoff_seconds
+        self.max_backoff_seconds = max_backoff_seconds
+        self.batch = batch
+        self.rng = rng or random.Random()
+        self.secrets = tuple(s for s in secrets if s)
+        self.sent_total = 0
+        self.failed_total = 0
+
+    def run_once(self, now: datetime) -> DispatchReport:
+        """Delivers every due message once. Within one run, a failure holds back later messages of the same subject
+        and channel (so a PagerDuty resolve never overtakes its trigger)."""
+        sent = failed = dropped = deferred = 0
+        blocked: set[tuple[str, str]] = set()
+        for message in self.outbox.due(now, self.batch):
+            assert message.id is not None, "outbox messages read back carry their id"
+            group = (message.channel, str(message.payload.get("subject", message.dedup)))
+            if group in blocked:
+                deferred += 1
+                continue
+            if (now - message.created_at).total_seconds() > self.max_age_seconds:
+                self.outbox.drop(message.id, f"older than max_age_seconds={self.max_age_seconds:g}")
+                dropped += 1
+                continue
+            channel = self.channels.get(message.channel)
+            if channel is None:
+                self.outbox.drop(message.id, f"channel {message.channel!r} is not configured")
+                dropped += 1
+                continue
+            outcome = self._deliver(channel, message, now)
+            if outcome == "sent":
+                sent += 1
+            else:
+                blocked.add(group)
+                failed += 1
+                dropped += outcome == "dropped"
+        self.sent_total += sent
+        self.failed_total += failed
+        return DispatchReport(sent=sent, failed=failed, dropped=dropped, deferred=deferred)
+
+    def _deliver(self, channel: Channel, message: OutboxMessage, now: datetime) -> str:
+        assert message.id is not None
+        try:
+            channel.send(message.payload, now)
+        except DeliveryError as exc:
+            return self._failed(message, mask(str(exc), self.secrets), exc.retryable, now)
+        except Exception as exc:  # a bug in one channel must not stop the others; retried like a transient error
+            return self._failed(message, mask(f"{type(exc).__name__}: {exc}", self.secrets), True, now)
+        self.outbox.mark_sent(message.id, now)
+        log.info("notification sent", extra={"channel": message.channel, "dedup": message.dedup})
+        return "sent"
+
+    def _failed(self, message: OutboxMessage, error: str, retryable: bool, now: datetime) -> str:
+        assert message.id is not None
+        attempts = message.attempts + 1
+        if not retryable or attempts >= self.max_attempts:
+            reason = error if not retryable else f"gave up after {attempts} attempts: {error}"
+            self.outbox.drop(message.id, reason)
+            log.warning("notification dropped: %s", reason, extra={"channel": message.channel})
+            return "dropped"
+        delay = backoff_seconds(attempts, self.base_backoff_seconds, self.max_backoff_seconds, self.rng)
+        self.outbox.mark_failed(message.id, error, now + timedelta(seconds=delay))
+        log.warning("notification failed (attempt %d), retry in %.0f s: %s", attempts, delay, error)
+        return "failed"

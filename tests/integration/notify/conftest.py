@@ -1,0 +1,3 @@
+from tests.fixtures.receivers import receiver
+
+__all__ = ["receiver"]

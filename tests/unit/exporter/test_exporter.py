@@ -1,0 +1,131 @@
+"""The exporter renders the tick's result with the names, types and labels of DESIGN §4."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from monitor.exporter import Exporter, render
+from tests.fixtures.binaries import require_binary
+from tests.unit.exporter.sample import AT, finished_job, running_job, sample_result
+
+GOLDEN = Path(__file__).parent / "golden" / "sample.prom"
+# OpenCost's own name ends in `_count`, which promtool's linter flags; dashboards depend on the name, so it stays.
+KNOWN_OPENCOST_LINT = 'node_gpu_count non-histogram and non-summary metrics should not have "_count" suffix'
+
+
+def _families(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
+    out: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return out
+
+
+def _exposition(exporter: Exporter) -> str:
+    return exporter.exposition().decode()
+
+
+def test_exposition_matches_golden_text() -> None:
+    exporter = Exporter(finished_job_ttl_seconds=3600)
+    exporter.update(sample_result())
+    assert _exposition(exporter) == GOLDEN.read_text()
+
+
+def test_render_gives_body_and_prometheus_content_type() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result())
+    body, content_type = render(exporter)
+    assert body.startswith(b"# HELP")
+    assert content_type.startswith("text/plain; version=0.0.4")
+
+
+def test_promtool_check_metrics_finds_only_the_opencost_name() -> None:
+    promtool = require_binary("promtool")
+    exporter = Exporter()
+    exporter.update(sample_result())
+    text = _exposition(exporter)
+    proc = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
+    problems = {line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()}
+    assert problems == {KNOWN_OPENCOST_LINT}
+    own = "".join(line + "\n" for line in text.splitlines() if "node_gpu_count" not in line)
+    clean = subprocess.run([promtool, "check", "metrics"], input=own, capture_output=True, text=True, check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_no_series_uses_labels_that_prometheus_renames() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result())
+    for name, samples in _families(_exposition(exporter)).items():
+        for labels, _ in samples:
+            assert "job" not in labels, name
+            assert "instance" not in labels, name
+
+
+def test_job_series_carry_cost_projection_band_and_info() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result())
+    series = _families(_exposition(exporter))
+    job = running_job()
+    cost = {s[0]["workload"]: s[1] for s in series["trainspend_job_cost_usd_total"]}
+    assert cost["llama-ft"] == job.cost_usd
+    assert job.projected_cost_usd is not None
+    band = {s[0]["quantile"]: s[1] for s in series["trainspend_job_projected_cost_usd"]}
+    assert band == {
+        "0.1": job.projected_cost_usd.p10,
+        "0.5": job.projected_cost_usd.p50,
+        "0.9": job.projected_cost_usd.p90,
+    }
+    (info_labels, info_value), *_ = series["trainspend_job_info"]
+    assert info_value == 1.0
+    assert info_labels["model"] == "llama-3-8b"
+    assert info_labels["capacity_type"] == "spot"
+
+
+def test_finished_job_leaves_the_live_series_after_the_ttl() -> None:
+    exporter = Exporter(finished_job_ttl_seconds=60)
+    result = sample_result()
+    exporter.update(result.model_copy(update={"jobs": (running_job(), finished_job(AT - timedelta(seconds=61)))}))
+    workloads = {s[0]["workload"] for s in _families(_exposition(exporter))["trainspend_job_cost_usd_total"]}
+    assert workloads == {"llama-ft"}
+    exporter.update(result.model_copy(update={"jobs": (running_job(), finished_job(AT - timedelta(seconds=59)))}))
+    workloads = {s[0]["workload"] for s in _families(_exposition(exporter))["trainspend_job_cost_usd_total"]}
+    assert workloads == {"llama-ft", "eval"}
+
+
+def test_a_follower_exports_only_self_metrics() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result(is_leader=False))
+    series = _families(_exposition(exporter))
+    assert "trainspend_job_cost_usd_total" not in series
+    assert "node_total_hourly_cost" not in series
+    assert "trainspend_budget_limit_usd" not in series
+    assert series["trainspend_leader"] == [({"cluster": "prod"}, 0.0)]
+    assert series["trainspend_tick_duration_seconds_count"] == [({"cluster": "prod"}, 1.0)]
+
+
+def test_tick_duration_histogram_accumulates_across_ticks() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result(duration_seconds=0.07))
+    exporter.update(sample_result(duration_seconds=3.0))
+    series = _families(_exposition(exporter))
+    buckets = {s[0]["le"]: s[1] for s in series["trainspend_tick_duration_seconds_bucket"]}
+    assert buckets["0.05"] == 0.0
+    assert buckets["0.1"] == 1.0
+    assert buckets["2.5"] == 1.0
+    assert buckets["5.0"] == 2.0
+    assert buckets["+Inf"] == 2.0
+    assert series["trainspend_tick_duration_seconds_sum"][0][1] == pytest.approx(3.07)
+
+
+def test_nothing_is_exported_before_the_first_tick() -> None:
+    assert Exporter().exposition() == b""
+
+
+def test_negative_ttl_is_rejected_with_the_fix() -> None:
+    with pytest.raises(ValueError, match="finished_job_ttl_seconds=-1"):
+        Exporter(finished_job_ttl_seconds=-1)
