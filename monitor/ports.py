@@ -37,6 +37,12 @@ class PriceSource(Protocol):
     def price(self, node: NodeIdentity) -> Price | None: ...
 
 
+class NodePricer(Protocol):
+    """The whole price chain: always answers, with provenance (a guess is flagged `estimated`)."""
+
+    def price(self, node: NodeIdentity) -> Price: ...
+
+
 class LeaderElector(Protocol):
     def is_leader(self) -> bool: ...
 

@@ -50,6 +50,10 @@ class JobStatus(Value):
     price_as_of: str = ""
     estimate: dict[str, object] | None = None  # the estimator's summary incl. assumptions
     problems: tuple[AnnotationProblem, ...] = ()
+    labels: dict[str, str] = Field(default_factory=dict)  # workload labels, for budget selectors after it is gone
+    budget_state: str = ""  # ok | warning | breach against its own budget-usd annotation; "" without one
+    running_seconds: float = 0.0  # wall time the Job held resources (all restarts), for throughput
+    observed_at: datetime | None = None  # the tick that produced this status
 
 
 class BudgetStatus(Value):

@@ -1,0 +1,60 @@
+"""The resource types the local API server serves: built-in ones always, training CRD groups when configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    group: str  # "" for the core group
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    @property
+    def key(self) -> str:
+        """A unique id such as "pods" or "jobs.batch"."""
+        return f"{self.plural}.{self.group}" if self.group else self.plural
+
+
+BUILTIN_TYPES: tuple[ResourceType, ...] = (
+    ResourceType("", "v1", "nodes", "Node", namespaced=False),
+    ResourceType("", "v1", "pods", "Pod", namespaced=True),
+    ResourceType("", "v1", "events", "Event", namespaced=True),
+    ResourceType("", "v1", "namespaces", "Namespace", namespaced=False),
+    ResourceType("batch", "v1", "jobs", "Job", namespaced=True),
+    ResourceType("coordination.k8s.io", "v1", "leases", "Lease", namespaced=True),
+)
+
+# Training CRDs by API group, with the versions their operators serve today (Kubeflow training-operator v1,
+# JobSet v1alpha2, KubeRay v1, Volcano v1alpha1).
+CRD_TYPES: dict[str, tuple[ResourceType, ...]] = {
+    "kubeflow.org": (
+        ResourceType("kubeflow.org", "v1", "pytorchjobs", "PyTorchJob", namespaced=True),
+        ResourceType("kubeflow.org", "v1", "mpijobs", "MPIJob", namespaced=True),
+        ResourceType("kubeflow.org", "v1", "tfjobs", "TFJob", namespaced=True),
+    ),
+    "jobset.x-k8s.io": (ResourceType("jobset.x-k8s.io", "v1alpha2", "jobsets", "JobSet", namespaced=True),),
+    "ray.io": (
+        ResourceType("ray.io", "v1", "rayjobs", "RayJob", namespaced=True),
+        ResourceType("ray.io", "v1", "rayclusters", "RayCluster", namespaced=True),
+    ),
+    "batch.volcano.sh": (ResourceType("batch.volcano.sh", "v1alpha1", "jobs", "Job", namespaced=True),),
+}
+
+
+def served_types(crd_groups: frozenset[str]) -> tuple[ResourceType, ...]:
+    """Built-in types plus the CRD types of the given groups. Unknown group names are an error naming the fix."""
+    unknown = sorted(crd_groups - CRD_TYPES.keys())
+    if unknown:
+        raise ValueError(f"crd_groups: unknown group(s) {unknown}; choose from {sorted(CRD_TYPES)}")
+    types = list(BUILTIN_TYPES)
+    for group in sorted(crd_groups):
+        types.extend(CRD_TYPES[group])
+    return tuple(types)

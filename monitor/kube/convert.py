@@ -1,0 +1,208 @@
+"""Raw Kubernetes object dicts (as the API server sends them) → the domain's value types.
+
+Working on the JSON dicts rather than the client's generated models keeps a 20k-pod relist cheap and treats
+built-in kinds and CRDs alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from kubernetes.utils import parse_quantity
+
+from monitor.domain.model import NodeInfo, PodInfo, WorkloadInfo, WorkloadRef
+
+Obj = Mapping[str, Any]
+
+
+def parse_time(value: object) -> datetime | None:
+    """RFC 3339 timestamps ("2024-05-01T12:00:00Z", with optional fractions) → aware datetimes; junk → None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _strings(value: object) -> dict[str, str]:
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, Mapping) else {}
+
+
+def _format_quantity(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _quantity(raw: str) -> Decimal:
+    """A Kubernetes quantity ("500m", "16Gi", "8") in canonical units; 0 for junk (the API server validates
+    quantities, so junk only comes from a broken object and must not stop the cache)."""
+    try:
+        value = parse_quantity(raw)  # type: ignore[no-untyped-call]
+    except (ValueError, TypeError):
+        return Decimal(0)
+    return Decimal(value)
+
+
+def _add(total: dict[str, Decimal], resources: Mapping[str, str]) -> None:
+    for name, raw in resources.items():
+        total[name] = total.get(name, Decimal(0)) + _quantity(raw)
+
+
+def container_requests(container: Obj) -> dict[str, str]:
+    """Requests, falling back to limits (Kubernetes defaults requests to limits; extended resources such as
+    `nvidia.com/gpu` and `nvidia.com/mig-1g.10gb` are often given as limits only)."""
+    resources = container.get("resources") or {}
+    merged = _strings(resources.get("limits"))
+    merged.update(_strings(resources.get("requests")))
+    return merged
+
+
+def pod_requests(spec: Obj) -> dict[str, str]:
+    """The pod's effective request per resource, as the scheduler computes it:
+    max(Σ regular containers + Σ sidecars, max over init containers) (Kubernetes "Resources" docs, pod-level
+    effective request), plus spec.overhead. Quantities in canonical units (cores, bytes, devices)."""
+    total: dict[str, Decimal] = {}
+    for container in spec.get("containers") or []:
+        _add(total, container_requests(container))
+    init_peak: dict[str, Decimal] = {}
+    for container in spec.get("initContainers") or []:
+        own = {k: _quantity(v) for k, v in container_requests(container).items()}
+        if container.get("restartPolicy") == "Always":  # a sidecar runs alongside the main containers
+            for name, amount in own.items():
+                total[name] = total.get(name, Decimal(0)) + amount
+        else:
+            for name, amount in own.items():
+                init_peak[name] = max(init_peak.get(name, Decimal(0)), amount)
+    for name, amount in init_peak.items():
+        total[name] = max(total.get(name, Decimal(0)), amount)
+    _add(total, _strings(spec.get("overhead")))
+    return {name: _format_quantity(amount) for name, amount in sorted(total.items())}
+
+
+def _pod_finished(obj: Obj) -> datetime | None:
+    status = obj.get("status") or {}
+    if status.get("phase") not in ("Succeeded", "Failed"):
+        return None
+    times = [
+        parse_time(((cs.get("state") or {}).get("terminated") or {}).get("finishedAt"))
+        for cs in status.get("containerStatuses") or []
+    ]
+    known = [t for t in times if t is not None]
+    if known:
+        return max(known)
+    conditions = [parse_time(c.get("lastTransitionTime")) for c in status.get("conditions") or []]
+    known = [t for t in conditions if t is not None]
+    return max(known) if known else None
+
+
+def to_pod(obj: Obj, owner: WorkloadRef | None = None, deleted_at: datetime | None = None) -> PodInfo:
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    finished = _pod_finished(obj) or deleted_at
+    return PodInfo(
+        namespace=str(meta.get("namespace", "")),
+        name=str(meta.get("name", "")),
+        uid=str(meta.get("uid", "")),
+        node_name=spec.get("nodeName") or None,
+        phase=str(status.get("phase") or "Unknown"),
+        labels=_strings(meta.get("labels")),
+        annotations=_strings(meta.get("annotations")),
+        requests=pod_requests(spec),
+        started=parse_time(status.get("startTime")),
+        finished=finished,
+        owner=owner,
+    )
+
+
+def to_node(obj: Obj) -> NodeInfo:
+    meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
+    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
+    return NodeInfo(
+        name=str(meta.get("name", "")),
+        uid=str(meta.get("uid", "")),
+        provider_id=str(spec.get("providerID") or ""),
+        labels=_strings(meta.get("labels")),
+        capacity=_strings(status.get("capacity")),
+        allocatable=_strings(status.get("allocatable")),
+        created=parse_time(meta.get("creationTimestamp")),
+        ready=ready,
+    )
+
+
+def _true_conditions(status: Obj) -> dict[str, datetime | None]:
+    return {
+        str(c.get("type")): parse_time(c.get("lastTransitionTime"))
+        for c in status.get("conditions") or []
+        if str(c.get("status")) == "True"
+    }
+
+
+def _first(conditions: Mapping[str, datetime | None], names: Iterable[str]) -> tuple[str, datetime | None] | None:
+    for name in names:
+        if name in conditions:
+            return name, conditions[name]
+    return None
+
+
+def workload_state(kind: str, obj: Obj) -> tuple[str, datetime | None]:
+    """(state, finished) from each kind's own status; state is Pending | Running | Succeeded | Failed | Suspended."""
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    conditions = _true_conditions(status)
+    end = parse_time(status.get("completionTime"))
+    if kind == "Job":  # batch/v1: conditions Complete / SuccessCriteriaMet / Failed / Suspended
+        done = _first(conditions, ("Complete", "SuccessCriteriaMet", "Failed", "FailureTarget"))
+        if done:
+            return ("Succeeded" if done[0] in ("Complete", "SuccessCriteriaMet") else "Failed"), end or done[1]
+        if spec.get("suspend") or "Suspended" in conditions:
+            return "Suspended", None
+        return ("Running" if status.get("active") else "Pending"), None
+    if kind in ("PyTorchJob", "MPIJob", "TFJob"):  # kubeflow training-operator JobStatus conditions
+        done = _first(conditions, ("Succeeded", "Failed"))
+        if done:
+            return done[0], end or done[1]
+        if "Suspended" in conditions:
+            return "Suspended", None
+        return ("Running" if "Running" in conditions else "Pending"), None
+    if kind == "JobSet":  # jobset.x-k8s.io: Completed / Failed / Suspended conditions
+        done = _first(conditions, ("Completed", "Failed"))
+        if done:
+            return ("Succeeded" if done[0] == "Completed" else "Failed"), done[1]
+        if "Suspended" in conditions or spec.get("suspend"):
+            return "Suspended", None
+        return "Running", None
+    if kind == "RayJob":  # ray.io: jobDeploymentStatus and jobStatus
+        deployment, job = str(status.get("jobDeploymentStatus", "")), str(status.get("jobStatus", ""))
+        finished = parse_time(status.get("endTime"))
+        if job == "SUCCEEDED" or deployment == "Complete":
+            return "Succeeded", finished
+        if job in ("FAILED", "STOPPED") or deployment == "Failed":
+            return "Failed", finished
+        if deployment == "Suspended":
+            return "Suspended", None
+        return ("Running" if job == "RUNNING" or deployment == "Running" else "Pending"), None
+    if kind == "VolcanoJob":  # batch.volcano.sh: status.state.phase
+        state = status.get("state") or {}
+        phase, when = str(state.get("phase", "")), parse_time(state.get("lastTransitionTime"))
+        if phase == "Completed":
+            return "Succeeded", when
+        if phase in ("Failed", "Aborted", "Terminated"):
+            return "Failed", when
+        if phase in ("Aborting", "Suspended"):
+            return "Suspended", None
+        return ("Running" if phase in ("Running", "Restarting", "Completing") else "Pending"), None
+    return "Running", None
+
+
+def to_workload(ref: WorkloadRef, obj: Obj) -> WorkloadInfo:
+    meta = obj.get("metadata") or {}
+    state, finished = workload_state(ref.kind, obj)
+    return WorkloadInfo(
+        ref=ref,
+        labels=_strings(meta.get("labels")),
+        annotations=_strings(meta.get("annotations")),
+        created=parse_time(meta.get("creationTimestamp")),
+        finished=finished,
+        state=state,
+    )

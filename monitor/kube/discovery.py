@@ -1,0 +1,27 @@
+"""Which training CRDs the cluster serves, from the discovery endpoints (`/apis`, `/apis/<group>/<version>`)."""
+
+from __future__ import annotations
+
+from kubernetes import client
+
+from monitor.kube.kinds import CRDS, WatchedKind
+
+
+def served_crds(api: client.ApiClient, request_timeout_seconds: float) -> tuple[WatchedKind, ...]:
+    """The known training CRDs present in the cluster. Raises the client's exception when discovery fails, so the
+    caller can keep what it knew."""
+    groups = client.ApisApi(api).get_api_versions(_request_timeout=request_timeout_seconds)
+    served = {v.group_version for g in groups.groups or [] for v in g.versions or []}
+    found: list[WatchedKind] = []
+    plurals: dict[str, set[str]] = {}
+    for kind in CRDS:
+        if kind.api_version not in served:
+            continue
+        if kind.api_version not in plurals:
+            resources = client.CustomObjectsApi(api).get_api_resources(
+                kind.group, kind.version, _request_timeout=request_timeout_seconds
+            )
+            plurals[kind.api_version] = {r.name for r in resources.resources or []}
+        if kind.plural in plurals[kind.api_version]:
+            found.append(kind)
+    return tuple(found)

@@ -1,0 +1,83 @@
+"""Lease election and Event recording with the real client against the local API server."""
+
+from __future__ import annotations
+
+import pytest
+from kubernetes import client
+
+from monitor.demo.apiserver import LocalApiServer
+from monitor.domain.model import WorkloadRef
+from monitor.kube.events import KubeEventRecorder
+from monitor.kube.leader import LeaseElector
+from monitor.settings import LeaderSettings
+from tests.fixtures.apiserver import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def _api(server: LocalApiServer) -> client.ApiClient:
+    return client.ApiClient(client.Configuration(host=server.url))
+
+
+def _settings(identity: str) -> LeaderSettings:
+    return LeaderSettings(
+        enabled=True,
+        lease_name="ts",
+        lease_namespace="default",
+        lease_duration_seconds=1,
+        renew_period_seconds=0.1,
+        identity=identity,
+    )
+
+
+def test_two_electors_one_leader_and_failover_after_expiry(apiserver: LocalApiServer) -> None:
+    a, b = LeaseElector(_api(apiserver), _settings("a")), LeaseElector(_api(apiserver), _settings("b"))
+    a.start()
+    eventually(a.is_leader, what="a leads")
+    b.start()
+    try:
+        for _ in range(5):  # b keeps trying while a renews
+            assert not b.try_acquire_or_renew()
+        assert a.is_leader()
+        assert not b.is_leader()
+        lease = apiserver.get("coordination.k8s.io/v1", "Lease", "ts", "default")
+        assert lease["spec"]["holderIdentity"] == "a"
+        a.stop(release=False)  # a crash: the Lease must expire before b may take it
+        eventually(b.is_leader, timeout_seconds=5, what="b takes over after expiry")
+        lease = apiserver.get("coordination.k8s.io/v1", "Lease", "ts", "default")
+        assert lease["spec"]["holderIdentity"] == "b"
+        assert lease["spec"]["leaseTransitions"] == 1
+    finally:
+        a.stop(release=False)
+        b.stop()
+
+
+def test_released_lease_is_taken_at_once_and_outage_steps_down(apiserver: LocalApiServer) -> None:
+    a, b = LeaseElector(_api(apiserver), _settings("a")), LeaseElector(_api(apiserver), _settings("b"))
+    assert a.try_acquire_or_renew()
+    assert not b.try_acquire_or_renew()
+    a.stop(release=True)
+    assert b.try_acquire_or_renew()
+    apiserver.set_down(True)
+    eventually(lambda: not b.try_acquire_or_renew(), timeout_seconds=3, what="step down when renewals fail")
+    apiserver.set_down(False)
+    assert b.try_acquire_or_renew()  # its own (still recorded) Lease: renewed
+
+
+def test_events_are_created_once_per_distinct_problem(apiserver: LocalApiServer) -> None:
+    recorder = KubeEventRecorder(_api(apiserver))
+    ref = WorkloadRef(kind="PyTorchJob", api_version="kubeflow.org/v1", namespace="ml", name="bert", uid="u-1")
+    for _ in range(3):
+        recorder.record(ref, "BadAnnotation", "trainspend.io/tokens='lots' is not a number; use e.g. 2e9")
+    recorder.record(ref, "BadAnnotation", "trainspend.io/method='xl' is unknown; use full, lora or qlora")
+    events = apiserver.objects("v1", "Event", "ml")
+    assert len(events) == 2
+    assert {e["involvedObject"]["uid"] for e in events} == {"u-1"}
+    assert events[0]["involvedObject"]["kind"] == "PyTorchJob"
+    assert events[0]["type"] == "Warning"
+    apiserver.set_down(True)
+    recorder.record(ref, "BadAnnotation", "third problem")
+    assert recorder.errors == 1
+    apiserver.set_down(False)
+    recorder.record(ref, "BadAnnotation", "third problem")  # retried: the failed one was not marked sent
+    assert len(apiserver.objects("v1", "Event", "ml")) == 3

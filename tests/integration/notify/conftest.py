@@ -1,3 +1,0 @@
-from tests.fixtures.receivers import receiver
-
-__all__ = ["receiver"]

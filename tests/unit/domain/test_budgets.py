@@ -1,0 +1,142 @@
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from monitor.domain.budgets import (
+    BudgetSpec,
+    BudgetWorkload,
+    Transition,
+    budget_state,
+    evaluate_budget,
+    job_budget_status,
+    transitions,
+)
+from monitor.domain.periods import EPOCH, period_bounds, period_label
+from monitor.domain.result import Band
+from tests.unit.domain.factories import P4D_USD_PER_HOUR
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # a Saturday; 2.5 days left in November
+
+
+def test_monthly_and_weekly_periods_in_utc():
+    assert period_bounds("monthly", NOW) == (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
+    december = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
+    assert period_bounds("monthly", december)[1] == datetime(2027, 1, 1, tzinfo=UTC)
+    assert period_bounds("weekly", NOW) == (datetime(2026, 11, 23, tzinfo=UTC), datetime(2026, 11, 30, tzinfo=UTC))
+    assert period_bounds("total", NOW) == (EPOCH, None)
+    assert (period_label("monthly", NOW), period_label("weekly", NOW), period_label("total", NOW)) == (
+        "2026-11",
+        "2026-W48",
+        "total",
+    )
+    # 2027-01-01 is a Friday: it belongs to ISO week 53 of 2026.
+    assert period_label("weekly", datetime(2027, 1, 1, tzinfo=UTC)) == "2026-W53"
+
+
+def test_naive_datetime_is_rejected_with_the_fix():
+    with pytest.raises(ValueError, match="timezone-aware"):
+        period_bounds("monthly", datetime(2026, 11, 1))
+
+
+def test_spec_mirrors_settings_and_validates_thresholds():
+    spec = BudgetSpec.model_validate({"name": "team-a", "limit_usd": 50000, "thresholds": [1.0, 0.5, 0.8]})
+    assert spec.thresholds == (0.5, 0.8, 1.0)
+    with pytest.raises(ValidationError, match="thresholds"):
+        BudgetSpec(name="x", limit_usd=1, thresholds=(0.0,))
+
+
+def test_matching_by_namespace_team_and_labels():
+    spec = BudgetSpec(name="b", limit_usd=1, namespace="ml", team="nlp", selector={"project": "llm"})
+    ok = BudgetWorkload(uid="1", namespace="ml", spend_usd=0, team="nlp", labels={"project": "llm", "x": "y"})
+    assert spec.matches(ok)
+    assert not spec.matches(BudgetWorkload(uid="2", namespace="ml", spend_usd=0, team="nlp", labels={}))
+    assert not spec.matches(BudgetWorkload(uid="3", namespace="other", spend_usd=0, team="nlp", labels=ok.labels))
+    assert spec.selector_text == "namespace=ml,team=nlp,project=llm"
+
+
+def test_projected_spend_is_capped_by_burn_until_period_end_and_by_remaining_cost():
+    spec = BudgetSpec(name="team-a", limit_usd=8_000, namespace="ml")
+    hours_left = (datetime(2026, 12, 1, tzinfo=UTC) - NOW).total_seconds() / 3600  # 60 h
+    workloads = [
+        # Runs past the month's end: only 60 h of burn count.
+        BudgetWorkload(uid="a", namespace="ml", spend_usd=3000, hourly_cost_usd=P4D_USD_PER_HOUR,
+                       remaining_cost_usd=20_000, running=True),
+        # Finishes within the month: its remaining cost counts.
+        BudgetWorkload(uid="b", namespace="ml", spend_usd=1000, hourly_cost_usd=P4D_USD_PER_HOUR,
+                       remaining_cost_usd=150, running=True),
+        # No projection: burn x hours left.
+        BudgetWorkload(uid="c", namespace="ml", spend_usd=0, hourly_cost_usd=2.0, running=True),
+        # Finished: spend only.
+        BudgetWorkload(uid="d", namespace="ml", spend_usd=500, remaining_cost_usd=0),
+        BudgetWorkload(uid="e", namespace="elsewhere", spend_usd=99_999, running=True, hourly_cost_usd=9),
+    ]  # fmt: skip
+    status = evaluate_budget(spec, workloads, NOW)
+    assert status.spend_usd == 4500
+    expected = 4500 + P4D_USD_PER_HOUR * hours_left + 150 + 2.0 * hours_left
+    assert status.projected_spend_usd == pytest.approx(expected)
+    assert status.state == "warning"  # 6.7k of 8k projected: above 80 %, while only 4.5k is spent
+    assert (status.period, status.period_start, status.limit_usd) == (
+        "monthly",
+        datetime(2026, 11, 1, tzinfo=UTC),
+        8_000,
+    )
+
+
+def test_total_budget_counts_only_projected_remaining():
+    spec = BudgetSpec(name="all-time", limit_usd=1000, period="total")
+    workloads = [
+        BudgetWorkload(
+            uid="a", namespace="ml", spend_usd=100, hourly_cost_usd=50, remaining_cost_usd=300, running=True
+        ),
+        BudgetWorkload(uid="b", namespace="ml", spend_usd=100, hourly_cost_usd=50, running=True),
+    ]
+    status = evaluate_budget(spec, workloads, NOW)
+    assert status.projected_spend_usd == 500
+    assert status.period_end is None
+    assert status.state == "ok"
+
+
+@pytest.mark.parametrize(
+    ("projected", "thresholds", "state"),
+    [(790, (0.8, 1.0), "ok"), (800, (0.8, 1.0), "warning"), (1000, (0.8, 1.0), "breach"),
+     (950, (0.5, 0.9), "breach"), (600, (0.5, 0.9), "warning"), (1200, (0.8, 1.2), "breach")],
+)  # fmt: skip
+def test_budget_state_thresholds(projected, thresholds, state):
+    assert budget_state(projected, 1000, thresholds) == state
+
+
+def test_job_budget_judged_on_projected_p50():
+    started = datetime(2026, 11, 27, tzinfo=UTC)
+    status = job_budget_status("ml/PyTorchJob/llama-ft", 5000, 3000, Band(p10=4000, p50=5200, p90=7000), started)
+    assert (status.state, status.projected_spend_usd, status.period_start) == ("breach", 5200, started)
+    assert job_budget_status("j", 5000, 4100, None, None).state == "warning"
+
+
+def test_transitions_notify_once_per_change():
+    previous = {"budget:a": "ok", "budget:b": "warning", "budget:c": "breach", "budget:d": "warning"}
+    current = {
+        "budget:a": "warning",
+        "budget:b": "breach",
+        "budget:c": "ok",
+        "budget:d": "warning",
+        "budget:new": "breach",
+    }
+    changes = transitions(previous, current)
+    assert [(t.key, t.event) for t in changes] == [
+        ("budget:a", "warning"), ("budget:b", "breach"), ("budget:c", "resolved"), ("budget:new", "breach"),
+    ]  # fmt: skip
+    assert all(t.escalation for t in changes if t.event != "resolved")
+    # Once the new states are recorded, the same states produce nothing.
+    assert transitions(current, current) == []
+
+
+def test_transitions_from_budget_statuses_and_missing_keys():
+    status = evaluate_budget(BudgetSpec(name="team-a", limit_usd=100), [BudgetWorkload("x", "ml", 90)], NOW)
+    assert transitions({}, [status]) == [Transition("budget:team-a", "ok", "warning")]
+    assert transitions({"budget:gone": "breach"}, {}, resolve_missing=True) == [
+        Transition("budget:gone", "breach", "ok")
+    ]
+    assert transitions({"budget:gone": "breach"}, {}) == []
+    assert Transition("budget:team-a", "ok", "warning").dedup("2026-11") == "budget:team-a:2026-11:warning"
+    assert not Transition("k", "breach", "warning").escalation

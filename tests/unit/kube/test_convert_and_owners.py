@@ -1,0 +1,136 @@
+"""Pure conversion, owner resolution, selectors and the cache (no HTTP)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from monitor.demo import objects
+from monitor.demo.objectstore import merge_patch
+from monitor.demo.selectors import field_matcher, label_matcher
+from monitor.kube import convert
+from monitor.kube.cache import ClusterCache
+from monitor.kube.kinds import CRDS, JOBS, PODS
+from monitor.kube.owners import owner_refs, resolve
+
+
+def _created(obj: dict[str, Any], uid: str) -> dict[str, Any]:
+    obj["metadata"]["uid"] = uid
+    return obj
+
+
+def test_pod_requests_sum_containers_take_init_peak_and_fall_back_to_limits() -> None:
+    spec = {
+        "containers": [
+            {"resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"nvidia.com/gpu": "2"}}},
+            {"resources": {"requests": {"cpu": "1500m", "nvidia.com/mig-1g.10gb": "1"}}},
+        ],
+        "initContainers": [
+            {"resources": {"requests": {"cpu": "4"}}},  # runs alone before: only its peak counts
+            {"restartPolicy": "Always", "resources": {"requests": {"memory": "512Mi"}}},  # sidecar: adds
+        ],
+    }
+    assert convert.pod_requests(spec) == {
+        "cpu": "4",
+        "memory": str(1024**3 + 512 * 1024**2),
+        "nvidia.com/gpu": "2",
+        "nvidia.com/mig-1g.10gb": "1",
+    }
+
+
+def test_finished_pod_uses_latest_container_termination() -> None:
+    pod = objects.pod("p", phase="Succeeded", started="2025-01-01T00:00:00Z", finished="2025-01-01T02:30:00Z")
+    info = convert.to_pod(pod)
+    assert info.finished == datetime(2025, 1, 1, 2, 30, tzinfo=UTC)
+    assert convert.to_pod(objects.pod("q", phase="Running")).finished is None
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "expected"),
+    [
+        ("Job", {"conditions": [{"type": "Failed", "status": "True"}]}, "Failed"),
+        ("Job", {"conditions": [{"type": "Complete", "status": "False"}], "active": 0}, "Pending"),
+        ("PyTorchJob", {"conditions": [{"type": "Succeeded", "status": "True"}]}, "Succeeded"),
+        ("JobSet", {"conditions": [{"type": "Completed", "status": "True"}]}, "Succeeded"),
+        ("RayJob", {"jobDeploymentStatus": "Failed"}, "Failed"),
+        ("VolcanoJob", {"state": {"phase": "Aborted"}}, "Failed"),
+        ("VolcanoJob", {"state": {"phase": "Running"}}, "Running"),
+    ],
+)
+def test_workload_state_per_kind(kind: str, status: dict[str, Any], expected: str) -> None:
+    assert convert.workload_state(kind, {"status": status})[0] == expected
+
+
+def test_resolve_walks_to_the_topmost_training_owner_even_if_uncached() -> None:
+    js = _created(objects.custom("jobset.x-k8s.io/v1alpha2", "JobSet", "llm"), "js")
+    job = _created(objects.batch_job("llm-0", owners=[objects.owner(js)]), "job")
+    pod = objects.pod("llm-0-0", owners=[objects.owner(job)])
+    parents = {"job": owner_refs(job["metadata"])}
+    ref = resolve(owner_refs(pod["metadata"]), "default", parents)
+    assert ref is not None
+    assert (ref.kind, ref.name, ref.uid) == ("JobSet", "llm", "js")  # JobSet itself not in the cache
+    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web", "uid": "rs", "controller": True}
+    assert resolve(owner_refs({"ownerReferences": [rs]}), "default", {}) is None
+
+
+def test_selectors() -> None:
+    match = label_matcher("team in (nlp, cv),!debug,tier!=infra")
+    assert match is not None
+    assert match({"metadata": {"labels": {"team": "cv", "tier": "train"}}})
+    assert not match({"metadata": {"labels": {"team": "cv", "debug": "1"}}})
+    assert not match({"metadata": {"labels": {"team": "ops"}}})
+    field = field_matcher("spec.nodeName=n1,metadata.name!=x")
+    assert field is not None
+    assert field({"spec": {"nodeName": "n1"}, "metadata": {"name": "y"}})
+    assert not field({"spec": {"nodeName": "n1"}, "metadata": {"name": "x"}})
+    with pytest.raises(ValueError, match="labelSelector"):
+        label_matcher("a b c")
+
+
+def test_merge_patch_is_rfc7386() -> None:
+    assert merge_patch({"a": {"b": 1, "c": 2}, "d": [1]}, {"a": {"b": None, "e": 3}, "d": [2]}) == {
+        "a": {"c": 2, "e": 3},
+        "d": [2],
+    }
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def test_cache_keeps_deleted_pods_finished_for_the_grace_period_then_drops_them() -> None:
+    clock = _Clock()
+    cache = ClusterCache("c", clock, deleted_pod_grace_seconds=60)
+    cache.expect(PODS, None)
+    assert not cache.snapshot().synced
+    pod = _created(objects.pod("p", node_name="n", started="2025-01-01T00:00:00Z"), "u1")
+    cache.replace_all(PODS, None, [pod])
+    assert cache.snapshot().synced
+    clock.now += timedelta(seconds=30)
+    cache.apply(PODS, None, "DELETED", pod)
+    [gone] = cache.snapshot().pods
+    assert gone.finished == clock.now
+    clock.now += timedelta(seconds=61)
+    assert cache.snapshot().pods == ()
+
+
+def test_relist_marks_vanished_pods_deleted_and_hides_child_jobs() -> None:
+    clock = _Clock()
+    cache = ClusterCache("c", clock, deleted_pod_grace_seconds=600)
+    pytorch = next(k for k in CRDS if k.kind == "PyTorchJob")
+    pt = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "bert"), "pt")
+    cache.replace_all(pytorch, None, [pt])
+    cache.replace_all(JOBS, None, [])
+    a = _created(objects.pod("a", owners=[objects.owner(pt)]), "a")
+    b = _created(objects.pod("b", owners=[objects.owner(pt)]), "b")
+    cache.replace_all(PODS, None, [a, b])
+    cache.replace_all(PODS, None, [a])  # b vanished while we were not watching
+    snap = cache.snapshot()
+    assert [(p.name, p.finished is not None) for p in snap.pods] == [("a", False), ("b", True)]
+    assert [w.ref.kind for w in snap.workloads] == ["PyTorchJob"]
