@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.moto_server",
     "tests.fixtures.apiserver",
     "tests.fixtures.receivers",
+    "tests.fixtures.postgres",
 ]

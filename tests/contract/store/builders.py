@@ -1,0 +1,53 @@
+"""Small builders of store inputs; costs are always hourly price × duration, so expectations can be derived."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from monitor.domain.model import WorkloadRef
+from monitor.domain.result import Band, JobStatus
+from monitor.ports import AccrualRow
+
+T0 = datetime(2026, 3, 31, 22, 0, tzinfo=UTC)  # two hours before a month (and day) boundary
+
+
+def sample(pod: str, start: datetime, minutes: float, hourly_usd: float = 36.0, workload: str = "w1") -> AccrualRow:
+    return AccrualRow(
+        pod_uid=pod,
+        workload_uid=workload,
+        workload_key=f"ml/PyTorchJob/{workload}",
+        namespace="ml",
+        node="gpu-node-1",
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        hourly_usd=hourly_usd,
+        usd=hourly_usd * minutes / 60.0,
+        price_source="embedded",
+    )
+
+
+def chain(pod: str, start: datetime, ticks: int, minutes: float = 0.5, **kwargs: object) -> list[AccrualRow]:
+    """`ticks` consecutive samples of one pod, each starting where the previous ended (as the agent writes them)."""
+    rows = []
+    for i in range(ticks):
+        rows.append(sample(pod, start + timedelta(minutes=minutes * i), minutes, **kwargs))  # type: ignore[arg-type]
+    return rows
+
+
+def job(uid: str = "w1", name: str = "llama", cost_usd: float = 10.0, state: str = "Running") -> JobStatus:
+    return JobStatus(
+        ref=WorkloadRef(kind="PyTorchJob", api_version="kubeflow.org/v1", namespace="ml", name=name, uid=uid),
+        team="research",
+        state=state,
+        cost_usd=cost_usd,
+        hourly_cost_usd=36.0,
+        projected_cost_usd=Band(p10=90.0, p50=100.0, p90=120.0),
+        remaining_cost_usd=Band(p10=80.0, p50=90.0, p90=110.0),
+        expected_completion=T0 + timedelta(hours=3),
+        progress=0.1,
+        progress_source="reported",
+        gpus=8.0,
+        budget_usd=150.0,
+        started=T0,
+        estimate={"mfu": 0.41, "assumptions": ["16 bytes/param"]},
+    )
