@@ -1,0 +1,130 @@
+"""A TTL cache in front of one live pricing API, with stale fallback and backoff.
+
+- A fresh answer (younger than the TTL) is reused without calling the API; "no price" answers are cached too, so an
+  instance type the API does not know is not asked about every tick.
+- On any API error the last good price stays in use, flagged `stale=True`; without one the source answers None and
+  the chain moves on.
+- After an error the whole source waits before its next call: the API's Retry-After when throttled, else an
+  exponential backoff (initial · 2^(failures-1), capped), so a down API is not hammered once per node per tick.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from monitor.domain.model import NodeIdentity, Price
+from monitor.ports import Clock
+from monitor.pricing.errors import PricingApiError, PricingThrottledError
+
+log = logging.getLogger(__name__)
+
+CacheKey = tuple[str, ...]
+
+
+class LiveFetcher(Protocol):
+    """One cloud pricing API. `fetch` raises PricingApiError (or PricingThrottledError) when the API fails."""
+
+    name: str
+
+    def applies_to(self, node: NodeIdentity) -> bool:
+        """Whether this API can price the node at all (right provider, instance type known)."""
+        ...
+
+    def fetch(self, node: NodeIdentity) -> Price | None: ...
+
+
+@dataclass(frozen=True)
+class _Entry:
+    price: Price | None
+    fetched_at: datetime
+
+
+def cache_key(node: NodeIdentity) -> CacheKey:
+    """Everything a cloud price depends on; the zone matters for spot prices only."""
+    zone = (node.zone or "") if node.capacity_type == "spot" else ""
+    return (
+        node.provider,
+        node.region or "",
+        zone,
+        node.instance_type or "",
+        str(node.capacity_type),
+        node.gpu_model or "",
+        str(node.gpu_count),
+    )
+
+
+class CachedSource:
+    """A `PriceSource` over a `LiveFetcher`."""
+
+    def __init__(
+        self,
+        fetcher: LiveFetcher,
+        clock: Clock,
+        ttl_seconds: float,
+        stale_after_seconds: float,
+        backoff_initial_seconds: float = 30.0,
+        backoff_max_seconds: float = 3600.0,
+    ) -> None:
+        self.name = fetcher.name
+        self._fetcher = fetcher
+        self._clock = clock
+        self._ttl = timedelta(seconds=ttl_seconds)
+        self._stale_after = timedelta(seconds=stale_after_seconds)
+        self._backoff_initial_seconds = backoff_initial_seconds
+        self._backoff_max_seconds = backoff_max_seconds
+        self._entries: dict[CacheKey, _Entry] = {}
+        self._last_good: dict[CacheKey, Price] = {}
+        self._failures = 0
+        self._blocked_until: datetime | None = None
+        self.api_calls = 0
+        self.api_errors = 0
+        self.last_error = ""
+
+    def price(self, node: NodeIdentity) -> Price | None:
+        if not self._fetcher.applies_to(node):
+            return None
+        key = cache_key(node)
+        now = self._clock.now()
+        entry = self._entries.get(key)
+        if entry is not None and now - entry.fetched_at < self._ttl:
+            return self._aged(entry.price, now)
+        if self._blocked_until is not None and now < self._blocked_until:
+            return self._stale(key, "backing off after an API error")
+        self.api_calls += 1
+        try:
+            answer = self._fetcher.fetch(node)
+        except PricingApiError as error:
+            self._on_error(error, now)
+            return self._stale(key, f"{self.name} failed: {error}")
+        self._failures = 0
+        self._blocked_until = None
+        self._entries[key] = _Entry(answer, now)
+        if answer is not None:
+            self._last_good[key] = answer
+        return answer
+
+    def _aged(self, price: Price | None, now: datetime) -> Price | None:
+        """A cached price older than `stale_after` is flagged stale even when served from a fresh cache entry."""
+        if price is None or price.fetched_at is None or now - price.fetched_at <= self._stale_after:
+            return price
+        return price.model_copy(update={"stale": True})
+
+    def _stale(self, key: CacheKey, why: str) -> Price | None:
+        last = self._last_good.get(key)
+        if last is None:
+            return None
+        detail = f"{last.detail}; stale: {why}" if last.detail else f"stale: {why}"
+        return last.model_copy(update={"stale": True, "detail": detail})
+
+    def _on_error(self, error: PricingApiError, now: datetime) -> None:
+        self.api_errors += 1
+        self.last_error = str(error)
+        self._failures += 1
+        delay = min(self._backoff_initial_seconds * 2 ** (self._failures - 1), self._backoff_max_seconds)
+        if isinstance(error, PricingThrottledError) and error.retry_after_seconds is not None:
+            delay = max(delay, min(error.retry_after_seconds, self._backoff_max_seconds))
+        self._blocked_until = now + timedelta(seconds=delay)
+        log.warning("pricing API %s failed (%s); backing off %.0f s", self.name, error, delay)

@@ -1,0 +1,183 @@
+"""What a node is, for pricing: provider, region, zone, instance type, capacity type, GPU model and count.
+
+Pure: reads `NodeInfo.provider_id`, labels and capacity only. Unknown is a value (None / UNKNOWN), never an exception.
+Provider ID formats: AWS `aws:///us-east-1a/i-…`, GCE `gce://project/us-central1-a/name`, Azure
+`azure:///subscriptions/…/virtualMachineScaleSets/…`, Alibaba ACK `cn-hangzhou.i-…`, Tencent TKE `qcloud:///800002/ins-…`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from monitor.domain.model import CapacityType, NodeIdentity, NodeInfo
+from monitor.pricing.gpus import MIG_SLICES_PER_GPU, mig_slices, normalise_gpu
+from monitor.pricing.instance_gpus import INSTANCE_GPUS
+
+_INSTANCE_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
+_REGION_LABELS = ("topology.kubernetes.io/region", "failure-domain.beta.kubernetes.io/region")
+_ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
+_ON_PREM_SCHEMES = ("kind", "k3s", "rke2", "metal3", "baremetal", "kubevirt")
+_ALIBABA_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z0-9]+)+)\.i-[a-z0-9]+$")
+_MIG_RESOURCE = re.compile(r"^nvidia\.com/mig-(\d+)g\.\d+gb$")
+
+
+def node_identity(node: NodeInfo) -> NodeIdentity:
+    """Reads a node's pricing identity from its providerID, labels and capacity."""
+    labels = node.labels
+    provider, id_region, id_zone = _parse_provider_id(node.provider_id, labels)
+    zone = _first(labels, _ZONE_LABELS) or id_zone
+    region = _first(labels, _REGION_LABELS) or id_region or _region_from_zone(provider, zone)
+    instance_type = _first(labels, _INSTANCE_TYPE_LABELS)
+    table_gpu = INSTANCE_GPUS.get(instance_type) if instance_type else None
+    gpu_model = _gpu_model(labels) or (table_gpu[0] if table_gpu else None)
+    gpu_count = _gpu_count(node) or (table_gpu[1] if table_gpu else 0)
+    return NodeIdentity(
+        node=node.name,
+        provider=provider,
+        region=region,
+        zone=zone,
+        instance_type=instance_type,
+        capacity_type=_capacity_type(provider, labels),
+        gpu_model=gpu_model,
+        gpu_count=gpu_count,
+        cpu_cores=_cpu_cores(node.capacity.get("cpu")),
+        provider_id=node.provider_id,
+        labels=dict(labels),
+    )
+
+
+def _first(labels: dict[str, str], keys: tuple[str, ...]) -> str | None:
+    for key in keys:
+        value = labels.get(key, "").strip()
+        if value:
+            return value
+    return None
+
+
+def _parse_provider_id(provider_id: str, labels: dict[str, str]) -> tuple[str, str | None, str | None]:
+    """→ (provider, region, zone) from spec.providerID; labels decide only when there is no providerID."""
+    pid = provider_id.strip()
+    if not pid:
+        return _provider_from_labels(labels), None, None
+    scheme, sep, rest = pid.partition("://")
+    if not sep:
+        match = _ALIBABA_ID.match(pid)
+        return ("alibaba", match.group("region"), None) if match else ("unknown", None, None)
+    parts = [p for p in rest.split("/") if p]
+    if scheme == "aws":
+        zone = parts[0] if len(parts) >= 2 else None  # aws:///<zone>/<instance-id>; Fargate adds a path segment
+        return "aws", None, zone
+    if scheme == "gce":
+        zone = parts[1] if len(parts) >= 3 else None
+        return "gcp", None, zone
+    if scheme == "azure":
+        return "azure", None, None
+    if scheme in ("alicloud", "alibaba"):
+        return "alibaba", None, None
+    if scheme in ("qcloud", "tencentcloud"):
+        return "tencent", None, None
+    if scheme in _ON_PREM_SCHEMES:
+        return "on-prem", None, None
+    return "unknown", None, None
+
+
+def _provider_from_labels(labels: dict[str, str]) -> str:
+    """A node without providerID is on-prem unless a managed platform's labels say otherwise."""
+    if any(key.startswith(("eks.amazonaws.com/", "karpenter.k8s.aws/")) for key in labels):
+        return "aws"
+    if any(key.startswith("cloud.google.com/gke-") for key in labels):
+        return "gcp"
+    if any(key.startswith("kubernetes.azure.com/") for key in labels):
+        return "azure"
+    return "on-prem"
+
+
+def _region_from_zone(provider: str, zone: str | None) -> str | None:
+    """AWS zone "us-east-1a" → "us-east-1" (local zones "us-west-2-lax-1a" → "us-west-2"); GCP "us-central1-a" →
+    "us-central1"."""
+    if not zone:
+        return None
+    if provider == "aws":
+        match = re.match(r"^([a-z]{2}(?:-gov)?-[a-z]+-\d+)", zone)
+        return match.group(1) if match else None
+    if provider == "gcp":
+        return zone.rsplit("-", 1)[0] if zone.count("-") >= 2 else None
+    return None
+
+
+def _capacity_type(provider: str, labels: dict[str, str]) -> CapacityType:
+    karpenter = labels.get("karpenter.sh/capacity-type", "").lower()
+    if karpenter in ("spot", "on-demand", "reserved"):
+        return CapacityType(karpenter)
+    eks = labels.get("eks.amazonaws.com/capacityType", "").upper()
+    if eks == "SPOT":
+        return CapacityType.SPOT
+    if eks == "ON_DEMAND":
+        return CapacityType.ON_DEMAND
+    if eks == "CAPACITY_BLOCK":  # EC2 Capacity Blocks for ML are paid up front: a reservation
+        return CapacityType.RESERVED
+    if "true" in (labels.get("cloud.google.com/gke-spot"), labels.get("cloud.google.com/gke-preemptible")):
+        return CapacityType.SPOT
+    azure = labels.get("kubernetes.azure.com/scalesetpriority", "").lower()
+    if azure == "spot":
+        return CapacityType.SPOT
+    if labels.get("node.kubernetes.io/lifecycle", "").lower() == "spot":  # kops / self-managed groups
+        return CapacityType.SPOT
+    if provider == "on-prem":
+        return CapacityType.ON_PREM
+    if provider == "unknown":
+        return CapacityType.UNKNOWN
+    return CapacityType.ON_DEMAND  # a cloud node with no spot/reservation marker is billed on demand
+
+
+def _gpu_model(labels: dict[str, str]) -> str | None:
+    memory = labels.get("karpenter.k8s.aws/instance-gpu-memory", "")
+    memory_mib = int(memory) if memory.isdigit() else None
+    for key in ("nvidia.com/gpu.product", "cloud.google.com/gke-accelerator", "karpenter.k8s.aws/instance-gpu-name"):
+        gpu = normalise_gpu(labels.get(key), memory_mib)
+        if gpu is not None:
+            return gpu
+    return None
+
+
+def _gpu_count(node: NodeInfo) -> int:
+    """Physical GPUs. Under MIG "single" GPU feature discovery counts MIG devices, so a product "…-MIG-1g.10gb" with
+    count 56 is ceil(56·1/7) = 8 GPUs; under "mixed" the capacity lists `nvidia.com/mig-<n>g.<m>gb` resources."""
+    labels = node.labels
+    slices = mig_slices(labels.get("nvidia.com/gpu.product"))
+    label_count = _int(labels.get("nvidia.com/gpu.count"))
+    if label_count:
+        return math.ceil(label_count * slices / MIG_SLICES_PER_GPU) if slices else label_count
+    capacity_count = _int(node.capacity.get("nvidia.com/gpu"))
+    if capacity_count:
+        if slices:
+            return math.ceil(capacity_count * slices / MIG_SLICES_PER_GPU)
+        replicas = _int(labels.get("nvidia.com/gpu.replicas")) or 1  # time-slicing advertises replicas per GPU
+        return max(1, capacity_count // replicas)
+    mig_total_slices = 0
+    for resource, quantity in node.capacity.items():
+        match = _MIG_RESOURCE.match(resource)
+        if match:
+            mig_total_slices += int(match.group(1)) * (_int(quantity) or 0)
+    if mig_total_slices:
+        return math.ceil(mig_total_slices / MIG_SLICES_PER_GPU)
+    return _int(labels.get("karpenter.k8s.aws/instance-gpu-count")) or 0
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    text = value.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _cpu_cores(quantity: str | None) -> float:
+    """Kubernetes CPU quantity ("96", "95500m", "0.5") → cores; 0 when absent or unreadable."""
+    if not quantity:
+        return 0.0
+    text = quantity.strip()
+    try:
+        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
+    except ValueError:
+        return 0.0

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from estimator.catalog.offers import all_offers
+from monitor.cli import prices
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.callback()(lambda: None)  # keep `prices` a sub-command, as in the real multi-command app
+    prices.register(app)
+    return app
+
+
+def test_json_lists_matching_catalog_offers_with_dates() -> None:
+    result = CliRunner().invoke(_app(), ["prices", "--provider", "aws", "--instance-type", "p5.48xlarge", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    expected = [o for o in all_offers() if o.provider == "aws" and o.instance == "p5.48xlarge"]
+    assert [(r["capacity_type"], r["usd_per_hour"]) for r in rows] == [
+        (str(o.capacity_type), o.usd_per_hour) for o in expected
+    ]
+    assert all(r["as_of"] for r in rows)
+
+
+def test_table_without_filters_lists_the_catalog() -> None:
+    result = CliRunner().invoke(_app(), ["prices"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "p5.48xlarge" in result.output
+    assert "a3-highgpu-8g" in result.output
+
+
+def test_gpu_alias_filter_and_no_match_exit_code() -> None:
+    ok = CliRunner().invoke(_app(), ["prices", "--gpu", "H100", "--provider", "gcp", "--json"])
+    assert {r["gpu"] for r in json.loads(ok.output)} == {"H100-SXM"}
+    none = CliRunner().invoke(_app(), ["prices", "--provider", "nowhere"])
+    assert none.exit_code == 1
+
+
+def test_bad_capacity_type_names_the_option() -> None:
+    result = CliRunner().invoke(_app(), ["prices", "--capacity-type", "monthly"])
+    assert result.exit_code == 2
+    assert "capacity-type" in result.output
+
+
+def test_live_with_overrides_from_environment_reports_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRAINSPEND_PRICING__INSTANCE_USD_PER_HOUR", '{"p5.48xlarge": 31.5}')
+    result = CliRunner().invoke(
+        _app(),
+        ["prices", "--live", "--provider", "lambda", "--region", "us", "--instance-type", "p5.48xlarge", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["price"]["usd_per_hour"], body["price"]["source"]) == (31.5, "override")
+    assert body["node"]["gpu_model"] == "H100-SXM"
