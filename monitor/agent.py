@@ -1,1 +1,329 @@
-"""agent (being built)."""
+"""One tick of the agent (DESIGN §3): observe → price → attribute → accrue → project → budgets → one TickResult.
+
+The agent composes the pure domain with injected ports (cluster view, pricer, store, clock, events, leader); it holds
+no adapter of its own, so every step is tested with in-memory fakes. Only the leader accrues; followers compute the
+same view for the read API from what the store holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from monitor.domain.accrual import accrue
+from monitor.domain.annotations import merge_progress, parse_job_annotations
+from monitor.domain.attribution import Attribution, PodCost, PricedNode, attribute
+from monitor.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget, job_budget_status
+from monitor.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
+from monitor.domain.periods import period_bounds
+from monitor.domain.projection import FINISHED_STATES, ProjectionInput, project
+from monitor.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
+from monitor.domain.workload_estimate import EstimateKey, WorkloadEstimate, estimate_workload
+from monitor.ports import AccrualRow, Clock, ClusterSource, EventRecorder, LeaderElector, NodePricer, Store
+
+log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    cluster: str
+    team_label: str = "team"
+    budgets: tuple[BudgetSpec, ...] = ()
+    finished_job_ttl_seconds: float = 3600.0
+
+
+@dataclass(frozen=True)
+class _Held:
+    """What a workload's running pods hold now."""
+
+    hourly_usd: float
+    gpus: float
+    gpu_model: str
+    instance_type: str
+    capacity_type: str
+    price_source: str
+    price_as_of: str
+    earliest_start: datetime | None
+
+
+class Agent:
+    def __init__(
+        self,
+        config: AgentConfig,
+        cluster: ClusterSource,
+        identify: Callable[[NodeInfo], NodeIdentity],
+        pricer: NodePricer,
+        store: Store,
+        clock: Clock,
+        events: EventRecorder | None = None,
+        leader: LeaderElector | None = None,
+    ) -> None:
+        self._config = config
+        self._cluster = cluster
+        self._identify = identify
+        self._pricer = pricer
+        self._store = store
+        self._clock = clock
+        self._events = events
+        self._leader = leader
+        self._estimates: dict[str, WorkloadEstimate | AnnotationProblem | None] = {}
+        self._previous: dict[str, JobStatus] | None = None
+
+    def tick(self) -> TickResult:
+        started = time.perf_counter()
+        now = self._clock.now()
+        snapshot = self._cluster.snapshot()
+        if self._previous is None:
+            # After a restart, the store's last snapshots carry running time and finished Jobs forward.
+            self._previous = {job.ref.uid: job for job in self._store.jobs()}
+        is_leader = self._leader.is_leader() if self._leader is not None else True
+        identities = {node.name: self._identify(node) for node in snapshot.nodes}
+        priced = [
+            PricedNode(node, identities[node.name], self._pricer.price(identities[node.name]))
+            for node in snapshot.nodes
+        ]
+        # EPOCH: a pod that finished while we were not looking still held its node until its finish time; the
+        # watermarks decide what of that is new.
+        attribution = attribute(priced, snapshot.pods, since=EPOCH)
+        rows = self._store_rows(snapshot, attribution, now) if is_leader else []
+        costs = self._store.workload_costs()
+        for row in rows:
+            costs[row.workload_uid] = costs.get(row.workload_uid, 0.0) + row.usd
+        jobs = self._jobs(snapshot, attribution, identities, costs, now)
+        if is_leader:
+            inserted = self._store.commit_tick(now, rows, jobs)
+            if inserted != len(rows):
+                # Another writer got there first (leader overlap or a replay): trust the store's totals.
+                log.warning("%d of %d accrual rows already existed; re-reading totals", len(rows) - inserted, len(rows))
+                costs = self._store.workload_costs()
+                jobs = [job.model_copy(update={"cost_usd": costs.get(job.ref.uid, job.cost_usd)}) for job in jobs]
+        budgets = self._budgets(jobs, now)
+        self._previous = {job.ref.uid: job for job in jobs}
+        return TickResult(
+            cluster=self._config.cluster,
+            at=now,
+            jobs=tuple(jobs),
+            budgets=tuple(budgets),
+            nodes=attribution.nodes,
+            stats=TickStats(duration_seconds=time.perf_counter() - started),
+            is_leader=is_leader,
+        )
+
+    def _store_rows(self, snapshot: ClusterSnapshot, attribution: Attribution, now: datetime) -> list[AccrualRow]:
+        return accrue(snapshot.pods, attribution.pods, self._store.watermarks(), now)
+
+    def _jobs(
+        self,
+        snapshot: ClusterSnapshot,
+        attribution: Attribution,
+        identities: dict[str, NodeIdentity],
+        costs: dict[str, float],
+        now: datetime,
+    ) -> list[JobStatus]:
+        assert self._previous is not None
+        pods_by_owner: dict[str, list[PodInfo]] = defaultdict(list)
+        for pod in snapshot.pods:
+            if pod.owner is not None:
+                pods_by_owner[pod.owner.uid].append(pod)
+        jobs: list[JobStatus] = []
+        seen: set[str] = set()
+        for workload in snapshot.workloads:
+            pods = pods_by_owner.get(workload.ref.uid, [])
+            if workload.ref.kind == "Pod" and not any(attribution.pods.get(p.uid) for p in pods):
+                continue  # a bare pod that holds nothing billable is not a training workload
+            seen.add(workload.ref.uid)
+            try:
+                jobs.append(self._job(workload, pods, attribution.pods, identities, costs, now))
+            except Exception:
+                # One broken workload must never stop the accounting of the others.
+                log.exception("could not account %s", workload.ref.key)
+        jobs.extend(self._gone_jobs(seen, costs, now))
+        return jobs
+
+    def _gone_jobs(self, seen: set[str], costs: dict[str, float], now: datetime) -> Iterable[JobStatus]:
+        """Workloads no longer in the cluster: kept (finished, cost frozen) until the TTL passes."""
+        assert self._previous is not None
+        for uid, job in self._previous.items():
+            if uid in seen:
+                continue
+            finished = job.finished or job.observed_at or now
+            if (now - finished).total_seconds() > self._config.finished_job_ttl_seconds:
+                continue
+            state = job.state if job.state in FINISHED_STATES else "Deleted"
+            cost = costs.get(uid, job.cost_usd)
+            yield job.model_copy(
+                update={"state": state, "finished": finished, "hourly_cost_usd": 0.0, "gpus": 0.0, "cost_usd": cost}
+            )
+
+    def _held(
+        self, pods: Sequence[PodInfo], pod_costs: Mapping[str, PodCost], identities: dict[str, NodeIdentity]
+    ) -> _Held:
+        hourly = gpus = 0.0
+        best: tuple[float, PodCost] | None = None
+        starts = []
+        for pod in pods:
+            if pod.phase != "Running":
+                continue
+            if pod.started is not None:
+                starts.append(pod.started)
+            cost = pod_costs.get(pod.uid)
+            if cost is None:
+                continue
+            hourly += cost.hourly_usd
+            gpus += cost.gpus
+            if best is None or cost.gpus > best[0]:
+                best = (cost.gpus, cost)
+        ident = identities.get(best[1].node) if best else None
+        price = best[1].price if best else None
+        return _Held(
+            hourly_usd=hourly,
+            gpus=gpus,
+            gpu_model=(ident.gpu_model or "") if ident else "",
+            instance_type=(ident.instance_type or "") if ident else "",
+            capacity_type=ident.capacity_type.value if ident else "",
+            price_source=price.source if price else "",
+            price_as_of=price.as_of.isoformat() if price and price.as_of else "",
+            earliest_start=min(starts) if starts else None,
+        )
+
+    def _job(
+        self,
+        workload: WorkloadInfo,
+        pods: list[PodInfo],
+        pod_costs: Mapping[str, PodCost],
+        identities: dict[str, NodeIdentity],
+        costs: dict[str, float],
+        now: datetime,
+    ) -> JobStatus:
+        assert self._previous is not None
+        parsed = parse_job_annotations(workload.annotations)
+        spec = parsed.spec
+        problems = list(parsed.problems)
+        held = self._held(pods, pod_costs, identities)
+        previous = self._previous.get(workload.ref.uid)
+        running_seconds = self._running_seconds(previous, held, now)
+        estimate = None
+        if held.gpus > 0 and held.gpu_model:
+            answer = self._estimate(EstimateKey(spec=spec, gpu_model=held.gpu_model, gpus=max(1, round(held.gpus))))
+            if isinstance(answer, AnnotationProblem):
+                problems.append(answer)
+            else:
+                estimate = answer
+        elif previous is not None and previous.estimate is not None:
+            estimate = WorkloadEstimate(float(str(previous.estimate.get("total_hours", 0))) * 3600, previous.estimate)
+        progress = merge_progress(workload.annotations, [pod.annotations for pod in pods])
+        cost = costs.get(workload.ref.uid, 0.0)
+        state = workload.state
+        projection = project(
+            ProjectionInput(
+                now=now,
+                cost_usd=cost,
+                hourly_cost_usd=held.hourly_usd,
+                running_seconds=running_seconds,
+                progress=progress,
+                estimate_total_seconds=estimate.total_seconds if estimate and estimate.total_seconds > 0 else None,
+                state=state,
+                finished=workload.finished,
+            )
+        )
+        self._report(workload, problems)
+        budget_state = ""
+        if spec.budget_usd is not None:
+            budget_state = job_budget_status(
+                workload.ref.key, spec.budget_usd, cost, projection.projected_cost_usd, workload.created
+            ).state
+        model = spec.model or (str(spec.model_config.get("model_type", "custom")) if spec.model_config else "")
+        return JobStatus(
+            ref=workload.ref,
+            team=workload.labels.get(self._config.team_label, ""),
+            labels=dict(workload.labels),
+            state=state,
+            cost_usd=cost,
+            hourly_cost_usd=held.hourly_usd,
+            projected_cost_usd=projection.projected_cost_usd,
+            remaining_cost_usd=projection.remaining_cost_usd,
+            expected_completion=projection.expected_completion,
+            progress=projection.progress,
+            progress_source=projection.progress_source,
+            gpus=held.gpus,
+            budget_usd=spec.budget_usd,
+            budget_state=budget_state,
+            started=held.earliest_start or (previous.started if previous else None) or workload.created,
+            finished=workload.finished,
+            model=model,
+            method=spec.method.value if spec.method else "",
+            gpu_model=held.gpu_model or (previous.gpu_model if previous else ""),
+            instance_type=held.instance_type or (previous.instance_type if previous else ""),
+            capacity_type=held.capacity_type or (previous.capacity_type if previous else ""),
+            price_source=held.price_source or (previous.price_source if previous else ""),
+            price_as_of=held.price_as_of or (previous.price_as_of if previous else ""),
+            estimate=estimate.summary if estimate else None,
+            problems=tuple(problems),
+            running_seconds=running_seconds,
+            observed_at=now,
+        )
+
+    @staticmethod
+    def _running_seconds(previous: JobStatus | None, held: _Held, now: datetime) -> float:
+        """Wall time the Job held resources, carried across ticks and restarts (the store keeps the last value)."""
+        if previous is None or previous.observed_at is None:
+            if held.hourly_usd > 0 and held.earliest_start is not None:
+                return max(0.0, (now - held.earliest_start).total_seconds())
+            return 0.0
+        delta = max(0.0, (now - previous.observed_at).total_seconds())
+        if held.hourly_usd > 0 and held.earliest_start is not None:
+            # Held resources since the last tick, or since its pods (re)started in between (preemption gap).
+            delta = min(delta, max(0.0, (now - held.earliest_start).total_seconds()))
+            return previous.running_seconds + delta
+        return previous.running_seconds
+
+    def _estimate(self, key: EstimateKey) -> WorkloadEstimate | AnnotationProblem | None:
+        cache_key = key.cache_key
+        if cache_key not in self._estimates:
+            try:
+                self._estimates[cache_key] = estimate_workload(key)
+            except Exception as exc:  # an estimator bug must not stop accounting
+                log.exception("estimate failed for %s", cache_key)
+                self._estimates[cache_key] = AnnotationProblem(
+                    annotation="trainspend.io/model", value="", message=str(exc)
+                )
+        return self._estimates[cache_key]
+
+    def _report(self, workload: WorkloadInfo, problems: Sequence[AnnotationProblem]) -> None:
+        for problem in problems:
+            log.warning("%s: %s=%r: %s", workload.ref.key, problem.annotation, problem.value, problem.message)
+            if self._events is not None:
+                try:
+                    self._events.record(workload.ref, "InvalidAnnotation", f"{problem.annotation}: {problem.message}")
+                except Exception:
+                    log.exception("could not record an Event on %s", workload.ref.key)
+
+    def _budgets(self, jobs: Sequence[JobStatus], now: datetime) -> list[BudgetStatus]:
+        spend_by_start: dict[datetime, dict[str, float]] = {}
+        statuses = []
+        for spec in self._config.budgets:
+            start, _ = period_bounds(spec.period, now)
+            if start not in spend_by_start:
+                spend_by_start[start] = self._store.workload_spend_since(start)
+            spend = spend_by_start[start]
+            workloads = [
+                BudgetWorkload(
+                    uid=job.ref.uid,
+                    namespace=job.ref.namespace,
+                    spend_usd=spend.get(job.ref.uid, 0.0),
+                    team=job.team,
+                    labels=job.labels,
+                    hourly_cost_usd=job.hourly_cost_usd,
+                    remaining_cost_usd=job.remaining_cost_usd.p50 if job.remaining_cost_usd else None,
+                    running=job.hourly_cost_usd > 0,
+                )
+                for job in jobs
+            ]
+            statuses.append(evaluate_budget(spec, workloads, now))
+        return statuses

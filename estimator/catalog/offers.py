@@ -1,0 +1,21 @@
+"""The embedded, dated offer catalog: what one hour of a GPU instance costs, per provider and capacity type."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from estimator.catalog.gpus import gpu
+from estimator.catalog.offers_data import offer_rows
+from estimator.models import Offer
+
+
+@cache
+def all_offers() -> tuple[Offer, ...]:
+    """Every embedded offer (GPU instances only; CPU-only rows left out), each with source and date."""
+    return offer_rows()
+
+
+def offers_for_gpu(gpu_name: str, offers: tuple[Offer, ...] | None = None) -> tuple[Offer, ...]:
+    """The offers (embedded by default) whose GPU is `gpu_name` (an id or alias; raises UnknownGPUError otherwise)."""
+    gpu_id = gpu(gpu_name).id
+    return tuple(offer for offer in (all_offers() if offers is None else offers) if offer.gpu_id == gpu_id)

@@ -1,0 +1,235 @@
+"""Step time, tokens/s, hours and modelled MFU: a roofline of the step's kernels, not a constant efficiency.
+
+    step  = max(host, gpu)                                   small models are launch-bound, large ones GPU-bound
+    host  = L · ops_per_layer · LAUNCH_SECONDS · micro-batches + optimizer ops
+    gpu   = Σ_GEMM [2·m·k·n / (peak · MATMUL_FRACTION) + bytes(A, B, C) / bandwidth]     every Linear, fwd + 2 bwd
+          + attention FLOPs / (peak · ATTENTION_FRACTION)                                  flash fwd + 2.5× bwd
+          + ELEMENTWISE_PASSES · activation bytes / bandwidth                              norms, rotary, SiLU, casts
+          + LOSS_PASSES · 4·V bytes per token / bandwidth                                  fp32 logits and softmax
+          + optimizer bytes moved / bandwidth + exposed communication
+    MFU   = model FLOPs (no recompute) / (step · peak) (Chowdhery et al. 2022, PaLM App. B); HFU adds recompute
+
+Full checkpointing recomputes every layer's forward (its GEMMs, attention and elementwise work; Chen et al. 2016).
+Data parallel: ring all-reduce of bf16 gradients, 2·(n−1)/n · bytes / bus bandwidth (Patarasuk & Yuan 2009), overlapped
+with the backward pass; only what does not fit under it is exposed. ZeRO-3 adds two parameter all-gathers and a
+reduce-scatter per step (Rajbhandari et al. 2019 §7), tensor parallelism four exposed all-reduces of T·h per layer
+(Narayanan et al. 2021 §3.2), pipeline parallelism a bubble of (p−1)/m (ibid. §2.2).
+
+Calibration (documented so that it can be redone): MATMUL_FRACTION is the H100's measured bf16 8192³ GEMM
+(748–755 of 989 TFLOP/s); bandwidth is the measured 3.0 TB/s copy of 3.35; LAUNCH_SECONDS, ELEMENTWISE_PASSES and
+ATTENTION_FRACTION were fitted by least squares of log step time on the public H100 rows (125M–2.7B, bf16 and
+fp32-amp, batch 1–8, checkpointing on and off, LoRA) and checked on published GPU-hours (LLaMA 7B–65B on A100).
+"""
+
+from __future__ import annotations
+
+from estimator.activations import layer_bytes_per_token
+from estimator.flops import training_flops
+from estimator.memory import accumulation_steps
+from estimator.models import GPU, Assumption, Checkpointing, Frozen, Hardware, Method, MlpType, ModelArch, TrainingRun
+from estimator.params import count_params, kv_width, q_width
+from estimator.precision import adapter_recipe, state_recipe
+
+MATMUL_FRACTION = 752.0 / 989.5
+BANDWIDTH_FRACTION = 3.0 / 3.35
+ATTENTION_FRACTION = 0.22
+GEMM_HALF_DIM = 1900.0  # GEMM width at which cuBLAS reaches half of its large-GEMM throughput
+ELEMENTWISE_PASSES = 12.0
+LOSS_PASSES = 12.0
+# Per input element of an adapted Linear, fwd + bwd: fp32 cast, bf16 re-cast, scaled add (fitted; the casts are 24).
+LORA_CAST_BYTES = 60.0
+FUSED_ELEMENTWISE_PASSES = 3.0  # Megatron-style fused norm/rotary/SwiGLU/cross-entropy kernels
+LAUNCH_SECONDS = 31e-6
+OPS_PER_LAYER = 110.0  # dispatcher ops per layer, forward + backward, of an HF eager Llama layer in bf16
+AUTOCAST_OPS_PER_LAYER = 39.0  # casts of inputs and weights around every Linear
+LORA_OPS_PER_ADAPTER = 12.0  # cast, A, B, scale, add, forward and backward, per adapted Linear (fitted)
+CHECKPOINT_OPS_PER_LAYER = 97.0  # recomputed forward plus saved-tensor hooks of non-reentrant checkpointing
+INTRA_NODE_BYTES_PER_SECOND = 230e9  # NVLink bus bandwidth NCCL all-reduce reaches on A100 (nccl-tests)
+INTER_NODE_BYTES_PER_SECOND = 20e9  # 200 Gb/s InfiniBand per GPU, as NCCL reaches it
+GPUS_PER_NODE = 8
+LARGE_SCALE_GPUS = 64  # from here on: fused kernels (Megatron-style), no per-op Python launch cost
+
+
+class TimeEstimate(Frozen):
+    step_seconds: float
+    tokens_per_second: float
+    total_hours: float
+    gpu_hours: float
+    mfu: float
+    hfu: float
+    bound: str  # "launch" | "compute"
+    dp_scaling_efficiency: float
+    assumptions: tuple[Assumption, ...]
+
+
+def _peak_flops(gpu: GPU) -> float:
+    tflops = gpu.bf16_tflops or gpu.fp16_tflops or gpu.fp32_tflops
+    if not tflops:
+        raise ValueError(f"gpu.bf16_tflops={gpu.bf16_tflops!r}: the GPU catalog row {gpu.id} has no TFLOP/s figure")
+    return tflops * 1e12
+
+
+def _linears(arch: ModelArch) -> list[tuple[int, int]]:
+    """(in, out) of the Linears one token passes through in one layer (MoE: top-k + shared experts)."""
+    h, qw, kw = arch.hidden_size, q_width(arch), kv_width(arch)
+    i = arch.intermediate_size
+    if arch.num_experts:
+        i = (arch.moe_intermediate_size or i) * arch.num_experts_per_tok + arch.shared_expert_intermediate_size
+    mlp = [(h, i), (h, i), (i, h)] if arch.mlp_type == MlpType.GATED else [(h, i), (i, h)]
+    return [(h, qw), (h, kw), (h, kw), (qw, h), *mlp]
+
+
+def _gemm_seconds(m: float, k: int, n: int, gpu: GPU, fused: bool = False) -> float:
+    """One bf16 GEMM: compute at the achievable fraction of peak plus its operands' traffic. Eager HF layers lose
+    throughput on thin GEMMs (fitted GEMM_HALF_DIM); Megatron-style runs use large fused GEMMs at full rate."""
+    efficiency = MATMUL_FRACTION / (1.0 + (0.0 if fused else GEMM_HALF_DIM / min(k, n)))
+    return 2.0 * m * k * n / (_peak_flops(gpu) * efficiency) + 2.0 * (m * k + k * n + m * n) / _bandwidth(gpu)
+
+
+def _bandwidth(gpu: GPU) -> float:
+    return gpu.memory_bandwidth_bytes_per_second * BANDWIDTH_FRACTION
+
+
+def micro_batch_gpu_seconds(arch: ModelArch, run: TrainingRun, gpu: GPU, fused: bool = False) -> float:
+    """GPU time of one micro-batch's forward and backward (with recompute), per GPU (module docstring)."""
+    t = run.parallelism.tensor
+    tokens = float(run.micro_batch * run.seq_len)
+    full = run.method == Method.FULL
+    passes = 3.0 if full else 2.0  # frozen weights need no weight-gradient GEMM
+    recompute = run.checkpointing == Checkpointing.FULL
+    fwd_layer = sum(_gemm_seconds(tokens, fan_in, fan_out // t, gpu, fused) for fan_in, fan_out in _linears(arch))
+    layer = fwd_layer * (passes + (1.0 if recompute else 0.0))
+    flops = training_flops(arch, run)
+    attn_fwd = flops.forward.attention_scores * tokens / t
+    attn_passes = 3.5 + (1.0 if recompute or run.checkpointing == Checkpointing.SELECTIVE else 0.0)
+    attention = attn_fwd * attn_passes / (_peak_flops(gpu) * ATTENTION_FRACTION)
+    passes_base = FUSED_ELEMENTWISE_PASSES if fused else ELEMENTWISE_PASSES
+    elementwise_passes = passes_base * (4.0 / 3.0 if recompute else 1.0)
+    elementwise = elementwise_passes * layer_bytes_per_token(arch, run) * tokens / t / _bandwidth(gpu)
+    if not full:  # peft casts each adapted Linear's input to fp32 and autocast casts it back, forward and backward
+        adapted_inputs = sum(fan_in for fan_in, _ in _linears(arch)[: len(run.lora.targets)])
+        elementwise += LORA_CAST_BYTES * adapted_inputs * tokens / t / _bandwidth(gpu) * arch.num_layers
+    head = _gemm_seconds(tokens, arch.hidden_size, arch.vocab_size // t, gpu, fused) * passes
+    loss = (FUSED_ELEMENTWISE_PASSES if fused else LOSS_PASSES) * 4.0 * arch.vocab_size * tokens / t / _bandwidth(gpu)
+    return arch.num_layers / run.parallelism.pipeline * layer + attention + elementwise + head + loss
+
+
+def optimizer_seconds(arch: ModelArch, run: TrainingRun, gpu: GPU) -> float:
+    """Fused optimizer step: read weights, gradients and states, write weights and states, over bandwidth."""
+    counts = count_params(arch, run.method, run.lora)
+    par = run.parallelism
+    rec = state_recipe(run.precision, run.optimizer) if run.method == Method.FULL else adapter_recipe(run.optimizer)
+    trainable = counts.trainable / (par.tensor * par.pipeline) / (par.data if par.zero_stage >= 1 else 1)
+    per_param = 2.0 * rec.master_bytes + rec.grad_bytes + 2.0 * rec.optimizer_bytes
+    casts = 3.0 * rec.copy_bytes * counts.trainable / (par.tensor * par.pipeline) if run.method == Method.FULL else 0.0
+    return (trainable * per_param + casts) / _bandwidth(gpu)
+
+
+def host_seconds(arch: ModelArch, run: TrainingRun, gpus: int) -> float:
+    """Python/dispatcher time to launch one step's kernels (eager PyTorch); 0 for large fused multi-node runs."""
+    if gpus >= LARGE_SCALE_GPUS:
+        return 0.0
+    ops = OPS_PER_LAYER
+    full = run.method == Method.FULL
+    if (full and state_recipe(run.precision, run.optimizer).autocast) or not full:
+        ops += AUTOCAST_OPS_PER_LAYER
+    if not full:
+        ops += LORA_OPS_PER_ADAPTER * len(run.lora.targets)
+    if run.checkpointing == Checkpointing.FULL:
+        ops += CHECKPOINT_OPS_PER_LAYER
+    layers = arch.num_layers / run.parallelism.pipeline
+    return layers * ops * LAUNCH_SECONDS * accumulation_steps(run)
+
+
+def _dp_comm_seconds(arch: ModelArch, run: TrainingRun, gpus: int) -> float:
+    par = run.parallelism
+    if par.data <= 1:
+        return 0.0
+    bandwidth = INTRA_NODE_BYTES_PER_SECOND if gpus <= GPUS_PER_NODE else INTER_NODE_BYTES_PER_SECOND
+    counts = count_params(arch, run.method, run.lora)
+    grad_bytes = 2.0 * counts.trainable / (par.tensor * par.pipeline)
+    volume = 2.0 * (par.data - 1) / par.data * grad_bytes  # ring all-reduce (= reduce-scatter + all-gather)
+    if par.zero_stage >= 3:
+        volume += 2.0 * (par.data - 1) / par.data * 2.0 * counts.base / (par.tensor * par.pipeline)
+    return volume / bandwidth
+
+
+def _tp_comm_seconds(arch: ModelArch, run: TrainingRun) -> float:
+    t = run.parallelism.tensor
+    if t <= 1:
+        return 0.0
+    tokens = run.micro_batch * run.seq_len
+    per_layer = 4.0 * 2.0 * (t - 1) / t * 2.0 * tokens * arch.hidden_size
+    return arch.num_layers / run.parallelism.pipeline * per_layer / INTRA_NODE_BYTES_PER_SECOND
+
+
+def modelled_mfu(arch: ModelArch, run: TrainingRun, gpu: GPU, gpus: int = 1) -> float:
+    """Model FLOPs utilisation the step-time model implies for `run` on `gpus` × `gpu`."""
+    return training_time(arch, run, Hardware(gpu=gpu, count=gpus)).mfu
+
+
+def training_time(arch: ModelArch, run: TrainingRun, hw: Hardware) -> TimeEstimate:
+    """Step time, throughput and hours of `run` on `hw` (module docstring). `run.mfu` overrides the modelled MFU."""
+    par = run.parallelism
+    gpu = hw.gpu
+    per_replica = par.tensor * par.pipeline
+    data = max(par.data, hw.count // per_replica)
+    run = run.model_copy(update={"parallelism": par.model_copy(update={"data": data})})
+    micro = accumulation_steps(run)
+    flops = training_flops(arch, run)
+    step_tokens = float(run.micro_batch * run.seq_len * micro * data)
+    fused = hw.count >= LARGE_SCALE_GPUS
+    gpu_compute = micro * micro_batch_gpu_seconds(arch, run, gpu, fused)
+    bubble = (par.pipeline - 1) / micro if par.pipeline > 1 else 0.0
+    gpu_compute *= 1.0 + bubble
+    gpu_compute += micro * _tp_comm_seconds(arch, run)
+    comm = _dp_comm_seconds(arch, run, hw.count)
+    exposed = max(0.0, comm - 2.0 / 3.0 * gpu_compute)  # overlapped with the backward pass (2/3 of the work)
+    gpu_seconds = gpu_compute + exposed + optimizer_seconds(arch, run, gpu)
+    host = host_seconds(arch, run, hw.count)
+    step = max(host, gpu_seconds)
+    peak_total = _peak_flops(gpu) * hw.count
+    model_flops_step = flops.training_per_token * step_tokens
+    if run.mfu is not None:
+        step = model_flops_step / (peak_total * run.mfu)
+    tokens_per_second = step_tokens / step
+    total_hours = run.tokens / tokens_per_second / 3600.0
+    mfu = model_flops_step / (step * peak_total)
+    hfu = (flops.training_per_token + flops.recompute_per_token) * step_tokens / (step * peak_total)
+    single = gpu_compute + optimizer_seconds(arch, run, gpu)
+    return TimeEstimate(
+        step_seconds=step,
+        tokens_per_second=tokens_per_second,
+        total_hours=total_hours,
+        gpu_hours=total_hours * hw.count,
+        mfu=mfu,
+        hfu=hfu,
+        bound="launch" if host >= gpu_seconds and run.mfu is None else "compute",
+        dp_scaling_efficiency=min(1.0, single / gpu_seconds) if gpu_seconds > 0 else 1.0,
+        assumptions=_assumptions(run, hw, exposed, comm),
+    )
+
+
+def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float) -> tuple[Assumption, ...]:
+    out = [
+        Assumption(
+            name="MFU",
+            value="override" if run.mfu is not None else "modelled (roofline of every GEMM + memory-bound work)",
+            why="step = max(host launch time, GPU time); calibrated on H100 measurements, see estimator.throughput",
+        ),
+        Assumption(
+            name="achievable matmul fraction",
+            value=f"{MATMUL_FRACTION:.2f} of datasheet bf16 TFLOP/s",
+            why="a bf16 8192³ GEMM ran at ~750 of 989 TFLOP/s on an H100",
+        ),
+    ]
+    if run.parallelism.data > 1 or hw.count > 1:
+        out.append(
+            Assumption(
+                name="data-parallel communication",
+                value=f"ring all-reduce {comm:.3f} s per step, {exposed:.3f} s not hidden by the backward",
+                why=f"{INTRA_NODE_BYTES_PER_SECOND / 1e9:.0f} GB/s within a node, "
+                f"{INTER_NODE_BYTES_PER_SECOND / 1e9:.0f} GB/s across nodes",
+            )
+        )
+    return tuple(out)

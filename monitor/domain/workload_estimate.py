@@ -1,0 +1,94 @@
+"""The estimator's view of an annotated workload: how long it should run on the GPUs it holds.
+
+Pure: the annotations (a `JobSpec`) and the hardware the workload's pods hold go in; the expected total running time
+and the assumptions behind it come out. The projection (`projection.py`) blends it with observed progress.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from estimator.catalog.gpus import gpu as catalog_gpu
+from estimator.catalog.presets import preset
+from estimator.config import arch_from_hf_config
+from estimator.errors import EstimatorError
+from estimator.models import Checkpointing, Hardware, Method, ModelArch, Parallelism, Precision, TrainingRun
+from estimator.throughput import training_time
+from monitor.domain.annotations import JobSpec
+from monitor.domain.result import AnnotationProblem
+
+
+@dataclass(frozen=True)
+class WorkloadEstimate:
+    total_seconds: float  # expected running time of the whole run on this hardware
+    summary: dict[str, Any]  # for the API: model, GPU, step time, MFU, assumptions
+
+
+@dataclass(frozen=True)
+class EstimateKey:
+    """Everything an estimate depends on; estimates are cached per `cache_key` by the agent."""
+
+    spec: JobSpec
+    gpu_model: str
+    gpus: int
+
+    @property
+    def cache_key(self) -> str:
+        fields = {k: (v.value if hasattr(v, "value") else v) for k, v in vars(self.spec).items()}
+        return json.dumps([fields, self.gpu_model, self.gpus], sort_keys=True, default=str)
+
+
+def _arch(spec: JobSpec) -> ModelArch:
+    if spec.model_config is not None:
+        return arch_from_hf_config(spec.model_config, name=spec.model or "custom")
+    assert spec.model is not None
+    return preset(spec.model)
+
+
+def estimate_workload(key: EstimateKey) -> WorkloadEstimate | AnnotationProblem | None:
+    """The estimate for an annotated workload, a problem naming the annotation to fix, or None when the
+    annotations do not describe the workload (no model or no token count) or it holds no GPUs."""
+    spec = key.spec
+    tokens = spec.total_tokens
+    if not spec.describes_workload or tokens is None or key.gpus <= 0:
+        return None
+    try:
+        arch = _arch(spec)
+    except EstimatorError as exc:
+        field = "trainspend.io/model-config" if spec.model_config is not None else "trainspend.io/model"
+        return AnnotationProblem(annotation=field, value=str(exc.value), message=str(exc))
+    try:
+        gpu = catalog_gpu(key.gpu_model)
+    except EstimatorError as exc:
+        # The node's GPU is not in the catalog: no estimate, but this is no fault of the Job's annotations.
+        return AnnotationProblem(annotation="nvidia.com/gpu.product", value=key.gpu_model, message=str(exc))
+    run = TrainingRun(
+        tokens=tokens,
+        seq_len=spec.seq_len or 2048,
+        micro_batch=spec.micro_batch or 1,
+        method=spec.method or Method.FULL,
+        precision=spec.precision or Precision.BF16,
+        checkpointing=spec.grad_checkpointing or Checkpointing.NONE,
+        parallelism=Parallelism(data=key.gpus, zero_stage=spec.zero_stage or 0),
+        mfu=spec.mfu,
+    )
+    try:
+        time = training_time(arch, run, Hardware(gpu=gpu, count=key.gpus))
+    except EstimatorError as exc:
+        return AnnotationProblem(annotation="trainspend.io/" + exc.field, value=str(exc.value), message=str(exc))
+    summary: dict[str, Any] = {
+        "model": arch.name,
+        "tokens": tokens,
+        "method": run.method.value,
+        "gpu": gpu.id,
+        "gpus": key.gpus,
+        "step_seconds": time.step_seconds,
+        "tokens_per_second": time.tokens_per_second,
+        "mfu": time.mfu,
+        "total_hours": time.total_hours,
+        "gpu_hours": time.gpu_hours,
+        "assumptions": [a.model_dump() for a in time.assumptions],
+    }
+    return WorkloadEstimate(total_seconds=time.total_hours * 3600.0, summary=summary)

@@ -1,0 +1,147 @@
+"""`trainspend estimate` and `trainspend plan` end to end: the real console script and the Typer app."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from estimator.plan import rank_usd
+from monitor.cli.main import build_app
+
+README_ARGS = ["estimate", "--model", "llama-3-8b", "--tokens", "2e9", "--method", "lora", "--gpu", "A100-SXM-80GB"]
+README_ARGS += ["--gpus", "8"]
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(build_app(), list(args))
+
+
+def _console_script() -> str:
+    script = Path(sys.executable).parent / "trainspend"
+    found = str(script) if script.exists() else shutil.which("trainspend")
+    if found is None:
+        pytest.fail("the `trainspend` console script is not installed: pip install -e .")
+    return found
+
+
+def test_readme_use_case_prints_a_table_priced_across_providers() -> None:
+    completed = subprocess.run(
+        [_console_script(), *README_ARGS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout
+    for provider in ("aws", "gcp", "azure", "lambda", "huggingface"):
+        assert provider in out
+    assert "spot" in out
+    assert "on-demand" in out
+    assert "Traceback" not in completed.stderr
+
+
+def test_json_output_has_the_stable_keys() -> None:
+    result = _invoke(*README_ARGS, "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert {"total", "active", "trainable"} <= set(data["params"])
+    assert data["params"]["trainable"] < data["params"]["total"]
+    assert {"per_gpu_peak_bytes", "breakdown", "fits"} <= set(data["memory"])
+    assert {"weights", "gradients", "optimizer", "activations"} <= set(data["memory"]["breakdown"])
+    assert {"step_seconds", "tokens_per_second", "total_hours", "gpu_hours", "mfu"} <= set(data["time"])
+    assert data["cost"]
+    for line in data["cost"]:
+        assert {"provider", "instance", "capacity_type", "usd_per_hour", "total_usd", "price_as_of"} <= set(line)
+        assert line["total_usd"] == pytest.approx(line["usd_per_hour"] * data["time"]["total_hours"])
+    assert data["assumptions"]
+    assert all({"name", "value", "why"} <= set(a) for a in data["assumptions"])
+
+
+def test_cost_doubles_with_tokens() -> None:
+    base = json.loads(_invoke(*README_ARGS, "--json").stdout)
+    args = [a if a != "2e9" else "4e9" for a in README_ARGS]
+    double = json.loads(_invoke(*args, "--json").stdout)
+    cheapest = min(base["cost"], key=lambda x: x["total_usd"])
+    again = next(x for x in double["cost"] if x["instance"] == cheapest["instance"] and
+                 x["capacity_type"] == cheapest["capacity_type"])  # fmt: skip
+    assert again["total_usd"] == pytest.approx(2 * cheapest["total_usd"], rel=1e-6)
+
+
+def test_unknown_model_suggests_presets_and_exits_2() -> None:
+    result = _invoke("estimate", "--model", "llama-3-8", "--tokens", "1e9")
+    assert result.exit_code == 2
+    assert "--model" in result.stderr
+    assert "llama-3-8b" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_unknown_gpu_suggests_ids_and_exits_2() -> None:
+    result = _invoke("estimate", "--model", "llama-3-8b", "--tokens", "1e9", "--gpu", "H10")
+    assert result.exit_code == 2
+    assert "--gpu" in result.stderr
+    assert "H100" in result.stderr
+
+
+def test_bad_value_names_the_flag() -> None:
+    result = _invoke("estimate", "--model", "llama-3-8b", "--tokens", "-5")
+    assert result.exit_code == 2
+    assert "--tokens" in result.stderr
+
+
+def test_missing_tokens_says_which_flag() -> None:
+    result = _invoke("estimate", "--model", "llama-3-8b")
+    assert result.exit_code == 2
+    assert "--tokens" in result.stderr
+
+
+def test_model_config_heads_not_dividing_hidden_is_explained(tmp_path: Path) -> None:
+    config = {
+        "model_type": "llama", "vocab_size": 32000, "hidden_size": 1000, "num_hidden_layers": 2,
+        "num_attention_heads": 3, "intermediate_size": 2000,
+    }  # fmt: skip
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    result = _invoke("estimate", "--model-config", str(path), "--tokens", "1e9")
+    assert result.exit_code == 2
+    assert "--model-config" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_model_config_reproduces_the_preset(tmp_path: Path) -> None:
+    config = {
+        "model_type": "llama", "vocab_size": 128256, "hidden_size": 4096, "num_hidden_layers": 32,
+        "num_attention_heads": 32, "num_key_value_heads": 8, "intermediate_size": 14336,
+        "tie_word_embeddings": False, "max_position_embeddings": 8192,
+    }  # fmt: skip
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    from_file = json.loads(_invoke("estimate", "--model-config", str(path), "--tokens", "1e9", "--json").stdout)
+    from_preset = json.loads(_invoke("estimate", "--model", "llama-3-8b", "--tokens", "1e9", "--json").stdout)
+    assert from_file["params"] == from_preset["params"]
+
+
+def test_plan_ranks_and_explains_rejections() -> None:
+    result = _invoke(
+        "plan", "--model", "llama-3-8b", "--tokens", "2e8", "--method", "lora", "--max-gpus", "8", "--json",
+        "--show-rejected",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    totals = [rank_usd(c["total_usd"]) for c in data["accepted"]]
+    assert totals == sorted(totals)
+    assert data["rejected"]
+    assert all(c["rejected_because"] for c in data["rejected"])
+
+
+def test_plan_table_and_impossible_deadline() -> None:
+    result = _invoke("plan", "--model", "llama-3-8b", "--tokens", "2e9", "--deadline-hours", "0.001")
+    assert result.exit_code == 0
+    assert "No candidate" in result.stdout

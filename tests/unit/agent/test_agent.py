@@ -1,0 +1,126 @@
+"""The tick composed over in-memory fakes: accrual to the cent, idempotence, restarts, bad annotations, budgets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from monitor.agent import Agent, AgentConfig
+from monitor.clock import ManualClock
+from monitor.domain.budgets import BudgetSpec
+from tests.fakes.cluster import FakeCluster, FixedPricer, RecordingEvents, gpu_node, identify, pod, workload
+from tests.fakes.store import MemoryStore
+
+T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
+P4D_USD_PER_HOUR = 32.0  # 8 GPUs → $4/GPU-hour
+
+
+@pytest.fixture
+def world() -> tuple[FakeCluster, MemoryStore, ManualClock, RecordingEvents]:
+    cluster = FakeCluster(nodes=[gpu_node("gpu-1", "p4d.24xlarge", 8)])
+    return cluster, MemoryStore(), ManualClock(T0), RecordingEvents()
+
+
+def make_agent(cluster, store, clock, events, budgets=()):
+    return Agent(
+        AgentConfig(cluster="test", budgets=tuple(budgets)),
+        cluster=cluster,
+        identify=identify,
+        pricer=FixedPricer({"p4d.24xlarge": P4D_USD_PER_HOUR}),
+        store=store,
+        clock=clock,
+        events=events,
+    )
+
+
+def job_of(result, name):
+    return next(j for j in result.jobs if j.ref.name == name)
+
+
+def test_accrues_gpu_share_over_wall_time_and_replays_count_once(world) -> None:
+    cluster, store, clock, events = world
+    w = workload("llama")
+    cluster.workloads = [w]
+    cluster.pods = [pod("llama-master-0", w, "gpu-1", 4, started=T0)]
+    agent = make_agent(cluster, store, clock, events)
+    clock.advance(3600)
+    first = job_of(agent.tick(), "llama")
+    assert first.cost_usd == pytest.approx(16.0)
+    assert first.hourly_cost_usd == pytest.approx(16.0)
+    assert first.gpus == 4
+    again = job_of(agent.tick(), "llama")  # same instant: nothing new
+    assert again.cost_usd == pytest.approx(16.0)
+    clock.advance(1800)
+    assert job_of(agent.tick(), "llama").cost_usd == pytest.approx(24.0)
+    node = agent.tick().nodes[0]
+    assert node.idle_gpu_hourly_cost_usd == pytest.approx(16.0)
+
+
+def test_restart_accrues_the_gap_and_stops_at_the_pods_finish(world) -> None:
+    cluster, store, clock, events = world
+    w = workload("sft", kind="Job")
+    cluster.workloads = [w]
+    cluster.pods = [pod("sft-0", w, "gpu-1", 8, started=T0)]
+    clock.advance(600)
+    make_agent(cluster, store, clock, events).tick()
+    # The daemon is down; the pod finishes 50 minutes after it started; the daemon comes back 2 hours later.
+    cluster.replace_pod(pod("sft-0", w, "gpu-1", 8, started=T0, phase="Succeeded", finished=T0 + timedelta(minutes=50)))
+    clock.advance(7200)
+    result = make_agent(cluster, store, clock, events).tick()
+    assert job_of(result, "sft").cost_usd == pytest.approx(P4D_USD_PER_HOUR * 50 / 60)
+    assert job_of(result, "sft").hourly_cost_usd == 0
+    clock.advance(600)
+    assert job_of(make_agent(cluster, store, clock, events).tick(), "sft").cost_usd == pytest.approx(
+        P4D_USD_PER_HOUR * 50 / 60
+    )
+
+
+def test_a_malformed_annotation_reports_and_never_stops_accounting(world) -> None:
+    cluster, store, clock, events = world
+    good = workload("good", budget_usd="100")
+    bad = workload("bad", tokens="lots", budget_usd="-5")
+    cluster.workloads = [good, bad]
+    cluster.pods = [
+        pod("good-0", good, "gpu-1", 4, started=T0),
+        pod("bad-0", bad, "gpu-1", 4, started=T0),
+    ]
+    clock.advance(3600)
+    result = make_agent(cluster, store, clock, events).tick()
+    assert job_of(result, "good").cost_usd == pytest.approx(16.0)
+    assert job_of(result, "bad").cost_usd == pytest.approx(16.0)
+    problems = {p.annotation for p in job_of(result, "bad").problems}
+    assert problems == {"trainspend.io/tokens", "trainspend.io/budget-usd"}
+    assert {key for key, _, _ in events.events} == {"ml/PyTorchJob/bad"}
+    assert all(reason == "InvalidAnnotation" for _, reason, _ in events.events)
+    assert job_of(result, "good").problems == ()
+
+
+def test_progress_projects_remaining_cost_and_eta(world) -> None:
+    cluster, store, clock, events = world
+    w = workload("pt", progress="0.25", budget_usd="50")
+    cluster.workloads = [w]
+    cluster.pods = [pod("pt-0", w, "gpu-1", 8, started=T0)]
+    clock.advance(3600)
+    job = job_of(make_agent(cluster, store, clock, events).tick(), "pt")
+    # 1 hour for 25%: 3 more hours at $32/h ≈ $96 more.
+    assert job.remaining_cost_usd is not None
+    assert job.projected_cost_usd is not None
+    assert job.remaining_cost_usd.p50 == pytest.approx(96.0, rel=0.01)
+    assert job.remaining_cost_usd.p10 < job.remaining_cost_usd.p50 < job.remaining_cost_usd.p90
+    assert job.expected_completion == pytest.approx(clock.now() + timedelta(hours=3), abs=timedelta(minutes=2))
+    assert job.budget_state == "breach"  # projected ≈ $128 > $50
+
+
+def test_namespace_budget_sums_period_spend_and_projection(world) -> None:
+    cluster, store, clock, events = world
+    a = workload("a", progress="0.5")
+    b = workload("b", namespace="other")
+    cluster.workloads = [a, b]
+    cluster.pods = [pod("a-0", a, "gpu-1", 4, started=T0), pod("b-0", b, "gpu-1", 4, started=T0)]
+    clock.advance(3600)
+    budget = BudgetSpec(name="ml-monthly", limit_usd=40.0, period="monthly", namespace="ml", thresholds=(0.5, 1.0))
+    status = make_agent(cluster, store, clock, events, budgets=[budget]).tick().budgets[0]
+    assert status.spend_usd == pytest.approx(16.0)  # only namespace ml
+    assert status.projected_spend_usd == pytest.approx(32.0, rel=0.01)  # + one more hour at $16/h
+    assert status.state == "warning"

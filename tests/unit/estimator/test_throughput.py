@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import statistics
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from estimator.catalog.gpus import gpu
+from estimator.models import Checkpointing, Hardware, ModelArch, TrainingRun
+from estimator.throughput import training_time
+from tests.unit.estimator.h100_rows import h100_rows
+from tests.unit.estimator.llama_runs import LLAMA1, llama_run
+
+H100 = gpu("H100-SXM")
+A100 = gpu("A100-SXM-80GB")
+ROWS = h100_rows()
+SMALL = ModelArch(
+    vocab_size=32000,
+    hidden_size=2048,
+    num_layers=24,
+    num_heads=16,
+    num_kv_heads=16,
+    head_dim=128,
+    intermediate_size=5504,
+)
+
+
+def _error(index: int) -> float:
+    row = ROWS[index]
+    return training_time(row.arch, row.run, Hardware(gpu=H100)).step_seconds / row.step_seconds - 1
+
+
+@pytest.mark.parametrize("index", range(len(ROWS)), ids=[r.case_id for r in ROWS])
+def test_step_time_within_max_tolerance_on_every_public_row(index: int) -> None:
+    assert abs(_error(index)) <= 0.25
+
+
+def test_median_step_time_error_meets_target() -> None:
+    assert statistics.median(abs(_error(i)) for i in range(len(ROWS))) <= 0.10
+
+
+def test_published_llama_gpu_hours_median_within_ten_percent() -> None:
+    errors = []
+    for _, h, layers, heads, inter, tokens, published, gpus, tp in LLAMA1:
+        arch, run = llama_run(h, layers, heads, inter, tokens, gpus, tp)
+        errors.append(abs(training_time(arch, run, Hardware(gpu=A100, count=gpus)).gpu_hours / published - 1))
+    assert statistics.median(errors) <= 0.10
+
+
+def test_small_models_at_batch_one_are_launch_bound_and_large_batches_compute_bound() -> None:
+    tiny = SMALL.model_copy(update={"hidden_size": 768, "num_heads": 12, "head_dim": 64, "intermediate_size": 2048})
+    assert training_time(tiny, TrainingRun(tokens=1e9), Hardware(gpu=H100)).bound == "launch"
+    big_batch = TrainingRun(tokens=1e9, micro_batch=8)
+    assert training_time(SMALL, big_batch, Hardware(gpu=H100)).bound == "compute"
+
+
+def test_mfu_override_sets_the_step_time() -> None:
+    run = TrainingRun(tokens=1e10, micro_batch=4, mfu=0.4)
+    t = training_time(SMALL, run, Hardware(gpu=H100))
+    assert t.mfu == pytest.approx(0.4)
+    assert t.gpu_hours == pytest.approx(t.total_hours)
+
+
+def test_recompute_costs_time_and_raises_hfu_over_mfu() -> None:
+    plain = training_time(SMALL, TrainingRun(tokens=1e9, micro_batch=4), Hardware(gpu=H100))
+    ckpt_run = TrainingRun(tokens=1e9, micro_batch=4, checkpointing=Checkpointing.FULL)
+    ckpt = training_time(SMALL, ckpt_run, Hardware(gpu=H100))
+    assert ckpt.step_seconds > plain.step_seconds
+    assert ckpt.hfu > ckpt.mfu
+    assert plain.hfu == pytest.approx(plain.mfu)
+
+
+@settings(max_examples=20, deadline=None)
+@given(count=st.integers(1, 512), batch=st.integers(1, 8))
+def test_more_gpus_never_slower_in_total_tokens_per_second(count: int, batch: int) -> None:
+    run = TrainingRun(tokens=1e11, micro_batch=batch)
+    fewer = training_time(SMALL, run, Hardware(gpu=A100, count=count))
+    more = training_time(SMALL, run, Hardware(gpu=A100, count=count + 1))
+    assert more.tokens_per_second >= fewer.tokens_per_second * 0.999
+    assert 0 < more.dp_scaling_efficiency <= 1
