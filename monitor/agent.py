@@ -52,6 +52,10 @@ class _Held:
     earliest_start: datetime | None
 
 
+def _billable(cost: PodCost | None) -> bool:
+    return cost is not None and cost.hourly_usd > 0
+
+
 class Agent:
     def __init__(
         self,
@@ -74,6 +78,7 @@ class Agent:
         self._leader = leader
         self._estimates: dict[str, WorkloadEstimate | AnnotationProblem | None] = {}
         self._previous: dict[str, JobStatus] | None = None
+        self._reported: set[tuple[str, str, str]] = set()  # (uid, annotation, value) already logged
 
     def tick(self) -> TickResult:
         started = time.perf_counter()
@@ -82,7 +87,8 @@ class Agent:
         if self._previous is None:
             # After a restart, the store's last snapshots carry running time and finished Jobs forward.
             self._previous = {job.ref.uid: job for job in self._store.jobs()}
-        is_leader = self._leader.is_leader() if self._leader is not None else True
+        # Until every initial list has arrived the view is partial (pods before their owners): accrue nothing yet.
+        is_leader = (self._leader.is_leader() if self._leader is not None else True) and snapshot.synced
         identities = {node.name: self._identify(node) for node in snapshot.nodes}
         priced = [
             PricedNode(node, identities[node.name], self._pricer.price(identities[node.name]))
@@ -116,7 +122,10 @@ class Agent:
         )
 
     def _store_rows(self, snapshot: ClusterSnapshot, attribution: Attribution, now: datetime) -> list[AccrualRow]:
-        return accrue(snapshot.pods, attribution.pods, self._store.watermarks(), now)
+        # A pod whose owner the cache has not resolved yet waits (its watermark does not move): once the owner
+        # arrives it accrues from its own start, to the right workload, with nothing lost.
+        owned = [pod for pod in snapshot.pods if pod.owner is not None]
+        return accrue(owned, attribution.pods, self._store.watermarks(), now)
 
     def _jobs(
         self,
@@ -135,8 +144,10 @@ class Agent:
         seen: set[str] = set()
         for workload in snapshot.workloads:
             pods = pods_by_owner.get(workload.ref.uid, [])
-            if workload.ref.kind == "Pod" and not any(attribution.pods.get(p.uid) for p in pods):
-                continue  # a bare pod that holds nothing billable is not a training workload
+            if workload.ref.kind == "Pod" and not any(_billable(attribution.pods.get(p.uid)) for p in pods):
+                # A bare pod that holds nothing billable (e.g. a DaemonSet pod on a GPU node, which attribution
+                # lists at $0/h) is not a training workload: thousands of them would each become a $0 JobStatus.
+                continue
             seen.add(workload.ref.uid)
             try:
                 jobs.append(self._job(workload, pods, attribution.pods, identities, costs, now))
@@ -297,6 +308,10 @@ class Agent:
 
     def _report(self, workload: WorkloadInfo, problems: Sequence[AnnotationProblem]) -> None:
         for problem in problems:
+            key = (workload.ref.uid, problem.annotation, problem.value)
+            if key in self._reported:
+                continue  # once per distinct problem, not every tick (the Event recorder dedups the same way)
+            self._reported.add(key)
             log.warning("%s: %s=%r: %s", workload.ref.key, problem.annotation, problem.value, problem.message)
             if self._events is not None:
                 try:

@@ -8,14 +8,14 @@ deletion time) for a grace period, so the agent can accrue their final interval.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.domain.model import ClusterSnapshot, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef
 from monitor.kube import convert
-from monitor.kube.kinds import WatchedKind
+from monitor.kube.kinds import CRDS, WatchedKind, api_group
 from monitor.kube.owners import OwnerRef, owner_refs, resolve
 
 
@@ -151,7 +151,12 @@ class ClusterCache:
             version = self._version
             synced = bool(self._synced) and all(self._synced.values())
             entries = [e for store in self._objects.values() for e in store.values()]
-        snap = _build(self._cluster, now, entries, synced)
+            intermediates = frozenset(
+                (k.group, k.kind)
+                for k in CRDS
+                if k.role == "intermediate" and any(s.startswith(k.key + "@") for s in self._objects)
+            )
+        snap = _build(self._cluster, now, entries, synced, intermediates)
         with self._lock:
             self._built = (version, snap)
         return snap
@@ -161,7 +166,26 @@ def _scope(kind: WatchedKind, namespace: str | None) -> str:
     return f"{kind.key}@{namespace or '*'}"
 
 
-def _build(cluster: str, now: datetime, entries: list[Entry], synced: bool) -> ClusterSnapshot:
+def _awaits_owner(
+    refs: Sequence[OwnerRef], parents: Mapping[str, object], intermediates: frozenset[tuple[str, str]]
+) -> bool:
+    """A pod whose controller is a watched intermediate owner (a RayCluster) that the cache has not seen yet: its
+    top owner is unknown for now, so it must not be booked to itself (it is, once the owner arrives)."""
+    controller = next((r for r in refs if r.controller), refs[0] if refs else None)
+    return (
+        controller is not None
+        and (api_group(controller.api_version), controller.kind) in intermediates
+        and controller.uid not in parents
+    )
+
+
+def _build(
+    cluster: str,
+    now: datetime,
+    entries: list[Entry],
+    synced: bool,
+    intermediates: frozenset[tuple[str, str]] = frozenset(),
+) -> ClusterSnapshot:
     nodes = [e for e in entries if isinstance(e, NodeInfo)]
     owners = [e for e in entries if isinstance(e, _OwnerEntry)]
     parents = {e.uid: e.obj_refs for e in owners}
@@ -172,7 +196,11 @@ def _build(cluster: str, now: datetime, entries: list[Entry], synced: bool) -> C
             workloads[e.ref.uid] = e.info
     resolved: list[PodInfo] = []
     for p in pods:
-        ref = resolve(p.refs, p.info.namespace, parents) or WorkloadRef(
+        found = resolve(p.refs, p.info.namespace, parents)
+        if found is None and _awaits_owner(p.refs, parents, intermediates):
+            resolved.append(p.info.model_copy(update={"owner": None}))
+            continue
+        ref = found or WorkloadRef(
             kind="Pod", api_version="v1", namespace=p.info.namespace, name=p.info.name, uid=p.info.uid
         )
         resolved.append(p.info.model_copy(update={"owner": ref}))

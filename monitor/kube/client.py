@@ -28,6 +28,9 @@ def build_api_client(settings: KubeSettings) -> client.ApiClient:
             config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
         except config.ConfigException:
             config.load_kube_config(context=settings.context, client_configuration=configuration)  # type: ignore[no-untyped-call]
+    # One long-lived watch connection per resource kind plus gets, Events and Lease renewals share this pool; the
+    # library default of 10 makes urllib3 discard connections under load.
+    configuration.connection_pool_maxsize = 32
     return client.ApiClient(configuration)
 
 

@@ -35,7 +35,7 @@ def llama_run(
         seq_len=2048,
         micro_batch=1,
         global_batch=2048,
-        checkpointing=Checkpointing.FULL,
+        checkpointing=Checkpointing.SELECTIVE,
         parallelism=Parallelism(tensor=tp, data=gpus // tp, zero_stage=1),
     )
     return arch, run

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator.catalog.gpus import gpu
-from estimator.models import Checkpointing, Hardware, ModelArch, TrainingRun
+from estimator.errors import EstimatorError
+from estimator.models import Checkpointing, Hardware, Method, ModelArch, TrainingRun
 from estimator.throughput import training_time
 from tests.unit.estimator.h100_rows import h100_rows
 from tests.unit.estimator.llama_runs import LLAMA1, llama_run
@@ -79,3 +80,37 @@ def test_more_gpus_never_slower_in_total_tokens_per_second(count: int, batch: in
     more = training_time(SMALL, run, Hardware(gpu=A100, count=count + 1))
     assert more.tokens_per_second >= fewer.tokens_per_second * 0.999
     assert 0 < more.dp_scaling_efficiency <= 1
+
+
+@settings(max_examples=20, deadline=None)
+@given(count=st.integers(1, 256), batch=st.integers(1, 8), lora=st.booleans())
+def test_per_gpu_throughput_never_rises_and_step_time_never_falls_with_more_gpus(
+    count: int, batch: int, lora: bool
+) -> None:
+    # Fixed per-GPU work (no global batch): adding GPUs can only add communication.
+    run = TrainingRun(tokens=1e11, micro_batch=batch, method=Method.LORA if lora else Method.FULL)
+    fewer = training_time(SMALL, run, Hardware(gpu=A100, count=count))
+    more = training_time(SMALL, run, Hardware(gpu=A100, count=count + 1))
+    assert more.tokens_per_second / (count + 1) <= fewer.tokens_per_second / count * (1 + 1e-9)
+    assert more.step_seconds >= fewer.step_seconds * (1 - 1e-9)
+    assert more.mfu <= fewer.mfu * (1 + 1e-9)
+
+
+def test_no_speed_up_from_crossing_64_gpus() -> None:
+    # The regression: a GPU-count threshold made 64 GPUs faster per GPU than 32.
+    run = TrainingRun(tokens=1e9, micro_batch=1, method=Method.LORA)
+    t32 = training_time(SMALL, run, Hardware(gpu=A100, count=32))
+    t64 = training_time(SMALL, run, Hardware(gpu=A100, count=64))
+    assert t64.step_seconds >= t32.step_seconds
+    assert t64.mfu <= t32.mfu
+
+
+def test_gpu_without_a_tflops_figure_is_a_clear_error_and_fp16_is_used_without_bf16() -> None:
+    a10g = gpu("A10G")
+    with pytest.raises(EstimatorError) as info:
+        training_time(SMALL, TrainingRun(tokens=1e9), Hardware(gpu=a10g))
+    assert info.value.field == "gpu"
+    assert "A10" in info.value.fix
+    t4 = gpu("T4")
+    assert t4.bf16_tflops is None
+    assert training_time(SMALL, TrainingRun(tokens=1e9), Hardware(gpu=t4)).step_seconds > 0

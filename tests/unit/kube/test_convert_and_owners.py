@@ -134,3 +134,32 @@ def test_relist_marks_vanished_pods_deleted_and_hides_child_jobs() -> None:
     snap = cache.snapshot()
     assert [(p.name, p.finished is not None) for p in snap.pods] == [("a", False), ("b", True)]
     assert [w.ref.kind for w in snap.workloads] == ["PyTorchJob"]
+
+
+def test_a_pod_waits_for_its_raycluster_instead_of_being_booked_to_itself() -> None:
+    cache = ClusterCache("c", _Clock(), deleted_pod_grace_seconds=600)
+    rayjob_kind = next(k for k in CRDS if k.kind == "RayJob")
+    raycluster_kind = next(k for k in CRDS if k.kind == "RayCluster")
+    rayjob = _created(objects.custom("ray.io/v1", "RayJob", "rl"), "rj")
+    raycluster = _created(objects.custom("ray.io/v1", "RayCluster", "rl-rc", owners=[objects.owner(rayjob)]), "rc")
+    head = _created(objects.pod("rl-head", node_name="n", owners=[objects.owner(raycluster)]), "h")
+    cache.replace_all(rayjob_kind, None, [rayjob])
+    cache.replace_all(raycluster_kind, None, [])
+    cache.replace_all(PODS, None, [head])  # the pod's watch event arrives before its RayCluster's
+    [waiting] = cache.snapshot().pods
+    assert waiting.owner is None
+    assert [w.ref.kind for w in cache.snapshot().workloads] == ["RayJob"]
+    cache.apply(raycluster_kind, None, "ADDED", raycluster)
+    [resolved] = cache.snapshot().pods
+    assert resolved.owner is not None
+    assert (resolved.owner.kind, resolved.owner.uid) == ("RayJob", "rj")
+
+
+def test_a_pod_of_an_unwatched_controller_counts_as_a_bare_pod() -> None:
+    cache = ClusterCache("c", _Clock(), deleted_pod_grace_seconds=600)
+    rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web", "uid": "rs"}}
+    pod = _created(objects.pod("web-1", node_name="n", owners=[objects.owner(rs)]), "w")
+    cache.replace_all(PODS, None, [pod])
+    [bare] = cache.snapshot().pods
+    assert bare.owner is not None
+    assert bare.owner.kind == "Pod"

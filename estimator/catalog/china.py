@@ -1,0 +1,68 @@
+"""Alibaba Cloud ECS and Tencent Cloud CVM GPU offers: the embedded, dated catalog (prices natively in CNY).
+
+Live pricing: neither cloud publishes an unauthenticated price-list API like AWS's Price List or Azure's Retail Prices.
+Alibaba Cloud's `DescribePrice` (ECS OpenAPI) and Tencent Cloud's `InquiryPriceRunInstances` (CVM API) quote prices but
+need an account's signed credentials, so the embedded catalog is the default path and stays the fallback.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from estimator.catalog.china_data import china_offer_rows
+from estimator.catalog.gpus import gpu
+from estimator.errors import EstimatorError
+from estimator.models import Offer
+
+CHINA_PROVIDERS = ("aliyun", "tencent")
+# Names people use for these clouds → the provider ids of the catalog.
+_PROVIDER_ALIASES = {
+    "aliyun": "aliyun",
+    "alibaba": "aliyun",
+    "alibabacloud": "aliyun",
+    "alibaba-cloud": "aliyun",
+    "tencent": "tencent",
+    "tencentcloud": "tencent",
+    "tencent-cloud": "tencent",
+    "qcloud": "tencent",
+}
+
+
+@cache
+def china_offers() -> tuple[Offer, ...]:
+    """Every embedded Alibaba Cloud and Tencent Cloud GPU offer (built once, on first use)."""
+    return china_offer_rows()
+
+
+def china_provider(name: str) -> str:
+    """The catalog provider id for `name` ("Alibaba Cloud", "qcloud"...); an EstimatorError listing them otherwise."""
+    key = name.strip().lower().replace(" ", "-")
+    found = _PROVIDER_ALIASES.get(key) or _PROVIDER_ALIASES.get(key.replace("-", ""))
+    if found is None:
+        raise EstimatorError("provider", name, f"China clouds in the catalog: {', '.join(CHINA_PROVIDERS)}")
+    return found
+
+
+def china_offers_for(
+    provider: str | None = None, gpu_name: str | None = None, region: str | None = None
+) -> tuple[Offer, ...]:
+    """The embedded China-cloud offers, narrowed to a provider, a GPU (id or alias) and a region where given."""
+    wanted_provider = china_provider(provider) if provider is not None else None
+    wanted_gpu = gpu(gpu_name).id if gpu_name is not None else None
+    return tuple(
+        offer
+        for offer in china_offers()
+        if (wanted_provider is None or offer.provider == wanted_provider)
+        and (wanted_gpu is None or offer.gpu_id == wanted_gpu)
+        and (region is None or offer.region == region)
+    )
+
+
+def cheapest_per_gpu_hour(offers: tuple[Offer, ...]) -> Offer:
+    """The offer with the lowest price per GPU-hour (native currency when all offers share it, else USD)."""
+    if not offers:
+        raise EstimatorError("offers", "()", "no offer matched; widen the provider, GPU or region filter")
+    currencies = {offer.currency for offer in offers}
+    if len(currencies) == 1 and all(offer.native_price_per_hour is not None for offer in offers):
+        return min(offers, key=lambda o: (o.native_price_per_hour or 0.0) / o.gpu_count)
+    return min(offers, key=lambda o: o.usd_per_hour / o.gpu_count)

@@ -1,0 +1,176 @@
+"""Money in a named currency, dated exchange rates, and conversion that never sums mixed currencies silently.
+
+Prices are stored in the currency the seller quotes (Alibaba Cloud and Tencent Cloud's mainland sites in CNY, the US
+clouds in USD). A price shown in its own currency is shown exactly; any other currency goes through one dated
+`ExchangeRate`, and that rate is reported as an assumption next to the figure.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from estimator.errors import EstimatorError
+from estimator.models import Assumption, Frozen, Offer
+
+
+class Currency(StrEnum):
+    USD = "USD"
+    CNY = "CNY"
+
+
+class CurrencyMismatchError(EstimatorError):
+    """Two amounts in different currencies were combined without converting one of them first."""
+
+
+class ExchangeRate(Frozen):
+    """`quote_per_base` units of `quote` buy one unit of `base` (CNY 7.0197 per USD 1), as published on `as_of`."""
+
+    base: Currency = Currency.USD
+    quote: Currency
+    quote_per_base: float = Field(gt=0)
+    as_of: date | None
+    source: str
+    note: str = ""
+
+
+class Money(Frozen):
+    amount: float
+    currency: Currency
+
+    def __add__(self, other: Money) -> Money:
+        """Sum of two amounts of the same currency; a CurrencyMismatchError otherwise (convert first)."""
+        if other.currency is not self.currency:
+            raise CurrencyMismatchError(
+                "currency",
+                f"{self.currency.value} + {other.currency.value}",
+                "convert one amount with estimator.currency.convert() before adding",
+            )
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+    def scaled(self, factor: float) -> Money:
+        """amount x factor, same currency (hours x hourly price, instances x price...)."""
+        return Money(amount=self.amount * factor, currency=self.currency)
+
+    def format(self, decimals: int = 2) -> str:
+        """Formats as $1,234.50 or ¥8.40; more decimals for small unit prices (per 1k requests, per million tokens)."""
+        symbol = {Currency.USD: "$", Currency.CNY: "¥"}[self.currency]
+        return f"{symbol}{self.amount:,.{decimals}f}"
+
+
+def cfets_rate() -> ExchangeRate:
+    """The default USD/CNY rate: the latest dated CFETS central parity in the project's reference data."""
+    return ExchangeRate(
+        quote=Currency.CNY,
+        quote_per_base=7.0197,
+        as_of=date(2026, 1, 8),
+        source="USD/CNY central parity (China Foreign Exchange Trade System, CFETS), as reported by "
+        "https://menafn.com/1110571586/Chinese-Yuan-Edges-Down-Against-US-Dollar",
+        note="reference rate, not a bank's buying or selling rate",
+    )
+
+
+def known_rates() -> tuple[ExchangeRate, ...]:
+    """Every dated USD/CNY reference rate the project carries (newest first), with the planning conventions."""
+    cfets = "USD/CNY central parity (CFETS), as reported by "
+    return (
+        cfets_rate(),
+        ExchangeRate(
+            quote=Currency.CNY,
+            quote_per_base=7.0796,
+            as_of=date(2025, 11, 26),
+            source=cfets
+            + "https://coretruth.net/2025/11/26/yuan-strengthens-as-central-parity-rate-rises-to-7-0796-per-dollar",
+        ),
+        ExchangeRate(
+            quote=Currency.CNY,
+            quote_per_base=7.1161,
+            as_of=date(2025, 8, 25),
+            source=cfets + "https://menafn.com/1109970016/Chinese-Edges-Higher-Against-US-Dollar",
+        ),
+        ExchangeRate(
+            quote=Currency.CNY,
+            quote_per_base=7.1063,
+            as_of=date(2024, 4, 30),
+            source=cfets
+            + "https://menafn.com/1108155343/Chinese-yuan-shows-strengthening-against-US-dollar-on-Tuesday",
+        ),
+        ExchangeRate(
+            quote=Currency.CNY,
+            quote_per_base=7.0,
+            as_of=None,
+            source="planning convention of the product's seed documents (undated)",
+            note="a round convention, not a market rate",
+        ),
+        ExchangeRate(
+            quote=Currency.CNY,
+            quote_per_base=7.5,
+            as_of=None,
+            source="planning convention of the product's seed documents (¥5,400/month for $1/hour = 7.5 x 720 h)",
+            note="a round convention, not a market rate",
+        ),
+    )
+
+
+def custom_rate(cny_per_usd: float) -> ExchangeRate:
+    """A user-given USD/CNY rate (e.g. `--cny-per-usd 7.2`), undated and labelled as the user's."""
+    if not math.isfinite(cny_per_usd) or cny_per_usd <= 0:
+        raise EstimatorError("cny_per_usd", cny_per_usd, "a positive number of yuan per US dollar, e.g. 7.1")
+    return ExchangeRate(quote=Currency.CNY, quote_per_base=cny_per_usd, as_of=None, source="given by the user")
+
+
+def parse_currency(value: str) -> Currency:
+    """`usd`/`USD`/`cny`/`RMB` → Currency; an EstimatorError naming the supported codes otherwise."""
+    key = value.strip().upper()
+    if key == "RMB":
+        key = "CNY"
+    try:
+        return Currency(key)
+    except ValueError:
+        supported = ", ".join(c.value for c in Currency)
+        raise EstimatorError("currency", value, f"supported currencies: {supported}") from None
+
+
+def convert(money: Money, to: Currency, rate: ExchangeRate) -> Money:
+    """money in `to`: unchanged when already in `to`; x quote_per_base from base to quote; / quote_per_base back.
+
+    Raises CurrencyMismatchError when the rate does not connect the two currencies.
+    """
+    if money.currency is to:
+        return money
+    if money.currency is rate.base and to is rate.quote:
+        return Money(amount=money.amount * rate.quote_per_base, currency=to)
+    if money.currency is rate.quote and to is rate.base:
+        return Money(amount=money.amount / rate.quote_per_base, currency=to)
+    raise CurrencyMismatchError(
+        "currency",
+        f"{money.currency.value} -> {to.value}",
+        f"the exchange rate given is {rate.base.value}/{rate.quote.value}; pass a rate between these currencies",
+    )
+
+
+def offer_hourly(offer: Offer, currency: Currency, rate: ExchangeRate) -> Money:
+    """One instance-hour of `offer` in `currency`.
+
+    A price quoted natively in `currency` (offer.native_price_per_hour with offer.currency) is returned exactly;
+    anything else is offer.usd_per_hour converted with `rate`.
+    """
+    if offer.native_price_per_hour is not None and offer.currency == currency.value:
+        return Money(amount=offer.native_price_per_hour, currency=currency)
+    return convert(Money(amount=offer.usd_per_hour, currency=Currency.USD), currency, rate)
+
+
+def rate_assumption(rate: ExchangeRate, currency: Currency) -> Assumption:
+    """The exchange rate behind converted figures, with its date and source, as an assumption to show the user."""
+    when = rate.as_of.isoformat() if rate.as_of else "undated"
+    why = f"{rate.source}; prices quoted natively in {currency.value} are shown exactly, others converted at this rate"
+    if rate.note:
+        why += f" ({rate.note})"
+    return Assumption(
+        name="exchange_rate",
+        value=f"{rate.quote_per_base:g} {rate.quote.value} per {rate.base.value} ({when})",
+        why=why,
+    )

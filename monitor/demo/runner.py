@@ -1,0 +1,94 @@
+"""Runs the daemon against the simulated cluster: the local API server, the scenario and the real daemon wiring."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from monitor.app import Daemon, build_daemon
+from monitor.clock import AcceleratedClock
+from monitor.demo.apiserver import LocalApiServer
+from monitor.demo.scenario import DemoCluster
+from monitor.domain.result import TickResult
+from monitor.settings import (
+    BudgetSettings,
+    KubeSettings,
+    OnPremNodeClass,
+    PricingSettings,
+    Settings,
+    StoreSettings,
+)
+
+
+def demo_settings(listen: str, api_url: str, db_path: Path) -> Settings:
+    return Settings(
+        cluster="demo",
+        listen=listen,
+        tick_seconds=2.0,
+        finished_job_ttl_seconds=6 * 3600.0,  # simulated seconds: finished demo jobs stay visible
+        kube=KubeSettings(api_url=api_url, watch_timeout_seconds=120, request_timeout_seconds=5.0),
+        store=StoreSettings(url=f"sqlite:///{db_path}"),
+        pricing=PricingSettings(
+            on_prem=[
+                OnPremNodeClass(
+                    name="dgx-h100",
+                    selector={"node.kubernetes.io/instance-type": "dgx-h100"},
+                    purchase_usd=320_000,
+                    amortisation_years=4,
+                    watts=10_200,
+                    usd_per_kwh=0.12,
+                    pue=1.35,
+                )
+            ],
+        ),
+        budgets=[
+            BudgetSettings(name="nlp-monthly", limit_usd=30_000, period="monthly", team="nlp"),
+            BudgetSettings(name="foundation-weekly", limit_usd=8_000, period="weekly", namespace="foundation"),
+            BudgetSettings(name="alignment-total", limit_usd=600, period="total", team="alignment"),
+        ],
+    )
+
+
+class DemoRunner:
+    def __init__(self, listen: str, speed: float, db_path: Path) -> None:
+        self.clock = AcceleratedClock(datetime.now(UTC), speed)
+        self.server = LocalApiServer(clock=self.clock.now)
+        self._listen = listen
+        self._db_path = db_path
+        self._stop = threading.Event()
+        self._sim_thread = threading.Thread(target=self._simulate, name="demo-sim", daemon=True)
+        self.daemon: Daemon | None = None
+        self.sim: DemoCluster | None = None
+
+    @property
+    def apiserver_url(self) -> str:
+        return self.server.url
+
+    @property
+    def url(self) -> str:
+        assert self.daemon is not None
+        return self.daemon.url
+
+    def start(self) -> None:
+        self.server.start()
+        self.sim = DemoCluster(self.server, self.clock.now)
+        self.sim.seed()
+        self.daemon = build_daemon(demo_settings(self._listen, self.server.url, self._db_path), self.clock)
+        self.daemon.start()
+        self._sim_thread.start()
+
+    def _simulate(self) -> None:
+        assert self.sim is not None
+        while not self._stop.wait(1.0):
+            self.sim.step()
+
+    def latest(self) -> TickResult | None:
+        return self.daemon.latest.get() if self.daemon else None
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._sim_thread.join(timeout=5)
+        if self.daemon is not None:
+            self.daemon.stop()
+        self.server.stop()
