@@ -1,14 +1,58 @@
-"""`python -m benchmarks [--quick]`: runs every benchmark and prints one report."""
+"""`python -m benchmarks [--quick]`: runs every benchmark and prints one report.
+
+Each benchmark module exposes `main(quick: bool) -> int` and prints its own tables; a non-zero return means "a
+target was missed", which is reported but does not fail the run. Only a benchmark that raises (or cannot be
+imported) makes the exit status non-zero, so CI's `--quick` run proves the benchmarks work without timing them.
+"""
 
 from __future__ import annotations
 
+import importlib
+import os
+import platform
 import sys
+import time
+import traceback
+from datetime import UTC, datetime
+
+BENCHMARKS = ("estimator_accuracy", "estimator_speed", "forecast", "scale")
+
+
+def _machine() -> str:
+    system = f"{platform.system()} {platform.release()}"
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, {system}, Python {platform.python_version()}"
+
+
+def run_one(name: str, quick: bool) -> tuple[str, float]:
+    """Runs benchmarks.<name>.main(quick); returns (outcome, seconds). Outcome: ok | target missed | crashed."""
+    began = time.perf_counter()
+    try:
+        module = importlib.import_module(f"benchmarks.{name}")
+        code = module.main(quick)
+    except Exception:
+        traceback.print_exc()
+        return "crashed", time.perf_counter() - began
+    return ("ok" if code == 0 else "target missed"), time.perf_counter() - began
 
 
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
-    print(f"trainspend benchmarks (quick={quick}): none registered yet")
-    return 0
+    chosen = [a for a in argv if not a.startswith("-")] or list(BENCHMARKS)
+    unknown = sorted(set(chosen) - set(BENCHMARKS))
+    if unknown:
+        print(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    print(f"trainspend benchmarks{' (quick)' if quick else ''}: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {_machine()}")
+    outcomes = []
+    for name in chosen:
+        print(f"\n=== {name} ===", flush=True)
+        outcome, seconds = run_one(name, quick)
+        outcomes.append((name, outcome, seconds))
+        sys.stdout.flush()
+    print("\n=== summary ===")
+    for name, outcome, seconds in outcomes:
+        print(f"  {name:<20} {outcome:<14} {seconds:6.1f} s")
+    return 1 if any(outcome == "crashed" for _, outcome, _ in outcomes) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,32 @@
+"""The naive baseline of the scale benchmark: a ClusterSource that relists everything on every snapshot.
+
+It is what a daemon without a watch cache does: each tick, list every Node, Pod, Job and training CRD with the
+official client (deserialised into its models, as `CoreV1Api.list_*` returns them), convert them to plain objects
+and build the snapshot from scratch.
+"""
+
+from __future__ import annotations
+
+from kubernetes import client
+
+from monitor.domain.model import ClusterSnapshot
+from monitor.kube.cache import ClusterCache
+from monitor.kube.client import list_call
+from monitor.kube.kinds import BUILTIN, CRDS
+from monitor.ports import Clock
+
+
+class RelistSource:
+    def __init__(self, api: client.ApiClient, cluster: str, clock: Clock) -> None:
+        self._api = api
+        self._cluster = cluster
+        self._clock = clock
+
+    def snapshot(self) -> ClusterSnapshot:
+        cache = ClusterCache(self._cluster, self._clock.now, deleted_pod_grace_seconds=0.0)
+        for kind in (*BUILTIN, *CRDS):
+            cache.expect(kind, None)
+            listed = list_call(self._api, kind, None)()
+            body = listed if isinstance(listed, dict) else self._api.sanitize_for_serialization(listed)
+            cache.replace_all(kind, None, body.get("items") or [])
+        return cache.snapshot()
