@@ -157,9 +157,10 @@ class HttpApi:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits for serve_forever and would block if it never started
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server_close()
-        self._thread.join(timeout=5)
 
 
 def _handler_class(deps: ApiDeps) -> type[BaseHTTPRequestHandler]:
