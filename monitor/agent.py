@@ -21,6 +21,7 @@ from monitor.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget, 
 from monitor.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
 from monitor.domain.periods import period_bounds
 from monitor.domain.projection import FINISHED_STATES, ProjectionInput, project
+from monitor.domain.rate_window import advance, effective_running_seconds
 from monitor.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
 from monitor.domain.workload_estimate import EstimateKey, WorkloadEstimate, estimate_workload
 from monitor.ports import AccrualRow, Clock, ClusterSource, EventRecorder, LeaderElector, NodePricer, Store
@@ -231,12 +232,13 @@ class Agent:
         progress = merge_progress(workload.annotations, [pod.annotations for pod in pods])
         cost = costs.get(workload.ref.uid, 0.0)
         state = workload.state
+        window = advance(previous.rate_window if previous else None, held.earliest_start, progress, running_seconds)
         projection = project(
             ProjectionInput(
                 now=now,
                 cost_usd=cost,
                 hourly_cost_usd=held.hourly_usd,
-                running_seconds=running_seconds,
+                running_seconds=effective_running_seconds(window, progress, running_seconds),
                 progress=progress,
                 estimate_total_seconds=estimate.total_seconds if estimate and estimate.total_seconds > 0 else None,
                 state=state,
@@ -277,6 +279,7 @@ class Agent:
             estimate=estimate.summary if estimate else None,
             problems=tuple(problems),
             running_seconds=running_seconds,
+            rate_window=window,
             observed_at=now,
         )
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import Field
 
 from monitor.domain.model import NodeIdentity, Price, Value, WorkloadRef
+from monitor.domain.rate_window import RateWindow
 
 
 class Band(Value):
@@ -52,6 +53,7 @@ class JobStatus(Value):
     problems: tuple[AnnotationProblem, ...] = ()
     labels: dict[str, str] = Field(default_factory=dict)  # workload labels, for budget selectors after it is gone
     budget_state: str = ""  # ok | warning | breach against its own budget-usd annotation; "" without one
+    rate_window: RateWindow | None = None  # throughput since the pods last (re)started (rate_window.py)
     running_seconds: float = 0.0  # wall time the Job held resources (all restarts), for throughput
     observed_at: datetime | None = None  # the tick that produced this status
 
