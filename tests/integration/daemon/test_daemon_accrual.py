@@ -136,8 +136,14 @@ def test_accrual_to_the_cent_through_watch_faults_and_restarts(
     finish = clock.now() + timedelta(minutes=45)
     for name in ("llama-master-0", "llama-worker-1"):
         pod = server.get("v1", "Pod", name, "ml")
-        done = objects.pod(name, "ml", pod["spec"]["nodeName"], phase="Succeeded", started=pod["status"]["startTime"],
-                           finished=iso(finish))
+        done = objects.pod(
+            name,
+            "ml",
+            pod["spec"]["nodeName"],
+            phase="Succeeded",
+            started=pod["status"]["startTime"],
+            finished=iso(finish),
+        )
         server.patch("v1", "Pod", name, {"status": done["status"]}, "ml")
     clock.advance(7200)
     daemon = start(server, db, clock)
