@@ -8,7 +8,7 @@ tools:
 	bash scripts/install-test-tools.sh
 
 demo: venv
-	.venv/bin/trainspend demo --duration $${DURATION:-120}
+	.venv/bin/trainspend demo $${DURATION:+--duration $$DURATION}
 
 test: venv tools
 	PATH="$(CURDIR)/.tools/bin:$$PATH" .venv/bin/python -m pytest -q

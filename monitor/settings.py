@@ -1,9 +1,9 @@
 """The one configuration model of trainspend (pydantic-settings).
 
 Sources, highest priority first: init arguments, environment (`TRAINSPEND_` prefix, nested with `__`, e.g.
-`TRAINSPEND_STORE__URL`), a secrets directory (`TRAINSPEND_SECRETS_DIR`, one file per field), and an optional YAML file
-(`TRAINSPEND_CONFIG_FILE`). Mirrored one to one by `charts/trainspend/values.yaml` (`config:` section); a test keeps
-them in step.
+`TRAINSPEND_STORE__URL`), a secrets directory (`TRAINSPEND_SECRETS_DIR`, one file per setting named like its environment
+variable), and an optional YAML file (`TRAINSPEND_CONFIG_FILE`). Mirrored one to one by
+`charts/trainspend/values.yaml` (`config:` section); a test keeps them in step.
 """
 
 from __future__ import annotations
@@ -193,7 +193,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, file_secret_settings]
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        secrets_dir = _env_path("TRAINSPEND_SECRETS_DIR")
+        if secrets_dir is not None:
+            from monitor.settings_sources import SecretsDirSource
+
+            sources.append(SecretsDirSource(settings_cls, secrets_dir))
         yaml_path = _env_path("TRAINSPEND_CONFIG_FILE")
         if yaml_path is not None:
             sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_path))

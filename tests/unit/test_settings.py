@@ -19,3 +19,30 @@ def test_nested_environment_variables_reach_sections(monkeypatch: pytest.MonkeyP
 def test_unknown_setting_is_rejected_with_its_name() -> None:
     with pytest.raises(ValidationError, match="tick_secs"):
         Settings(tick_secs=5)  # type: ignore[call-arg]
+
+
+def test_yaml_file_then_secrets_dir_then_environment(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "cluster: from-yaml\ntick_seconds: 15\nnotify:\n  pagerduty_routing_key: yaml-key\n"
+        "budgets:\n  - {name: nlp, limit_usd: 1000, team: nlp}\n"
+    )
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "TRAINSPEND_NOTIFY__PAGERDUTY_ROUTING_KEY").write_text("secret-key\n")
+    (secrets / "..data").mkdir()  # what a Kubernetes Secret volume also contains
+    monkeypatch.setenv("TRAINSPEND_CONFIG_FILE", str(config))
+    monkeypatch.setenv("TRAINSPEND_SECRETS_DIR", str(secrets))
+    monkeypatch.setenv("TRAINSPEND_CLUSTER", "from-env")
+    settings = Settings()
+    assert settings.cluster == "from-env"
+    assert settings.tick_seconds == 15
+    assert settings.budgets[0].name == "nlp"
+    assert settings.notify.pagerduty_routing_key is not None
+    assert settings.notify.pagerduty_routing_key.get_secret_value() == "secret-key"
+    assert "secret-key" not in settings.model_dump_json()
+
+
+def test_a_monthly_price_override_is_rejected_naming_the_field() -> None:
+    with pytest.raises(ValidationError, match="gpu_usd_per_hour"):
+        Settings(pricing={"gpu_usd_per_hour": {"H100-SXM": 1800.0}})  # type: ignore[arg-type]
