@@ -79,6 +79,9 @@ class Agent:
         self._leader = leader
         self._estimates: dict[str, WorkloadEstimate | AnnotationProblem | None] = {}
         self._previous: dict[str, JobStatus] | None = None
+        # Every workload ever accounted (store snapshots + this process): budgets need the namespace, team and labels
+        # of Jobs that finished long ago but spent inside the current period.
+        self._known: dict[str, JobStatus] = {}
         self._reported: set[tuple[str, str, str]] = set()  # (uid, annotation, value) already logged
 
     def tick(self) -> TickResult:
@@ -88,6 +91,7 @@ class Agent:
         if self._previous is None:
             # After a restart, the store's last snapshots carry running time and finished Jobs forward.
             self._previous = {job.ref.uid: job for job in self._store.jobs()}
+            self._known = dict(self._previous)
         # Until every initial list has arrived the view is partial (pods before their owners): accrue nothing yet.
         is_leader = (self._leader.is_leader() if self._leader is not None else True) and snapshot.synced
         identities = {node.name: self._identify(node) for node in snapshot.nodes}
@@ -112,6 +116,7 @@ class Agent:
                 jobs = [job.model_copy(update={"cost_usd": costs.get(job.ref.uid, job.cost_usd)}) for job in jobs]
         budgets = self._budgets(jobs, now)
         self._previous = {job.ref.uid: job for job in jobs}
+        self._known.update(self._previous)
         return TickResult(
             cluster=self._config.cluster,
             at=now,
@@ -330,6 +335,7 @@ class Agent:
             if start not in spend_by_start:
                 spend_by_start[start] = self._store.workload_spend_since(start)
             spend = spend_by_start[start]
+            live = {job.ref.uid: job for job in jobs}
             workloads = [
                 BudgetWorkload(
                     uid=job.ref.uid,
@@ -337,11 +343,14 @@ class Agent:
                     spend_usd=spend.get(job.ref.uid, 0.0),
                     team=job.team,
                     labels=job.labels,
-                    hourly_cost_usd=job.hourly_cost_usd,
-                    remaining_cost_usd=job.remaining_cost_usd.p50 if job.remaining_cost_usd else None,
-                    running=job.hourly_cost_usd > 0,
+                    hourly_cost_usd=job.hourly_cost_usd if job.ref.uid in live else 0.0,
+                    remaining_cost_usd=job.remaining_cost_usd.p50
+                    if job.remaining_cost_usd and job.ref.uid in live
+                    else None,
+                    running=job.ref.uid in live and job.hourly_cost_usd > 0,
                 )
-                for job in jobs
+                for job in {**self._known, **live}.values()
+                if job.ref.uid in live or spend.get(job.ref.uid, 0.0) > 0
             ]
             statuses.append(evaluate_budget(spec, workloads, now))
         return statuses

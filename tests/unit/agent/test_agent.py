@@ -124,3 +124,23 @@ def test_namespace_budget_sums_period_spend_and_projection(world) -> None:
     assert status.spend_usd == pytest.approx(16.0)  # only namespace ml
     assert status.projected_spend_usd == pytest.approx(32.0, rel=0.01)  # + one more hour at $16/h
     assert status.state == "warning"
+
+
+def test_month_to_date_spend_keeps_jobs_that_finished_long_ago(world) -> None:
+    cluster, store, clock, events = world
+    early = workload("early", kind="Job")
+    cluster.workloads = [early]
+    cluster.pods = [pod("early-0", early, "gpu-1", 8, started=T0)]
+    budget = BudgetSpec(name="ml", limit_usd=1000.0, period="monthly", namespace="ml")
+    agent = make_agent(cluster, store, clock, events, budgets=[budget])
+    clock.advance(3600)
+    agent.tick()
+    # The Job finishes and is deleted; days later it is long past the finished-job TTL of the live view.
+    cluster.workloads, cluster.pods = [], []
+    clock.advance(3 * 86400)
+    result = agent.tick()
+    assert all(j.ref.name != "early" for j in result.jobs)
+    assert result.budgets[0].spend_usd == pytest.approx(32.0)
+    # ... and after a restart of the daemon too.
+    restarted = make_agent(cluster, store, clock, events, budgets=[budget]).tick()
+    assert restarted.budgets[0].spend_usd == pytest.approx(32.0)
