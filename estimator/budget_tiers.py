@@ -1,8 +1,9 @@
 """Budget tiers: for a budget, which models can be trained on how much data, on which hardware, at what cost per token.
 
 The Hugging Face Jobs hardware guide's question ("I have $50: what can I fine-tune, on what?"). For each model of a
-size ladder and each offer, the run must fit in memory (estimator.memory); its speed is the labelled-efficiency
-roofline of estimator.catalog.local.training_tokens_per_second; cost per token = price per hour / tokens per hour.
+size ladder and each offer, the run must fit in memory (estimator.memory); its speed is
+estimator.catalog.local.training_speed (the calibrated step-time model estimator.throughput.training_time for
+datacenter GPUs, a labelled efficiency for Macs and consumer cards); cost per token = price per hour / tokens per hour.
 Each model keeps its cheapest offer; the tiers are ranked by cost per token trained.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from estimator.catalog.local import local_assumptions, training_efficiency, training_tokens_per_second
+from estimator.catalog.local import SpeedModel, local_assumptions, speed_assumption, speed_model, training_speed
 from estimator.currency import Currency, ExchangeRate, Money, offer_hourly, rate_assumption
 from estimator.errors import EstimatorError, InvalidRunError
 from estimator.estimate import run_for_hardware
@@ -40,6 +41,7 @@ class BudgetTier(Frozen):
     instance: str
     capacity_type: CapacityType
     tokens_per_second: float
+    speed_model: SpeedModel = Field(description="which model timed the run (calibrated / labelled-efficiency)")
     per_million_tokens: Money = Field(description="cost per million tokens trained")
     affordable_tokens: float = Field(description="tokens the budget buys on this offer")
     epochs: float | None = Field(description="affordable tokens / dataset tokens, when a dataset size is given")
@@ -72,7 +74,8 @@ def _tier(
     laid_out = _fits(arch, run, gpu, offer.gpu_count)
     if laid_out is None:
         return None
-    speed = training_tokens_per_second(arch, laid_out, gpu, offer.gpu_count)
+    timed = training_speed(arch, laid_out, gpu, offer.gpu_count)
+    speed = timed.tokens_per_second
     hourly = offer_hourly(offer, budget.currency, rate)
     per_token = hourly.amount / (speed * 3600)
     affordable = budget.amount / per_token
@@ -86,6 +89,7 @@ def _tier(
         instance=offer.instance,
         capacity_type=offer.capacity_type,
         tokens_per_second=speed,
+        speed_model=timed.model,
         per_million_tokens=Money(amount=per_token * 1e6, currency=budget.currency),
         affordable_tokens=affordable,
         epochs=affordable / dataset if dataset else None,
@@ -121,11 +125,14 @@ def budget_tiers(
     by_id = {gpu.id: gpu for gpu in gpus}
     tiers: list[BudgetTier] = []
     left_out: list[str] = []
+    timed: dict[str, GPU] = {}  # hardware some model was timed on, for the speed-model assumption
     for arch in models:
         best: BudgetTier | None = None
         for offer in (o for o in offers if o.gpu_id in by_id):
             try:
                 tier = _tier(arch, run, by_id[offer.gpu_id], offer, budget, rate, dataset_tokens)
+                if tier is not None:
+                    timed[tier.gpu_id] = by_id[tier.gpu_id]
             except EstimatorError:
                 continue  # hardware without published FLOP/s, or a layout the run cannot use
             if tier is not None and (best is None or tier.per_million_tokens.amount < best.per_million_tokens.amount):
@@ -143,22 +150,25 @@ def budget_tiers(
         tiers=ranked,
         largest=largest,
         left_out=tuple(left_out),
-        assumptions=_assumptions(run, rate, budget.currency, gpus),
+        assumptions=_assumptions(run, rate, budget.currency, tuple(timed.values())),
     )
 
 
 def _assumptions(
     run: TrainingRun, rate: ExchangeRate, currency: Currency, gpus: tuple[GPU, ...]
 ) -> tuple[Assumption, ...]:
-    speed = next(a for a in local_assumptions(OnPremTCO(purchase_usd=1, watts=1)) if a.name == "training_efficiency")
-    efficiencies = sorted({training_efficiency(gpu) for gpu in gpus})
+    efficiency = next(
+        a for a in local_assumptions(OnPremTCO(purchase_usd=1, watts=1)) if a.name == "training_efficiency"
+    )
+    labelled = any(speed_model(gpu) is SpeedModel.LABELLED_EFFICIENCY for gpu in gpus)
     return (
         Assumption(
             name="run",
             value=f"{run.method.value}, seq {run.seq_len}, micro-batch {run.micro_batch}, {run.precision.value}",
             why="the same recipe for every model; one whole instance per offer, pure data parallel (ZeRO-3 if needed)",
         ),
-        speed.model_copy(update={"value": f"{speed.value} (used: {', '.join(f'{e:g}' for e in efficiencies)})"}),
+        speed_assumption(gpus),
+        *((efficiency,) if labelled else ()),
         Assumption(
             name="billing",
             value="whole instances for the hours the budget buys",

@@ -10,12 +10,13 @@ import json
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from monitor.display_currency import DisplayCurrency, budget_display, job_display, usd_display
 from monitor.domain.result import BudgetStatus, JobStatus
 from monitor.state import LatestResult
 
@@ -24,8 +25,8 @@ log = logging.getLogger(__name__)
 PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-def job_to_json(job: JobStatus) -> dict[str, Any]:
-    """The `/api/v1/jobs` item: a stable shape for scripts and dashboards."""
+def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[str, Any]:
+    """The `/api/v1/jobs` item: a stable shape for scripts and dashboards (USD fields, then `display_currency`)."""
     return {
         "namespace": job.ref.namespace,
         "name": job.ref.name,
@@ -52,10 +53,11 @@ def job_to_json(job: JobStatus) -> dict[str, Any]:
         "estimate": job.estimate,
         "price": {"source": job.price_source or None, "as_of": job.price_as_of or None},
         "problems": [p.model_dump() for p in job.problems],
+        "display_currency": job_display(job, display or usd_display()),
     }
 
 
-def budget_to_json(budget: BudgetStatus) -> dict[str, Any]:
+def budget_to_json(budget: BudgetStatus, display: DisplayCurrency | None = None) -> dict[str, Any]:
     return {
         "name": budget.name,
         "period": budget.period,
@@ -67,6 +69,7 @@ def budget_to_json(budget: BudgetStatus) -> dict[str, Any]:
         "thresholds": list(budget.thresholds),
         "state": budget.state,
         "selector": budget.selector,
+        "display_currency": budget_display(budget, display or usd_display()),
     }
 
 
@@ -79,6 +82,8 @@ class ApiDeps:
     readiness: Callable[[], tuple[bool, dict[str, str]]]
     history: Callable[[], list[JobStatus]]  # finished and live jobs from the store
     estimate: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
+    # Settings.currency and its rate, for the `display_currency` blocks (monitor.display_currency.display_currency)
+    display: DisplayCurrency = field(default_factory=usd_display)
 
 
 class ApiError(Exception):
@@ -109,7 +114,7 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         status = HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE
         return status, "application/json", _dump({"ready": ready, "checks": checks})
     if path == "/api/v1/jobs":
-        items = [job_to_json(j) for j in _jobs(deps)]
+        items = [job_to_json(j, deps.display) for j in _jobs(deps)]
         if "namespace" in query:
             items = [i for i in items if i["namespace"] == query["namespace"]]
         return HTTPStatus.OK, "application/json", _dump({"items": items})
@@ -120,10 +125,10 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         matches = [j for j in _jobs(deps) if j.ref.namespace == parts[0] and j.ref.name == parts[1]]
         if not matches:
             raise ApiError(HTTPStatus.NOT_FOUND, f"no job {parts[0]}/{parts[1]}")
-        return HTTPStatus.OK, "application/json", _dump(job_to_json(matches[0]))
+        return HTTPStatus.OK, "application/json", _dump(job_to_json(matches[0], deps.display))
     if path == "/api/v1/budgets":
         latest = deps.latest.get()
-        budgets = [budget_to_json(b) for b in latest.budgets] if latest else []
+        budgets = [budget_to_json(b, deps.display) for b in latest.budgets] if latest else []
         return HTTPStatus.OK, "application/json", _dump({"items": budgets})
     if path == "/api/v1/estimate":
         if deps.estimate is None:

@@ -16,11 +16,12 @@ import boto3
 from kubernetes import client as k8s
 from sqlalchemy import Engine
 
-from estimator.catalog.offers import all_offers
+from estimator.catalog.offers import embedded_offers
 from monitor.agent import Agent, AgentConfig
 from monitor.api import ApiDeps, HttpApi, parse_listen
 from monitor.cloudwatch.publisher import CloudWatchPublisher, CloudWatchSink
 from monitor.cloudwatch.retry import client_config
+from monitor.display_currency import display_currency
 from monitor.domain.budgets import BudgetSpec
 from monitor.domain.result import TickResult, TickStats
 from monitor.estimate_api import estimate_from_query
@@ -192,7 +193,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
     api = api_client or build_api_client(settings.kube)
     source = KubeClusterSource(settings.kube, settings.cluster, clock.now, api=api)
     elector = LeaseElector(api, settings.leader, clock.now) if settings.leader.enabled else None
-    prices = build_price_chain(settings.pricing, clock, all_offers())
+    prices = build_price_chain(settings.pricing, clock, embedded_offers())
     agent = Agent(
         AgentConfig(
             cluster=settings.cluster,
@@ -245,6 +246,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
             readiness=readiness,
             history=store.jobs,
             estimate=estimate_from_query,
+            display=display_currency(settings),
         ),
         host,
         port,

@@ -8,6 +8,7 @@ variable), and an optional YAML file (`TRAINSPEND_CONFIG_FILE`). Mirrored one to
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -171,7 +172,16 @@ class Settings(BaseSettings):
     finished_job_ttl_seconds: float = Field(
         default=3600.0, ge=0, description="how long finished Jobs stay in the live metrics"
     )
-    currency: str = Field(default="USD", description="currency for displayed costs")
+    currency: str = Field(
+        default="USD", description="currency for displayed costs (USD or CNY); metrics and alarms stay in USD"
+    )
+    cny_per_usd: float | None = Field(
+        default=None,
+        gt=0,
+        description="USD/CNY rate for displayed costs; null = the built-in dated CFETS central parity "
+        "(estimator.currency.cfets_rate: 7.0197 on 2026-01-08)",
+    )
+    cny_per_usd_as_of: date | None = Field(default=None, description="date of cny_per_usd, shown beside it")
     kube: KubeSettings = Field(default_factory=KubeSettings, description="Kubernetes API access and watches")
     leader: LeaderSettings = Field(default_factory=LeaderSettings, description="leader election (HA)")
     pricing: PricingSettings = Field(default_factory=PricingSettings, description="price sources and overrides")
@@ -183,6 +193,25 @@ class Settings(BaseSettings):
     notify: NotifySettings = Field(default_factory=NotifySettings, description="on-call notification channels")
     config_file: Path | None = Field(default=None, description="optional YAML file with these settings")
     secrets_dir: Path | None = Field(default=None, description="optional directory of secret files")
+
+    @field_validator("currency")
+    @classmethod
+    def _known_currency(cls, value: str) -> str:
+        """Normalises "usd", "RMB"... to "USD" / "CNY"; anything else names the field and the supported codes."""
+        key = value.strip().upper()
+        key = "CNY" if key == "RMB" else key
+        if key not in ("USD", "CNY"):
+            raise ValueError(f"currency={value!r}: supported display currencies are USD and CNY")
+        return key
+
+    @model_validator(mode="after")
+    def _rate_date_needs_rate(self) -> Settings:
+        if self.cny_per_usd_as_of is not None and self.cny_per_usd is None:
+            raise ValueError(
+                f"cny_per_usd_as_of={self.cny_per_usd_as_of}: set cny_per_usd too (the rate of that date), "
+                "or remove it to use the built-in dated CFETS rate"
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -11,21 +11,11 @@ from functools import cache
 
 from estimator.catalog.china_data import china_offer_rows
 from estimator.catalog.gpus import gpu
+from estimator.catalog.providers import ALIBABA, TENCENT, provider_alias
 from estimator.errors import EstimatorError
 from estimator.models import Offer
 
-CHINA_PROVIDERS = ("aliyun", "tencent")
-# Names people use for these clouds → the provider ids of the catalog.
-_PROVIDER_ALIASES = {
-    "aliyun": "aliyun",
-    "alibaba": "aliyun",
-    "alibabacloud": "aliyun",
-    "alibaba-cloud": "aliyun",
-    "tencent": "tencent",
-    "tencentcloud": "tencent",
-    "tencent-cloud": "tencent",
-    "qcloud": "tencent",
-}
+CHINA_PROVIDERS = (ALIBABA, TENCENT)
 
 
 @cache
@@ -36,8 +26,7 @@ def china_offers() -> tuple[Offer, ...]:
 
 def china_provider(name: str) -> str:
     """The catalog provider id for `name` ("Alibaba Cloud", "qcloud"...); an EstimatorError listing them otherwise."""
-    key = name.strip().lower().replace(" ", "-")
-    found = _PROVIDER_ALIASES.get(key) or _PROVIDER_ALIASES.get(key.replace("-", ""))
+    found = provider_alias(name)
     if found is None:
         raise EstimatorError("provider", name, f"China clouds in the catalog: {', '.join(CHINA_PROVIDERS)}")
     return found

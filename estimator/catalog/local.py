@@ -1,8 +1,16 @@
-"""Local hardware (Apple M4 Macs, workstation GPUs): look-up, training speed with a labelled efficiency, owning cost."""
+"""Local hardware (Apple M4 Macs, workstation GPUs): look-up, training speed, owning cost, buy-or-rent.
+
+Training speed uses one of two models, and says which (`training_speed`, `SpeedModel`):
+- datacenter GPUs (A100, H100, L4, T4...): the calibrated step-time model `estimator.throughput.training_time`, a
+  roofline of every GEMM fitted on H100 measurements and LLaMA-1's A100 GPU-hours;
+- Apple silicon and consumer/workstation cards (RTX 4090, RTX 6000 Ada), which that calibration does not cover: the
+  share of peak FLOP/s below, labelled as an assumption.
+"""
 
 from __future__ import annotations
 
 import difflib
+from enum import StrEnum
 from functools import cache
 
 from pydantic import Field
@@ -15,7 +23,8 @@ from estimator.errors import InvalidRunError, UnknownGPUError
 from estimator.estimate import run_for_hardware
 from estimator.flops import training_flops
 from estimator.memory import training_memory
-from estimator.models import GPU, Assumption, Frozen, ModelArch, Offer, OnPremTCO, TrainingRun
+from estimator.models import GPU, Assumption, Frozen, Hardware, ModelArch, Offer, OnPremTCO, TrainingRun
+from estimator.throughput import training_time
 
 # Share of peak FLOP/s a training step sustains. NVIDIA: torchtune's Llama-3.1-8B full fine-tune on one RTX 4090
 # (1,650 tokens/s, shared memory_facts) is ~0.45 of 165 TFLOP/s by 6ND; 0.40 is used so that a figure is not optimistic.
@@ -23,6 +32,19 @@ NVIDIA_TRAINING_EFFICIENCY = 0.40
 # Apple: a measured fp16 GEMM reached 6.08 of ~7.4 TFLOP/s on an M4 Pro (0.83) but PyTorch MPS / MLX training steps
 # lose more to non-matmul kernels; 0.5 is a round assumption, checked against the MLX LoRA measurement in the tests.
 APPLE_TRAINING_EFFICIENCY = 0.50
+# Cards sold for desks, not datacenters: the calibrated step-time model has no measurement on them (GDDR memory,
+# consumer clocks and power limits), so they keep the labelled efficiency.
+CONSUMER_GPU_IDS = frozenset({"RTX-4090", "RTX-6000-Ada"})
+
+
+class SpeedModel(StrEnum):
+    CALIBRATED = "calibrated"  # estimator.throughput.training_time
+    LABELLED_EFFICIENCY = "labelled-efficiency"  # training_tokens_per_second with training_efficiency(gpu)
+
+
+class TrainingSpeed(Frozen):
+    tokens_per_second: float
+    model: SpeedModel
 
 
 @cache
@@ -75,6 +97,41 @@ def training_tokens_per_second(
     return gpus * peak_tflops * 1e12 * share / (flops.total_flops / flops.tokens)
 
 
+def speed_model(gpu: GPU) -> SpeedModel:
+    """The labelled efficiency for Apple silicon and the CONSUMER_GPU_IDS cards; the calibrated model otherwise."""
+    if gpu.unified_memory or gpu.id in CONSUMER_GPU_IDS:
+        return SpeedModel.LABELLED_EFFICIENCY
+    return SpeedModel.CALIBRATED
+
+
+def training_speed(arch: ModelArch, run: TrainingRun, gpu: GPU, gpus: int = 1) -> TrainingSpeed:
+    """Tokens/s of `run` (already laid out on `gpus` GPUs) and which model gave it (module docstring).
+
+    Calibrated: training_time(arch, run, gpus x gpu).tokens_per_second (step = max(host, GPU roofline), data-parallel
+    communication included). Labelled: training_tokens_per_second (gpus x peak x efficiency / FLOPs per token).
+    """
+    model = speed_model(gpu)
+    if model is SpeedModel.CALIBRATED:
+        speed = training_time(arch, run, Hardware(gpu=gpu, count=gpus)).tokens_per_second
+    else:
+        speed = training_tokens_per_second(arch, run, gpu, gpus)
+    return TrainingSpeed(tokens_per_second=speed, model=model)
+
+
+def speed_assumption(gpus: tuple[GPU, ...]) -> Assumption:
+    """Which speed model timed which hardware, for the assumptions of a table."""
+    by_model: dict[SpeedModel, list[str]] = {}
+    for gpu in gpus:
+        by_model.setdefault(speed_model(gpu), []).append(gpu.id)
+    parts = [f"{model.value}: {', '.join(sorted(set(ids)))}" for model, ids in sorted(by_model.items())]
+    return Assumption(
+        name="speed_model",
+        value="; ".join(parts),
+        why="calibrated = estimator.throughput.training_time (roofline fitted on H100 and A100 runs); "
+        "labelled-efficiency = a share of peak FLOP/s for hardware that calibration does not cover",
+    )
+
+
 def machine_tco(
     machine: LocalMachine,
     *,
@@ -99,7 +156,8 @@ def local_assumptions(tco: OnPremTCO) -> tuple[Assumption, ...]:
     return (
         Assumption(
             name="training_efficiency",
-            value=f"NVIDIA {NVIDIA_TRAINING_EFFICIENCY:g}, Apple {APPLE_TRAINING_EFFICIENCY:g} of peak FLOP/s",
+            value=f"consumer NVIDIA {NVIDIA_TRAINING_EFFICIENCY:g}, Apple {APPLE_TRAINING_EFFICIENCY:g} of peak FLOP/s "
+            "(labelled-efficiency model only)",
             why="an assumption, not a measurement of your setup: torchtune on an RTX 4090 reached ~0.45; Apple "
             "publishes no TFLOP/s (third-party figures) and MPS/MLX kernels vary",
         ),
@@ -129,6 +187,7 @@ class BuyOrRentRow(Frozen):
     provider: str
     fits: bool
     tokens_per_second: float | None
+    speed_model: SpeedModel | None = Field(description="which model timed the job; None when it does not fit")
     hours: float | None = Field(description="wall-clock hours for the job")
     job_cost: Money | None
     per_hour: Money
@@ -158,6 +217,9 @@ def buy_or_rent(
     utilisation: float = 1.0,
 ) -> BuyOrRent:
     """The job on each owned machine and each rental: hours = tokens / tokens_per_second; cost = hours x hourly.
+
+    tokens/s from training_speed (calibrated model for datacenter GPUs, labelled efficiency for Macs and consumer
+    cards; each row says which).
 
     Owning: hourly = purchase / (years x 8766 h x utilisation) + watts x kWh price (estimator.cost.onprem_usd_per_hour).
     Break-even = purchase / (cheapest rental's job cost - the machine's energy cost for the job), in jobs.
@@ -202,10 +264,11 @@ def buy_or_rent(
     tco_defaults = OnPremTCO(
         purchase_usd=1, amortisation_years=years, watts=1, usd_per_kwh=usd_per_kwh, utilisation=utilisation
     )
+    timed = tuple(by_id[o.gpu_id] for o in rentals if o.gpu_id in by_id) + tuple(m.gpu for m in machines)
     return BuyOrRent(
         rows=tuple(ranked),
         cheapest_rental=cheapest,
-        assumptions=(*local_assumptions(tco_defaults), rate_assumption(rate, currency)),
+        assumptions=(speed_assumption(timed), *local_assumptions(tco_defaults), rate_assumption(rate, currency)),
     )
 
 
@@ -214,7 +277,8 @@ def _job_row(
 ) -> BuyOrRentRow:
     laid_out = run_for_hardware(run, count, zero_stage=3 if count > 1 else 0)
     fits = training_memory(arch, laid_out, gpu).fits
-    speed = training_tokens_per_second(arch, laid_out, gpu, count) if fits else None
+    timed = training_speed(arch, laid_out, gpu, count) if fits else None
+    speed = timed.tokens_per_second if timed else None
     hours = run.tokens / speed / 3600 if speed else None
     return BuyOrRentRow(
         hardware=gpu.id,
@@ -223,6 +287,7 @@ def _job_row(
         provider=provider,
         fits=fits,
         tokens_per_second=speed,
+        speed_model=timed.model if timed else None,
         hours=hours,
         job_cost=hourly.scaled(hours) if hours is not None else None,
         per_hour=hourly,

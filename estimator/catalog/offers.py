@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from estimator.catalog.china import china_offers
 from estimator.catalog.gpus import gpu
 from estimator.catalog.offers_data import offer_rows
 from estimator.models import Offer
@@ -13,6 +14,14 @@ from estimator.models import Offer
 def all_offers() -> tuple[Offer, ...]:
     """Every embedded offer (GPU instances only; CPU-only rows left out), each with source and date."""
     return offer_rows()
+
+
+@cache
+def embedded_offers() -> tuple[Offer, ...]:
+    """Everything the daemon's embedded price source and `trainspend prices` know: the US-cloud / GPU-cloud offers of
+    `all_offers()` followed by the Alibaba Cloud and Tencent Cloud offers of `china_offers()` (CNY-native where the
+    seller quotes CNY, with `usd_per_hour` converted at the dated rate the catalog names)."""
+    return all_offers() + china_offers()
 
 
 def offers_for_gpu(gpu_name: str, offers: tuple[Offer, ...] | None = None) -> tuple[Offer, ...]:

@@ -1,4 +1,8 @@
-"""`trainspend prices`: what the embedded catalog says, or (`--live`) what the price chain answers for one node."""
+"""`trainspend prices`: what the embedded catalog says, or (`--live`) what the price chain answers for one node.
+
+The catalog listed is the daemon's (`embedded_offers()`: US and GPU clouds plus Alibaba Cloud and Tencent Cloud).
+`--currency CNY` shows every price in yuan: CNY-native prices exactly, the others converted at the dated rate shown.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,18 @@ from rich.console import Console
 from rich.table import Table
 
 from estimator.catalog.gpus import gpu as catalog_gpu
-from estimator.catalog.offers import all_offers
-from estimator.errors import UnknownGPUError
+from estimator.catalog.offers import embedded_offers
+from estimator.catalog.providers import canonical_provider
+from estimator.currency import (
+    Currency,
+    ExchangeRate,
+    cfets_rate,
+    custom_rate,
+    offer_hourly,
+    parse_currency,
+    rate_assumption,
+)
+from estimator.errors import EstimatorError, UnknownGPUError
 from estimator.models import Offer
 from monitor.domain.model import CapacityType, NodeIdentity, Price
 from monitor.pricing.factory import build_price_chain
@@ -33,24 +47,32 @@ def register(app: typer.Typer) -> None:
 
 
 def prices(
-    provider: Annotated[str | None, typer.Option(help="aws | gcp | azure | huggingface | lambda | ...")] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="aws | gcp | azure | aliyun | tencent | huggingface | lambda | ...")
+    ] = None,
     region: Annotated[str | None, typer.Option(help="e.g. us-east-1, us-central1, eastus")] = None,
     instance_type: Annotated[str | None, typer.Option(help="e.g. p5.48xlarge, a3-highgpu-8g")] = None,
     gpu: Annotated[str | None, typer.Option(help="GPU id or alias, e.g. H100-SXM, A100")] = None,
     capacity_type: Annotated[str | None, typer.Option(help="on-demand | spot | reserved")] = None,
     live: Annotated[bool, typer.Option("--live", help="ask the cloud pricing APIs (normal credential chain)")] = False,
+    currency: Annotated[str, typer.Option("--currency", help="USD or CNY (CNY-native prices shown exactly)")] = "USD",
+    cny_per_usd: Annotated[
+        float | None, typer.Option("--cny-per-usd", help="exchange rate instead of the dated CFETS default")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="stable JSON output for scripts")] = False,
 ) -> None:
     """List the embedded dated price catalog (filtered), or price one instance through the live chain."""
     capacity = _capacity(capacity_type)
     gpu_id = _gpu_id(gpu) if gpu else None
+    wanted_provider = canonical_provider(provider) if provider is not None else None
     if live:
-        _live(provider, region, instance_type, gpu_id, capacity, as_json)
+        _live(wanted_provider, region, instance_type, gpu_id, capacity, as_json)
         return
+    shown, rate = _currency(currency, cny_per_usd)
     offers = [
         o
-        for o in all_offers()
-        if (provider is None or o.provider == provider.lower())
+        for o in embedded_offers()
+        if (wanted_provider is None or o.provider == wanted_provider)
         and (region is None or o.region == region)
         and (instance_type is None or o.instance.lower() == instance_type.lower())
         and (gpu_id is None or o.gpu_id == gpu_id)
@@ -60,9 +82,16 @@ def prices(
         typer.echo("no catalog offer matches these filters; try fewer filters or --live", err=True)
         raise typer.Exit(1)
     if as_json:
-        typer.echo(json.dumps([_offer_json(o) for o in offers], indent=2))
+        typer.echo(json.dumps([_offer_json(o, shown, rate) for o in offers], indent=2))
         return
-    Console().print(_offers_table(offers))
+    Console().print(_offers_table(offers, shown, rate))
+
+
+def _currency(currency: str, cny_per_usd: float | None) -> tuple[Currency, ExchangeRate]:
+    try:
+        return parse_currency(currency), custom_rate(cny_per_usd) if cny_per_usd is not None else cfets_rate()
+    except EstimatorError as error:
+        raise typer.BadParameter(str(error), param_hint="--currency / --cny-per-usd") from None
 
 
 def _capacity(value: str | None) -> CapacityType | None:
@@ -109,7 +138,7 @@ def _live(
         gpu_model=gpu_id or (table_gpu[0] if table_gpu else None),
         gpu_count=table_gpu[1] if table_gpu else (1 if gpu_id else 0),
     )
-    chain = build_price_chain(pricing, _SystemClock(), all_offers())
+    chain = build_price_chain(pricing, _SystemClock(), embedded_offers())
     price = chain.price(identity)
     if as_json:
         typer.echo(json.dumps({"node": identity.model_dump(mode="json"), "price": _price_json(price)}, indent=2))
@@ -117,7 +146,9 @@ def _live(
     Console().print(_price_table(identity, price))
 
 
-def _offer_json(offer: Offer) -> dict[str, Any]:
+def _offer_json(offer: Offer, shown: Currency, rate: ExchangeRate) -> dict[str, Any]:
+    """Stable keys: the USD figures, then the price in the chosen `currency` and the seller's native quote."""
+    hourly = offer_hourly(offer, shown, rate)
     return {
         "provider": offer.provider,
         "instance": offer.instance,
@@ -130,6 +161,21 @@ def _offer_json(offer: Offer) -> dict[str, Any]:
         "estimated": offer.price_is_estimate,
         "as_of": offer.as_of.isoformat() if offer.as_of else None,
         "source": offer.source,
+        "currency": shown.value,
+        "price_per_hour": hourly.amount,
+        "price_per_gpu_hour": hourly.amount / offer.gpu_count if offer.gpu_count else None,
+        "native_currency": offer.currency,
+        "native_price_per_hour": offer.native_price_per_hour,
+        "exchange_rate": _rate_json(rate) if offer.currency != shown.value else None,
+    }
+
+
+def _rate_json(rate: ExchangeRate) -> dict[str, Any]:
+    return {
+        "quote_per_base": rate.quote_per_base,
+        "pair": f"{rate.base.value}/{rate.quote.value}",
+        "as_of": rate.as_of.isoformat() if rate.as_of else None,
+        "source": rate.source,
     }
 
 
@@ -137,12 +183,17 @@ def _price_json(price: Price) -> dict[str, Any]:
     return price.model_dump(mode="json")
 
 
-def _offers_table(offers: list[Offer]) -> Table:
-    table = Table(title=f"Embedded price catalog ({len(offers)} offers, USD per hour, list prices)")
-    for column in ("provider", "instance", "region", "GPU", "×", "capacity", "$/h", "$/GPU-h", "as of"):
-        table.add_column(column, justify="right" if column in ("×", "$/h", "$/GPU-h") else "left")
+def _offers_table(offers: list[Offer], shown: Currency, rate: ExchangeRate) -> Table:
+    symbol = "$" if shown is Currency.USD else "¥"
+    table = Table(title=f"Embedded price catalog ({len(offers)} offers, {shown.value} per hour, list prices)")
+    for column in ("provider", "instance", "region", "GPU", "×", "capacity", f"{symbol}/h", f"{symbol}/GPU-h", "as of"):
+        table.add_column(column, justify="right" if column in ("×", f"{symbol}/h", f"{symbol}/GPU-h") else "left")
+    converted = False
     for o in offers:
-        per_gpu = f"{o.usd_per_hour / o.gpu_count:.3f}" if o.gpu_count else "-"
+        hourly = offer_hourly(o, shown, rate).amount
+        native = o.currency == shown.value and o.native_price_per_hour is not None
+        converted = converted or (o.currency != shown.value)
+        per_gpu = f"{hourly / o.gpu_count:.{4 if native else 3}f}" if o.gpu_count else "-"
         mark = " ~" if o.price_is_estimate else ""
         table.add_row(
             o.provider,
@@ -151,11 +202,15 @@ def _offers_table(offers: list[Offer]) -> Table:
             o.gpu_id or "-",
             str(o.gpu_count),
             str(o.capacity_type),
-            f"{o.usd_per_hour:.3f}{mark}",
+            (f"{hourly}" if native else f"{hourly:.3f}") + mark,  # a native quote exactly as the seller publishes it
             per_gpu,
             o.as_of.isoformat() if o.as_of else "undated",
         )
-    table.caption = "~ = estimated (e.g. spot from typical savings); prices change: check the date"
+    caption = "~ = estimated (e.g. spot from typical savings); prices change: check the date"
+    if converted:
+        assumption = rate_assumption(rate, Currency.CNY)
+        caption += f"; prices not quoted in {shown.value} converted at {assumption.value}"
+    table.caption = caption
     return table
 
 

@@ -148,12 +148,24 @@ def serve_plan_command(
 
 def _print_buy_or_rent(result: BuyOrRent, console: Console) -> None:
     table = Table(title="Buy or rent: the same job on each machine")
-    for column in ("hardware", "own/rent", "fits", "tokens/s", "hours", "job cost", "per hour", "break-even jobs"):
+    columns = (
+        "hardware",
+        "own/rent",
+        "fits",
+        "tokens/s",
+        "speed model",
+        "hours",
+        "job cost",
+        "per hour",
+        "break-even jobs",
+    )
+    for column in columns:
         table.add_column(column)
     for r in result.rows:
         table.add_row(
             r.hardware, r.kind, "yes" if r.fits else "no",
             "—" if r.tokens_per_second is None else f"{r.tokens_per_second:,.0f}",
+            "—" if r.speed_model is None else r.speed_model.value,
             "—" if r.hours is None else f"{r.hours:,.1f}", "—" if r.job_cost is None else r.job_cost.format(),
             r.per_hour.format(3) + (" (est.)" if r.price_is_estimate else ""),
             "—" if r.break_even_jobs is None else f"{r.break_even_jobs:,.1f}",

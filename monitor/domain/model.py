@@ -85,7 +85,7 @@ class NodeIdentity(Value):
     """What a node is, for pricing. Unknown fields are None (or UNKNOWN), never an exception."""
 
     node: str
-    provider: str  # aws | gcp | azure | alibaba | tencent | on-prem | unknown
+    provider: str  # aws | gcp | azure | aliyun | tencent | on-prem | unknown (ids of estimator.catalog.providers)
     region: str | None = None
     zone: str | None = None
     instance_type: str | None = None

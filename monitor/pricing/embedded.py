@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from estimator.catalog.providers import canonical_provider
+from estimator.currency import Currency, cfets_rate
 from estimator.models import CapacityType as OfferCapacity
 from estimator.models import Offer
 from monitor.domain.model import CapacityType, NodeIdentity, Price
@@ -13,7 +15,9 @@ class EmbeddedCatalogSource:
     """Matches provider + instance type, preferring the node's region and capacity type.
 
     A price from another region, or an on-demand price for a spot node, is still better than a guess but is not this
-    node's price: it is flagged `estimated` and the detail says what was substituted.
+    node's price: it is flagged `estimated` and the detail says what was substituted. A price the seller quotes in
+    CNY (Alibaba Cloud) is accrued in USD as the catalog converted it, and the detail says it is CNY-native, with the
+    exact CNY figure and the rate.
     """
 
     name = "catalog"
@@ -24,9 +28,9 @@ class EmbeddedCatalogSource:
     def price(self, node: NodeIdentity) -> Price | None:
         if not node.instance_type:
             return None
-        candidates = [
-            o for o in self._offers if o.provider == node.provider and o.instance.lower() == node.instance_type.lower()
-        ]
+        provider = canonical_provider(node.provider)
+        instance = node.instance_type.lower()
+        candidates = [o for o in self._offers if o.provider == provider and o.instance.lower() == instance]
         if not candidates:
             return None
         wanted = _offer_capacity(node.capacity_type)
@@ -37,7 +41,9 @@ class EmbeddedCatalogSource:
             substitutions.append(f"list price of {best.region}, not {node.region}")
         if best.capacity_type != wanted:
             substitutions.append(f"{best.capacity_type} price for a {wanted} node")
-        detail = "; ".join([f"{best.provider} {best.instance} {best.capacity_type} ({best.source})", *substitutions])
+        detail = "; ".join(
+            [f"{best.provider} {best.instance} {best.capacity_type} ({best.source})", *_native(best), *substitutions]
+        )
         return Price(
             usd_per_hour=best.usd_per_hour,
             source=self.name,
@@ -45,6 +51,28 @@ class EmbeddedCatalogSource:
             estimated=best.price_is_estimate or bool(substitutions),
             detail=detail,
         )
+
+
+def native_price_note(offer: Offer) -> str | None:
+    """The note for an offer quoted in another currency than USD, e.g. "CNY-native ¥9.5326/h, USD at 7.0197 CNY/USD
+    (CFETS central parity 2026-01-08)"; None for a USD-native offer. The rate is native / usd_per_hour, the one the
+    catalog used; it is named as the CFETS rate when it is that rate."""
+    if offer.native_price_per_hour is None or offer.currency == Currency.USD.value:
+        return None
+    implied = offer.native_price_per_hour / offer.usd_per_hour
+    cfets = cfets_rate()
+    if offer.currency == cfets.quote.value and abs(implied - cfets.quote_per_base) < 5e-4:
+        when = cfets.as_of.isoformat() if cfets.as_of else "undated"
+        rate = f"{cfets.quote_per_base:g} {cfets.quote.value}/USD (CFETS central parity {when})"
+    else:
+        rate = f"{implied:.4f} {offer.currency}/USD (the catalog's conversion)"
+    symbol = "¥" if offer.currency == Currency.CNY.value else f"{offer.currency} "
+    return f"{offer.currency}-native {symbol}{offer.native_price_per_hour:g}/h, USD at {rate}"
+
+
+def _native(offer: Offer) -> list[str]:
+    note = native_price_note(offer)
+    return [note] if note else []
 
 
 def _offer_capacity(capacity: CapacityType) -> OfferCapacity:

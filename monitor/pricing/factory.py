@@ -44,8 +44,8 @@ def live_fetchers(settings: PricingSettings, clock: Clock, http: httpx.Client) -
 def build_price_chain(
     settings: PricingSettings, clock: Clock, offers: Sequence[Offer], http: httpx.Client | None = None
 ) -> PriceChain:
-    """`offers` is the embedded catalog (`estimator.catalog.offers.all_offers()` at the composition root). `http` is
-    shared by the Azure and GCP fetchers; one with the settings' timeout is made when not given."""
+    """`offers` is the embedded catalog (`estimator.catalog.offers.embedded_offers()` at the composition root).
+    `http` is shared by the Azure and GCP fetchers; one with the settings' timeout is made when not given."""
     client = http or httpx.Client(timeout=settings.request_timeout_seconds)
     sources: list[PriceSource] = [OverrideSource(settings, clock)]
     for fetcher in live_fetchers(settings, clock, client):

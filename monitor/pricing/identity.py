@@ -3,13 +3,19 @@
 Pure: reads `NodeInfo.provider_id`, labels and capacity only. Unknown is a value (None / UNKNOWN), never an exception.
 Provider ID formats: AWS `aws:///us-east-1a/i-…`, GCE `gce://project/us-central1-a/name`, Azure
 `azure:///subscriptions/…/virtualMachineScaleSets/…`, Alibaba ACK `cn-hangzhou.i-…`, Tencent TKE `qcloud:///800002/ins-…`.
+Provider names are the offer catalog's ids (`estimator.catalog.providers`: ACK nodes are `aliyun`, TKE nodes `tencent`),
+so the embedded catalog prices them without a second alias table.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from functools import cache
+from types import MappingProxyType
 
+from estimator.catalog.offers import embedded_offers
+from estimator.catalog.providers import ALIBABA, TENCENT, canonical_provider
 from monitor.domain.model import CapacityType, NodeIdentity, NodeInfo
 from monitor.pricing.gpus import MIG_SLICES_PER_GPU, mig_slices, normalise_gpu
 from monitor.pricing.instance_gpus import INSTANCE_GPUS
@@ -20,6 +26,24 @@ _ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.i
 _ON_PREM_SCHEMES = ("kind", "k3s", "rke2", "metal3", "baremetal", "kubevirt")
 _ALIBABA_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z0-9]+)+)\.i-[a-z0-9]+$")
 _MIG_RESOURCE = re.compile(r"^nvidia\.com/mig-(\d+)g\.\d+gb$")
+# TKE labels nodes with Tencent Cloud's short region names (`topology.kubernetes.io/region: gz`, zone `100003`); the
+# catalog uses the API region ids. Source: Tencent Cloud "Regions and Availability Zones" (region id / short name
+# table), TKE node label examples (`failure-domain.beta.kubernetes.io/region=sh`), read 2026.
+_TKE_REGIONS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "gz": "ap-guangzhou",
+        "sh": "ap-shanghai",
+        "bj": "ap-beijing",
+        "cd": "ap-chengdu",
+        "cq": "ap-chongqing",
+        "nj": "ap-nanjing",
+        "hk": "ap-hongkong",
+        "sg": "ap-singapore",
+        "szjr": "ap-shenzhen-fsi",
+        "shjr": "ap-shanghai-fsi",
+        "bjjr": "ap-beijing-fsi",
+    }
+)
 
 
 def node_identity(node: NodeInfo) -> NodeIdentity:
@@ -28,8 +52,10 @@ def node_identity(node: NodeInfo) -> NodeIdentity:
     provider, id_region, id_zone = _parse_provider_id(node.provider_id, labels)
     zone = _first(labels, _ZONE_LABELS) or id_zone
     region = _first(labels, _REGION_LABELS) or id_region or _region_from_zone(provider, zone)
+    if provider == TENCENT and region is not None:
+        region = _TKE_REGIONS.get(region, region)
     instance_type = _first(labels, _INSTANCE_TYPE_LABELS)
-    table_gpu = INSTANCE_GPUS.get(instance_type) if instance_type else None
+    table_gpu = (INSTANCE_GPUS.get(instance_type) or _catalog_gpus(provider, instance_type)) if instance_type else None
     gpu_model = _gpu_model(labels) or (table_gpu[0] if table_gpu else None)
     gpu_count = _gpu_count(node) or (table_gpu[1] if table_gpu else 0)
     return NodeIdentity(
@@ -63,7 +89,7 @@ def _parse_provider_id(provider_id: str, labels: dict[str, str]) -> tuple[str, s
     scheme, sep, rest = pid.partition("://")
     if not sep:
         match = _ALIBABA_ID.match(pid)
-        return ("alibaba", match.group("region"), None) if match else ("unknown", None, None)
+        return (ALIBABA, match.group("region"), None) if match else ("unknown", None, None)
     parts = [p for p in rest.split("/") if p]
     if scheme == "aws":
         zone = parts[0] if len(parts) >= 2 else None  # aws:///<zone>/<instance-id>; Fargate adds a path segment
@@ -73,13 +99,23 @@ def _parse_provider_id(provider_id: str, labels: dict[str, str]) -> tuple[str, s
         return "gcp", None, zone
     if scheme == "azure":
         return "azure", None, None
-    if scheme in ("alicloud", "alibaba"):
-        return "alibaba", None, None
-    if scheme in ("qcloud", "tencentcloud"):
-        return "tencent", None, None
+    if canonical_provider(scheme) in (ALIBABA, TENCENT):  # alicloud://, alibaba://, qcloud://, tencentcloud://
+        return canonical_provider(scheme), None, None
     if scheme in _ON_PREM_SCHEMES:
         return "on-prem", None, None
     return "unknown", None, None
+
+
+@cache
+def _catalog_instance_gpus() -> MappingProxyType[tuple[str, str], tuple[str, int]]:
+    """(provider, lower-case instance type) → (GPU id, count) from the embedded offers (built once, on first use)."""
+    return MappingProxyType({(o.provider, o.instance.lower()): (o.gpu_id, o.gpu_count) for o in embedded_offers()})
+
+
+def _catalog_gpus(provider: str, instance_type: str) -> tuple[str, int] | None:
+    """The GPUs of an instance type the offer catalog sells (ACK `ecs.gn7i-…`, TKE `GN7.…`), when the labels and
+    the instance table do not say."""
+    return _catalog_instance_gpus().get((provider, instance_type.lower()))
 
 
 def _provider_from_labels(labels: dict[str, str]) -> str:
@@ -134,7 +170,12 @@ def _capacity_type(provider: str, labels: dict[str, str]) -> CapacityType:
 def _gpu_model(labels: dict[str, str]) -> str | None:
     memory = labels.get("karpenter.k8s.aws/instance-gpu-memory", "")
     memory_mib = int(memory) if memory.isdigit() else None
-    for key in ("nvidia.com/gpu.product", "cloud.google.com/gke-accelerator", "karpenter.k8s.aws/instance-gpu-name"):
+    for key in (
+        "nvidia.com/gpu.product",
+        "cloud.google.com/gke-accelerator",
+        "karpenter.k8s.aws/instance-gpu-name",
+        "aliyun.accelerator/nvidia_name",  # ACK GPU nodes, e.g. "NVIDIA-A10"
+    ):
         gpu = normalise_gpu(labels.get(key), memory_mib)
         if gpu is not None:
             return gpu

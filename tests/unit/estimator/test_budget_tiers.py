@@ -8,12 +8,13 @@ import pytest
 
 from estimator.budget_tiers import budget_tiers
 from estimator.catalog.gpus import gpu
-from estimator.catalog.local import training_tokens_per_second
+from estimator.catalog.local import SpeedModel, local_machine, training_tokens_per_second
 from estimator.catalog.presets import preset
 from estimator.currency import Currency, Money, cfets_rate
 from estimator.errors import InvalidRunError
-from estimator.models import CapacityType, Method, Offer, TrainingRun
+from estimator.models import GPU, CapacityType, Hardware, Method, ModelArch, Offer, TrainingRun
 from estimator.params import count_params
+from estimator.throughput import training_time
 
 RUN = TrainingRun(tokens=1.0, method=Method.LORA, seq_len=1024)
 
@@ -34,6 +35,11 @@ def _offer(gpu_id: str, count: int, usd: float, currency: str = "USD", native: f
     )
 
 
+def _calibrated(model: ModelArch, hw: GPU) -> float:
+    """Tokens/s of RUN on one `hw` by the calibrated step-time model (what datacenter GPUs are timed with)."""
+    return training_time(model, RUN, Hardware(gpu=hw)).tokens_per_second
+
+
 def test_cost_per_token_and_affordable_tokens_by_hand() -> None:
     model, l4 = preset("qwen2.5-0.5b"), gpu("L4")
     result = budget_tiers(
@@ -41,7 +47,8 @@ def test_cost_per_token_and_affordable_tokens_by_hand() -> None:
         dataset_tokens=1e7,
     )  # fmt: skip
     (tier,) = result.tiers
-    speed = training_tokens_per_second(model, RUN, l4)
+    assert tier.speed_model is SpeedModel.CALIBRATED
+    speed = _calibrated(model, l4)
     per_token = 0.8 / (speed * 3600)
     assert tier.per_million_tokens.amount == pytest.approx(per_token * 1e6)
     assert tier.affordable_tokens == pytest.approx(50 / per_token)
@@ -59,7 +66,7 @@ def test_each_model_keeps_its_cheapest_offer_and_the_largest_is_named() -> None:
     by_model = {t.model: t for t in result.tiers}
     assert by_model["qwen2.5-0.5b"].instance == "1xL4"
     assert by_model["qwen2.5-0.5b"].per_million_tokens.amount == pytest.approx(
-        0.7 / (training_tokens_per_second(models[0], RUN, gpu("L4")) * 3600) * 1e6
+        0.7 / (_calibrated(models[0], gpu("L4")) * 3600) * 1e6
     )
     assert by_model["llama-3-70b"].gpu_id == "H100-SXM"  # 70B LoRA needs more than one 24 GB L4
     assert result.largest is not None
@@ -89,3 +96,20 @@ def test_cny_budget_uses_native_cny_prices() -> None:
     assert result.tiers[0].per_million_tokens.currency is Currency.CNY
     with pytest.raises(InvalidRunError, match="budget"):
         budget_tiers(Money(amount=0, currency=Currency.USD), (), (), (), RUN, cfets_rate())
+
+
+def test_macs_and_consumer_cards_keep_the_labelled_efficiency_and_say_so() -> None:
+    model, mac, rtx = preset("qwen2.5-0.5b"), local_machine("M4-Max-40c-128GB").gpu, gpu("RTX-4090")
+    offers = (_offer(mac.id, 1, 0.4), _offer("RTX-4090", 1, 0.35), _offer("L4", 1, 0.8))
+    for hw in (mac, rtx):
+        (tier,) = budget_tiers(
+            Money(amount=50, currency=Currency.USD), (model,), (hw,), offers, RUN, cfets_rate()
+        ).tiers
+        assert tier.speed_model is SpeedModel.LABELLED_EFFICIENCY
+        assert tier.tokens_per_second == pytest.approx(training_tokens_per_second(model, RUN, hw))
+    result = budget_tiers(
+        Money(amount=50, currency=Currency.USD), (model,), (mac, rtx, gpu("L4")), offers, RUN, cfets_rate()
+    )
+    (speed,) = [a for a in result.assumptions if a.name == "speed_model"]
+    assert speed.value == f"calibrated: L4; labelled-efficiency: {mac.id}, RTX-4090"
+    assert any(a.name == "training_efficiency" for a in result.assumptions)

@@ -6,7 +6,9 @@ import pytest
 
 from estimator.catalog.gpus import gpu
 from estimator.catalog.local import (
+    SpeedModel,
     all_hardware,
+    buy_or_rent,
     local_assumptions,
     local_machine,
     machine_tco,
@@ -15,9 +17,11 @@ from estimator.catalog.local import (
 from estimator.catalog.offers import offers_for_gpu
 from estimator.catalog.presets import preset
 from estimator.cost import break_even_hours, onprem_usd_per_hour
+from estimator.currency import cfets_rate
 from estimator.errors import InvalidRunError, UnknownGPUError
 from estimator.memory import training_memory
-from estimator.models import Method, TrainingRun
+from estimator.models import Hardware, Method, TrainingRun
+from estimator.throughput import training_time
 
 
 def test_m4_max_128gb_row_matches_the_reference() -> None:
@@ -85,3 +89,23 @@ def test_mac_tco_and_break_even_by_hand() -> None:
     hours = break_even_hours(tco, 1, offer)
     assert hours == pytest.approx(5000 / (offer.usd_per_hour / offer.gpu_count - 0.015))
     assert any(a.name == "training_efficiency" for a in local_assumptions(tco))
+
+
+def test_buy_or_rent_times_rentals_with_the_calibrated_model_and_macs_with_the_labelled_one() -> None:
+    arch = preset("qwen2.5-1.5b")
+    run = TrainingRun(tokens=1e8, method=Method.LORA, seq_len=2048)
+    a100 = next(o for o in offers_for_gpu("A100-80GB") if o.instance == "a2-ultragpu-1g")
+    mac = local_machine("M4-Max-40c-128GB")
+    result = buy_or_rent(arch, run, (mac,), (a100,), all_hardware(), cfets_rate(), utilisation=0.5)
+    rented = next(r for r in result.rows if r.kind == "rent")
+    owned = next(r for r in result.rows if r.kind == "own")
+    assert rented.speed_model is SpeedModel.CALIBRATED
+    calibrated = training_time(arch, run, Hardware(gpu=gpu("A100-SXM-80GB"))).tokens_per_second
+    assert rented.tokens_per_second == pytest.approx(calibrated)
+    assert rented.hours == pytest.approx(1e8 / calibrated / 3600)
+    assert rented.job_cost is not None
+    assert rented.job_cost.amount == pytest.approx(1e8 / calibrated / 3600 * a100.usd_per_hour)
+    assert owned.speed_model is SpeedModel.LABELLED_EFFICIENCY
+    assert owned.tokens_per_second == pytest.approx(training_tokens_per_second(arch, run, mac.gpu))
+    (speed,) = [a for a in result.assumptions if a.name == "speed_model"]
+    assert speed.value == "calibrated: A100-SXM-80GB; labelled-efficiency: M4-Max-40c-128GB"

@@ -58,3 +58,36 @@ def test_live_with_overrides_from_environment_reports_provenance(monkeypatch: py
     body = json.loads(result.output)
     assert (body["price"]["usd_per_hour"], body["price"]["source"]) == (31.5, "override")
     assert body["node"]["gpu_model"] == "H100-SXM"
+
+
+def test_lists_the_china_clouds_and_shows_cny_native_prices_exactly() -> None:
+    # Reference: Alibaba Cloud ecs.gn7-c12g1.3xlarge (1x A100 40GB), cn-beijing, ¥31.5833/h as of 2024-12-30.
+    args = ["--provider", "Alibaba Cloud", "--instance-type", "ecs.gn7-c12g1.3xlarge", "--region", "cn-beijing"]
+    result = CliRunner().invoke(_app(), ["prices", *args, "--currency", "CNY", "--json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.output)
+    assert (row["provider"], row["currency"], row["native_currency"]) == ("aliyun", "CNY", "CNY")
+    assert row["price_per_hour"] == 31.5833
+    assert row["exchange_rate"] is None  # nothing converted
+
+
+def test_usd_native_prices_in_cny_carry_the_dated_rate() -> None:
+    result = CliRunner().invoke(_app(), ["prices", "--provider", "tencent", "--instance-type", "GN7.2XLARGE32",
+                                         "--capacity-type", "on-demand", "--currency", "CNY", "--json"])  # fmt: skip
+    (row,) = json.loads(result.output)
+    assert row["price_per_hour"] == pytest.approx(1.26 * 7.0197)  # USD 1.26/h x CFETS 7.0197 (2026-01-08)
+    assert row["exchange_rate"]["as_of"] == "2026-01-08"
+
+
+def test_cny_table_prints_the_native_figure_and_the_rate() -> None:
+    args = ["--provider", "aliyun", "--gpu", "A100-SXM-40GB", "--region", "cn-beijing", "--currency", "CNY"]
+    result = CliRunner().invoke(_app(), ["prices", *args], env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    assert "31.5833" in result.output
+    assert "252.6667" in result.output
+
+
+def test_bad_currency_names_the_option() -> None:
+    result = CliRunner().invoke(_app(), ["prices", "--currency", "EUR"])
+    assert result.exit_code == 2
+    assert "currency" in result.output

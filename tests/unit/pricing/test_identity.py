@@ -174,9 +174,9 @@ def test_alibaba_and_tencent_provider_ids() -> None:
     ali = node_identity(
         _node("cn-hangzhou.i-bp1abcdef123", {"node.kubernetes.io/instance-type": "ecs.gn7i-c8g1.2xlarge"})
     )
-    assert (ali.provider, ali.region, ali.capacity_type) == ("alibaba", "cn-hangzhou", CapacityType.ON_DEMAND)
+    assert (ali.provider, ali.region, ali.capacity_type) == ("aliyun", "cn-hangzhou", CapacityType.ON_DEMAND)
     tke = node_identity(_node("qcloud:///800002/ins-abcd1234", {"topology.kubernetes.io/region": "gz"}))
-    assert (tke.provider, tke.region) == ("tencent", "gz")
+    assert (tke.provider, tke.region) == ("tencent", "ap-guangzhou")
 
 
 def test_unknown_is_a_value_not_an_exception() -> None:
