@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from benchmarks.jobsim import JobPlan, NodeType, Observation, SimulatedJob, simulate
 from benchmarks.report import Table
 from monitor.domain.projection import ProjectionInput, project
-from monitor.domain.rate_window import advance, effective_running_seconds
+from monitor.domain.rate_window import advance, extrapolate
 
 SEED = 20_260_101
 CHECKPOINTS = (0.10, 0.25, 0.50, 0.90)
@@ -104,8 +104,8 @@ def run_rate(obs: Observation) -> float | None:
     return obs.cost_usd / fraction
 
 
-def agent_running_seconds(observations: tuple[Observation, ...], index: int) -> float:
-    """The running time the agent feeds the projection at `index`: the shared rate window
+def agent_inputs(observations: tuple[Observation, ...], index: int) -> tuple[float | None, float]:
+    """The (progress, running time) the agent feeds the projection at `index`: the shared rate window
     (monitor/domain/rate_window.py) advanced tick by tick, the pods' start time being the last 0 -> >0 burn."""
     window = None
     epoch = _T0
@@ -115,7 +115,7 @@ def agent_running_seconds(observations: tuple[Observation, ...], index: int) -> 
         held = epoch if obs.hourly_cost_usd > 0 else None
         window = advance(window, held, obs.reported_progress, obs.running_seconds)
     obs = observations[index]
-    return effective_running_seconds(window, obs.reported_progress, obs.running_seconds, WINDOW_MIN_SECONDS)
+    return extrapolate(window, obs.reported_progress, obs.running_seconds, WINDOW_MIN_SECONDS)
 
 
 def evaluate(sim: SimulatedJob) -> list[Sample]:
@@ -125,9 +125,8 @@ def evaluate(sim: SimulatedJob) -> list[Sample]:
         index = next(i for i, o in enumerate(sim.observations) if o.true_progress >= checkpoint)
         obs = sim.observations[index]
         plain = projection_input(obs)
-        band = project(
-            replace(plain, running_seconds=agent_running_seconds(sim.observations, index))
-        ).projected_cost_usd
+        progress, running = agent_inputs(sim.observations, index)
+        band = project(replace(plain, progress=progress, running_seconds=running)).projected_cost_usd
         what_if = project(plain).projected_cost_usd  # the same projection fed the plain running time
         baseline = run_rate(obs)
         samples.append(

@@ -21,7 +21,7 @@ from monitor.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget, 
 from monitor.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
 from monitor.domain.periods import period_bounds
 from monitor.domain.projection import FINISHED_STATES, ProjectionInput, project
-from monitor.domain.rate_window import advance, effective_running_seconds
+from monitor.domain.rate_window import advance, extrapolate
 from monitor.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
 from monitor.domain.workload_estimate import EstimateKey, WorkloadEstimate, estimate_workload
 from monitor.ports import AccrualRow, Clock, ClusterSource, EventRecorder, LeaderElector, NodePricer, Store
@@ -238,13 +238,14 @@ class Agent:
         cost = costs.get(workload.ref.uid, 0.0)
         state = workload.state
         window = advance(previous.rate_window if previous else None, held.earliest_start, progress, running_seconds)
+        current_progress, effective_seconds = extrapolate(window, progress, running_seconds)
         projection = project(
             ProjectionInput(
                 now=now,
                 cost_usd=cost,
                 hourly_cost_usd=held.hourly_usd,
-                running_seconds=effective_running_seconds(window, progress, running_seconds),
-                progress=progress,
+                running_seconds=effective_seconds,
+                progress=current_progress,
                 estimate_total_seconds=estimate.total_seconds if estimate and estimate.total_seconds > 0 else None,
                 state=state,
                 finished=workload.finished,
@@ -268,7 +269,7 @@ class Agent:
             remaining_cost_usd=projection.remaining_cost_usd,
             expected_completion=projection.expected_completion,
             progress=projection.progress,
-            progress_source=projection.progress_source,
+            progress_source="extrapolated" if current_progress != progress else projection.progress_source,
             gpus=held.gpus,
             budget_usd=spec.budget_usd,
             budget_state=budget_state,
@@ -337,20 +338,29 @@ class Agent:
             spend = spend_by_start[start]
             live = {job.ref.uid: job for job in jobs}
             workloads = [
-                BudgetWorkload(
-                    uid=job.ref.uid,
-                    namespace=job.ref.namespace,
-                    spend_usd=spend.get(job.ref.uid, 0.0),
-                    team=job.team,
-                    labels=job.labels,
-                    hourly_cost_usd=job.hourly_cost_usd if job.ref.uid in live else 0.0,
-                    remaining_cost_usd=job.remaining_cost_usd.p50
-                    if job.remaining_cost_usd and job.ref.uid in live
-                    else None,
-                    running=job.ref.uid in live and job.hourly_cost_usd > 0,
-                )
+                _budget_workload(job, spend.get(job.ref.uid, 0.0), job.ref.uid in live)
                 for job in {**self._known, **live}.values()
                 if job.ref.uid in live or spend.get(job.ref.uid, 0.0) > 0
             ]
             statuses.append(evaluate_budget(spec, workloads, now))
         return statuses
+
+
+def _budget_workload(job: JobStatus, spend_usd: float, live: bool) -> BudgetWorkload:
+    """What a budget needs of one Job. A Job that is live but holds nothing right now (preempted, pending a reschedule)
+    still has work left: it counts at its average burn so far, so a spot preemption does not make the budget's
+    projection collapse to its spend (and resolve, then re-fire, its alerts)."""
+    unfinished = live and job.state not in FINISHED_STATES and job.remaining_cost_usd is not None
+    hourly = job.hourly_cost_usd if live else 0.0
+    if unfinished and hourly <= 0 and job.running_seconds > 0:
+        hourly = job.cost_usd * 3600.0 / job.running_seconds
+    return BudgetWorkload(
+        uid=job.ref.uid,
+        namespace=job.ref.namespace,
+        spend_usd=spend_usd,
+        team=job.team,
+        labels=job.labels,
+        hourly_cost_usd=hourly,
+        remaining_cost_usd=job.remaining_cost_usd.p50 if unfinished and job.remaining_cost_usd else None,
+        running=live and (job.hourly_cost_usd > 0 or unfinished),
+    )

@@ -144,3 +144,20 @@ def test_month_to_date_spend_keeps_jobs_that_finished_long_ago(world) -> None:
     # ... and after a restart of the daemon too.
     restarted = make_agent(cluster, store, clock, events, budgets=[budget]).tick()
     assert restarted.budgets[0].spend_usd == pytest.approx(32.0)
+
+
+def test_a_preempted_job_keeps_its_remaining_cost_in_the_budget_projection(world) -> None:
+    cluster, store, clock, events = world
+    w = workload("rl", progress="0.25")
+    cluster.workloads = [w]
+    cluster.pods = [pod("rl-0", w, "gpu-1", 8, started=T0)]
+    budget = BudgetSpec(name="ml", limit_usd=1000.0, period="total", namespace="ml")
+    agent = make_agent(cluster, store, clock, events, budgets=[budget])
+    clock.advance(3600)
+    running = agent.tick().budgets[0].projected_spend_usd
+    # The spot node is reclaimed: the pod fails, nothing runs for a while, the Job still has 75 % to do.
+    cluster.replace_pod(pod("rl-0", w, "gpu-1", 8, started=T0, phase="Failed", finished=clock.now()))
+    clock.advance(600)
+    preempted = agent.tick().budgets[0]
+    assert preempted.spend_usd == pytest.approx(32.0)
+    assert preempted.projected_spend_usd == pytest.approx(running, rel=0.05)

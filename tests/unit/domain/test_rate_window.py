@@ -48,3 +48,22 @@ def test_progress_going_backwards_reopens_the_window() -> None:
 
 def test_no_progress_means_plain_running_time() -> None:
     assert run([(T0, None, 100.0), (T0, None, 5000.0)]) == 5000.0
+
+
+def test_between_reports_progress_is_extrapolated_so_the_total_stays_put() -> None:
+    from monitor.domain.rate_window import extrapolate
+
+    window = None
+    # Reports every 10 minutes at 1 % per minute after a 5-minute warm-up; ticks every minute.
+    totals = []
+    for minute in range(61):
+        running = minute * 60.0
+        reported = 0.0 if minute < 5 else ((minute - 5) // 10 * 10) / 100
+        window = advance(window, T0, reported, running)
+        progress, effective = extrapolate(window, reported, running)
+        if minute >= 45:  # the window (anchor at 10 %, minute 15) spans 30 minutes from the 40 % report on
+            assert progress is not None
+            totals.append(effective / progress)
+            assert progress >= reported
+    assert max(totals) == pytest.approx(min(totals), rel=1e-9)  # T_o = 1 / rate at every tick, not a see-saw
+    assert totals[0] == pytest.approx(6000.0)
