@@ -23,11 +23,11 @@ LABEL org.opencontainers.image.title="trainspend" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.source="https://github.com/trainspend/trainspend"
 COPY --from=build /opt/trainspend /opt/trainspend
+# No trainspend settings baked in as ENV: environment variables would override the mounted config file. The default
+# store URL (sqlite:///trainspend.db) is relative to the working directory, which is the data volume.
 ENV PATH=/opt/trainspend/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    TRAINSPEND_STORE__URL=sqlite:////data/trainspend.db \
-    TRAINSPEND_LISTEN=0.0.0.0:8080
+    PYTHONUNBUFFERED=1
 USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]

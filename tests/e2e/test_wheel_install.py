@@ -27,7 +27,10 @@ def test_dockerfile_is_multistage_non_root_and_read_only_friendly() -> None:
     assert 'ENTRYPOINT ["trainspend"]' in DOCKERFILE
     assert 'CMD ["run"]' in DOCKERFILE
     assert "org.opencontainers.image.source" in DOCKERFILE
-    assert "TRAINSPEND_STORE__URL=sqlite:////data/" in DOCKERFILE  # state only under the mounted data dir
+    # State only under the mounted data dir: the default relative SQLite URL resolves in WORKDIR /data, and no
+    # TRAINSPEND_* variable is baked in (it would override the mounted config file).
+    assert re.search(r"^WORKDIR /data$", DOCKERFILE, flags=re.MULTILINE)
+    assert not re.search(r"^ENV[^#]*TRAINSPEND_", DOCKERFILE, flags=re.MULTILINE)
     assert "python-dateutil<3" in DOCKERFILE
 
 

@@ -42,8 +42,12 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- $_ := set $leader "lease_namespace" .Release.Namespace -}}
 {{- $_ := set $cfg "leader" $leader -}}
 {{- $store := deepCopy $cfg.store -}}
-{{- if not .Values.externalDatabase.existingSecret -}}
+{{- /* The default relative SQLite file goes on the data volume; a URL the user set is kept as given. */ -}}
+{{- if and (not .Values.externalDatabase.existingSecret) (eq (toString $store.url) "sqlite:///trainspend.db") -}}
 {{- $_ := set $store "url" "sqlite:////data/trainspend.db" -}}
+{{- end -}}
+{{- if and (gt (int .Values.replicaCount) 1) (not .Values.externalDatabase.existingSecret) (hasPrefix "sqlite" (toString $store.url)) -}}
+{{- fail "replicaCount > 1 needs a shared database: set externalDatabase.existingSecret (a Secret with a PostgreSQL URL) or config.store.url to PostgreSQL" -}}
 {{- end -}}
 {{- $_ := set $cfg "store" $store -}}
 {{- $_ := unset $cfg "config_file" -}}

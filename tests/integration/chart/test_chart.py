@@ -29,6 +29,8 @@ VALUE_SETS: list[tuple[str, list[str]]] = [
             "networkPolicy.enabled=true",
             "--set",
             "replicaCount=2",
+            "--set",
+            "externalDatabase.existingSecret=trainspend-db",
         ],
     ),
     *[(p.stem, ["-f", str(p)]) for p in EXAMPLES],
@@ -82,7 +84,7 @@ def test_deployment_is_hardened_and_probed() -> None:
 
 
 def test_rbac_writes_only_events_and_leases() -> None:
-    docs = _render(["--set", "replicaCount=2"])
+    docs = _render(["--set", "replicaCount=2", "--set", "externalDatabase.existingSecret=db"])
     write_verbs = {"create", "update", "patch", "delete", "deletecollection", "*"}
     for doc in docs:
         if doc["kind"] not in {"ClusterRole", "Role"}:
@@ -100,13 +102,26 @@ def test_rbac_writes_only_events_and_leases() -> None:
     assert readable >= {"nodes", "pods", "jobs", "pytorchjobs", "jobsets", "rayjobs"}
 
 
+def test_several_replicas_on_sqlite_are_refused_and_a_users_store_url_is_kept() -> None:
+    helm = require_binary("helm")
+    proc = subprocess.run(
+        [helm, "template", "ts", str(CHART), "--set", "replicaCount=2"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode != 0
+    assert "externalDatabase.existingSecret" in proc.stderr
+    cm = next(d for d in _render(["--set", "config.store.url=postgresql://db/ts"]) if d["kind"] == "ConfigMap")
+    assert yaml.safe_load(cm["data"]["config.yaml"])["store"]["url"] == "postgresql://db/ts"
+    default = next(d for d in _render([]) if d["kind"] == "ConfigMap")
+    assert yaml.safe_load(default["data"]["config.yaml"])["store"]["url"] == "sqlite:////data/trainspend.db"
+
+
 def test_leader_election_turns_on_with_replicas() -> None:
     def config(extra: list[str]) -> dict[str, Any]:
         cm = next(d for d in _render(extra) if d["kind"] == "ConfigMap")
         return dict(yaml.safe_load(cm["data"]["config.yaml"]))
 
     assert config([])["leader"]["enabled"] is False
-    two = config(["--set", "replicaCount=2"])
+    two = config(["--set", "replicaCount=2", "--set", "externalDatabase.existingSecret=db"])
     assert two["leader"]["enabled"] is True
     assert two["leader"]["lease_namespace"] == "trainspend"
 
