@@ -12,6 +12,9 @@ SDPA attention), bytes per token per layer, with h = hidden, q = heads·head_dim
                  again: q, k, v and gate, up) + attention 2·(2q + 2k) + MLP 8i = 34h + 8i
     LoRA (bf16 base, fp32 adapters, autocast): a frozen Linear keeps nothing; each adapted Linear keeps a bf16 cast of
                  its input; norms keep the fp32 upcast only = 28h + 8i with all seven targets
+    fp8 (Transformer Engine, bf16 parameters): as pure bf16, but every Linear saves its input in fp8 (1 byte, not 2)
+                 for the weight-gradient GEMM: the two norm outputs (h each), the attention output (q) and the MLP
+                 product (i) — 24h + 8i − (2h + q + i). Not measured here; TE's fp8 saved inputs are documented.
     full checkpointing: the layer input only (2h, or 4h for the fp32 residual stream of autocast), plus one layer's
                  working set while it is recomputed (Chen et al. 2016, arXiv:1604.06174)
 
@@ -22,7 +25,7 @@ Tensor parallelism with sequence parallelism divides all of it by t (Korthikanti
 
 from __future__ import annotations
 
-from estimator.models import Checkpointing, Method, MlpType, ModelArch, NormType, TrainingRun
+from estimator.models import Checkpointing, Method, MlpType, ModelArch, NormType, Precision, TrainingRun
 from estimator.params import kv_width, q_width
 from estimator.precision import state_recipe
 
@@ -77,7 +80,8 @@ def layer_bytes_per_token(arch: ModelArch, run: TrainingRun) -> float:
         norms = 2 * (8.0 * h if rms else 4.0 * h) + 2.0 * h * (qkv_consumers + mlp_consumers)
         return norms + attn + mlp_bytes_per_token(arch)
     norms = 2 * (8.0 * h if rms else 4.0 * h)
-    return norms + attn + mlp_bytes_per_token(arch)
+    fp8_saving = 2.0 * h + q_width(arch) + _mlp_width(arch) if run.precision == Precision.FP8 else 0.0
+    return norms + attn + mlp_bytes_per_token(arch) - fp8_saving
 
 
 def residual_bytes(run: TrainingRun) -> float:

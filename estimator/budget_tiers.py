@@ -18,6 +18,7 @@ from estimator.estimate import run_for_hardware
 from estimator.memory import training_memory
 from estimator.models import GPU, Assumption, CapacityType, Frozen, ModelArch, Offer, OnPremTCO, TrainingRun
 from estimator.params import count_params
+from estimator.precision import precision_assumptions, precision_for_gpu
 
 # A ladder of public models from 360M to 70B parameters (presets), smallest first.
 DEFAULT_LADDER = (
@@ -71,7 +72,7 @@ def _fits(arch: ModelArch, run: TrainingRun, gpu: GPU, gpus: int) -> TrainingRun
 def _tier(
     arch: ModelArch, run: TrainingRun, gpu: GPU, offer: Offer, budget: Money, rate: ExchangeRate, dataset: float | None
 ) -> BudgetTier | None:
-    laid_out = _fits(arch, run, gpu, offer.gpu_count)
+    laid_out = _fits(arch, precision_for_gpu(run, gpu), gpu, offer.gpu_count)
     if laid_out is None:
         return None
     timed = training_speed(arch, laid_out, gpu, offer.gpu_count)
@@ -168,6 +169,7 @@ def _assumptions(
             why="the same recipe for every model; one whole instance per offer, pure data parallel (ZeRO-3 if needed)",
         ),
         speed_assumption(gpus),
+        *precision_assumptions(run, gpus),
         *((efficiency,) if labelled else ()),
         Assumption(
             name="billing",

@@ -30,6 +30,9 @@ class CostLine(Frozen):
     usd_per_hour: float = Field(description="for all instances together")
     hours: float
     total_usd: float
+    currency: str = Field(default="USD", description="the seller's currency; native_* are exact in it")
+    native_per_hour: float | None = Field(default=None, description="usd_per_hour in `currency`, when not USD")
+    native_total: float | None = None
     price_as_of: date | None
     price_is_estimate: bool
     source: str
@@ -54,6 +57,7 @@ def cost_for_offer(offer: Offer, gpus: int, hours: float) -> CostLine:
         raise InvalidRunError("hours", hours, "run time must be a finite, non-negative number of hours")
     instances = instances_needed(gpus, offer.gpu_count)
     hourly_usd = instances * offer.usd_per_hour
+    native = None if offer.native_price_per_hour is None else instances * offer.native_price_per_hour
     return CostLine(
         provider=offer.provider,
         instance=offer.instance,
@@ -65,6 +69,9 @@ def cost_for_offer(offer: Offer, gpus: int, hours: float) -> CostLine:
         usd_per_hour=hourly_usd,
         hours=hours,
         total_usd=hourly_usd * hours,
+        currency=offer.currency if native is not None else "USD",
+        native_per_hour=native,
+        native_total=None if native is None else native * hours,
         price_as_of=offer.as_of,
         price_is_estimate=offer.price_is_estimate,
         source=offer.source,

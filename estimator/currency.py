@@ -174,3 +174,11 @@ def rate_assumption(rate: ExchangeRate, currency: Currency) -> Assumption:
         value=f"{rate.quote_per_base:g} {rate.quote.value} per {rate.base.value} ({when})",
         why=why,
     )
+
+
+def amount_in(usd: float, native: float | None, native_currency: str, to: Currency, rate: ExchangeRate) -> Money:
+    """A priced amount in `to`: the seller's own figure `native` when it is quoted in `to` (exact), else `usd`
+    converted with `rate` (a CostLine's total_usd/native_total, a plan candidate's, ...)."""
+    if native is not None and native_currency == to.value:
+        return Money(amount=native, currency=to)
+    return convert(Money(amount=usd, currency=Currency.USD), to, rate)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from estimator.cost import CostLine, cost_assumptions, price_run
+from estimator.cost import CostLine, cost_assumptions, cost_for_offer
 from estimator.errors import InvalidRunError
 from estimator.flops import training_flops
+from estimator.interconnect import hardware_for_offer, network_label, nodes
 from estimator.memory import training_memory
 from estimator.models import Assumption, Frozen, Hardware, ModelArch, Offer, Parallelism, TrainingRun
 from estimator.params import count_params
-from estimator.throughput import training_time
+from estimator.precision import check_precision
+from estimator.throughput import TimeEstimate, training_time
 
 _MEMORY_COMPONENTS = ("weights", "gradients", "optimizer", "activations", "logits", "overhead")
 
@@ -84,6 +86,7 @@ def run_for_hardware(run: TrainingRun, gpus: int, zero_stage: int | None = None)
 def estimate(arch: ModelArch, run: TrainingRun, hardware: Hardware, offers: tuple[Offer, ...]) -> Estimate:
     """Composes the estimator for one run on `hardware`, priced on those `offers` whose GPU is `hardware.gpu`."""
     run = run_for_hardware(run, hardware.count)
+    check_precision(run.precision, hardware.gpu)
     params = count_params(arch, run.method, run.lora)
     flops = training_flops(arch, run)
     memory = training_memory(arch, run, hardware.gpu)
@@ -128,9 +131,36 @@ def estimate(arch: ModelArch, run: TrainingRun, hardware: Hardware, offers: tupl
             gpu_hours=time.gpu_hours,
             mfu=time.mfu,
         ),
-        cost=price_run(hardware.gpu.id, hardware.count, time.total_hours, offers),
+        cost=price_on_offers(arch, run, hardware, time, offers),
         assumptions=_unique(assumptions),
     )
+
+
+def price_on_offers(
+    arch: ModelArch, run: TrainingRun, hardware: Hardware, time: TimeEstimate, offers: tuple[Offer, ...]
+) -> tuple[CostLine, ...]:
+    """The run on every offer of `hardware.gpu`, cheapest first, each timed on the offer's own topology.
+
+    An offer whose instances hold fewer GPUs than the run needs spans several nodes joined by the instance's network
+    (`estimator.interconnect.hardware_for_offer`); its hours are re-timed and its note says so. Otherwise the
+    hours of `time` (the run on `hardware`) are used.
+    """
+    memo: dict[tuple[int, float | None], float] = {}
+    lines: list[CostLine] = []
+    for offer in offers:
+        if offer.gpu_id != hardware.gpu.id:
+            continue
+        hw = hardware_for_offer(hardware.gpu, hardware.count, offer)
+        if nodes(hw) <= 1:
+            lines.append(cost_for_offer(offer, hardware.count, time.total_hours))
+            continue
+        key = (hw.gpus_per_node, hw.inter_node_gbps)
+        if key not in memo:
+            memo[key] = training_time(arch, run, hw).total_hours
+        line = cost_for_offer(offer, hardware.count, memo[key])
+        note = f"{nodes(hw)} nodes over {network_label(hw)}"
+        lines.append(line.model_copy(update={"notes": f"{note}; {line.notes}" if line.notes else note}))
+    return tuple(sorted(lines, key=lambda line: (line.total_usd, line.provider, line.instance)))
 
 
 def _unique(assumptions: tuple[Assumption, ...]) -> tuple[Assumption, ...]:

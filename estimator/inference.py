@@ -88,6 +88,17 @@ def _cached_tokens(arch: ModelArch, context_tokens: int) -> int:
     return min(context_tokens, arch.sliding_window) if arch.sliding_window else context_tokens
 
 
+def _no_bf16_fix(gpu: GPU) -> str:
+    """Why bf16 cannot be timed on `gpu`: the hardware lacks bf16 (Turing/Volta: fp16 only), or the catalog simply has
+    no published figure for this part (e.g. A10G, an Ampere GPU with bf16 whose datasheet numbers are not public)."""
+    if gpu.fp16_tflops:
+        return f"{gpu.id} has no bf16 tensor cores (Turing/Volta); use fp16"
+    return (
+        f"the catalog has no published bf16/fp16 TFLOP/s for {gpu.id} (no datasheet figure to cite), so its "
+        "throughput cannot be modelled; plan on a GPU with published figures (e.g. A10 for an A10G)"
+    )
+
+
 def _peak_flops(gpu: GPU, quantisation: Quantisation) -> float:
     """Dense tensor FLOP/s for the matmuls: int8 on int8 tensor cores where listed; int4 weight-only kernels
     dequantise to fp16; bf16 needs bf16 tensor cores."""
@@ -95,7 +106,7 @@ def _peak_flops(gpu: GPU, quantisation: Quantisation) -> float:
         return gpu.int8_tops * 1e12
     if quantisation is Quantisation.BF16:
         if gpu.bf16_tflops is None:
-            raise InvalidRunError("quantisation", "bf16", f"{gpu.id} has no bf16 tensor cores; use fp16")
+            raise InvalidRunError("quantisation", "bf16", _no_bf16_fix(gpu))
         return gpu.bf16_tflops * 1e12
     tflops = gpu.fp16_tflops or gpu.bf16_tflops
     if tflops is None:

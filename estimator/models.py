@@ -147,8 +147,15 @@ class GPU(Frozen):
 
 
 class Hardware(Frozen):
+    """`count` GPUs, `gpus_per_node` to a machine; the network between machines (estimator.interconnect)."""
+
     gpu: GPU
     count: int = Field(default=1, gt=0)
+    # An 8-GPU HGX/DGX server unless an offer says otherwise (a 1-GPU cloud VM is a node of 1).
+    gpus_per_node: int = Field(default=8, gt=0)
+    # Network bandwidth per node, one direction; None = a training cluster's fabric (estimator.interconnect).
+    inter_node_gbps: float | None = Field(default=None, gt=0)
+    network: str = ""  # what the inter-node figure is (e.g. "EFA, p5.48xlarge"), for the assumptions
 
 
 class CapacityType(StrEnum):

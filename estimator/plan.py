@@ -1,22 +1,27 @@
 """The cheapest hardware and offer for a run: fits in memory, finishes by the deadline, stays within the budget.
 
-Candidates are (GPU model, GPU count, ZeRO stage, offer). Memory and time depend only on (GPU, count, stage), so they
-are computed once per layout and reused for every offer of that GPU; the whole embedded catalog plans in well under a
-second. Every rejected candidate says why.
+Candidates are (GPU model, GPU count, ZeRO stage, offer). Memory depends only on (GPU, count, stage) and is computed
+once per layout; time also depends on the offer's topology (GPUs per instance and the instance's network,
+`estimator.interconnect`: eight 1-GPU VMs all-reduce over Ethernet, one 8-GPU node over NVLink/PCIe), so it is
+computed once per (layout, topology) and reused for every offer sharing it. Every rejected candidate says why.
+GPUs without bf16 (T4, V100) are planned with fp16-amp instead of a bf16 recipe, and say so in the assumptions.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from pydantic import Field
 
 from estimator.cost import cost_for_offer
 from estimator.estimate import run_for_hardware
+from estimator.interconnect import hardware_for_offer, nodes
 from estimator.memory import training_memory
-from estimator.models import GPU, Assumption, CapacityType, Frozen, Hardware, ModelArch, Offer, TrainingRun
+from estimator.models import GPU, Assumption, CapacityType, Frozen, ModelArch, Offer, TrainingRun
+from estimator.precision import precision_assumptions, precision_for_gpu
 from estimator.throughput import training_time
 
 DEFAULT_GPU_COUNTS = (1, 2, 4, 8, 16, 32, 64)
@@ -42,7 +47,10 @@ class Candidate(Frozen):
     capacity_type: CapacityType | None = None
     usd_per_hour: float | None = None
     total_usd: float | None = None
+    currency: str = "USD"  # the seller's currency; native_total is exact in it
+    native_total: float | None = None
     hours: float | None = None
+    nodes: int | None = None
     per_gpu_peak_bytes: int | None = None
     price_as_of: date | None = None
     price_is_estimate: bool = False
@@ -58,14 +66,15 @@ class Plan(Frozen):
 
 @dataclass(frozen=True, slots=True)
 class _Layout:
-    """Memory and time of one (GPU, count, ZeRO stage): shared by every offer of that GPU."""
+    """Memory of one (GPU, count, ZeRO stage): shared by every offer of that GPU."""
 
     gpu: GPU
     gpus: int
     zero_stage: int
+    run: TrainingRun | None = None
     peak_bytes: int | None = None
     usable_bytes: int | None = None
-    hours: float | None = None  # None: it does not fit, or could not be estimated
+    fits: bool = False
     problem: str | None = None
 
 
@@ -80,15 +89,24 @@ def _layouts(arch: ModelArch, run: TrainingRun, gpus: tuple[GPU, ...], c: PlanCo
 
 def _evaluate(arch: ModelArch, run: TrainingRun, gpu: GPU, count: int, stage: int) -> _Layout:
     try:
-        candidate_run = run_for_hardware(run, count, zero_stage=stage)
+        candidate_run = run_for_hardware(precision_for_gpu(run, gpu), count, zero_stage=stage)
         memory = training_memory(arch, candidate_run, gpu)
-        layout = _Layout(gpu, count, stage, memory.peak_bytes, memory.usable_bytes)
-        if not memory.fits:
-            return layout
-        time = training_time(arch, candidate_run, Hardware(gpu=gpu, count=count))
     except ValueError as error:  # EstimatorError and the catalog's missing figures (e.g. no TFLOP/s for A10G)
         return _Layout(gpu, count, stage, problem=str(error))
-    return replace(layout, hours=time.total_hours)
+    return _Layout(gpu, count, stage, candidate_run, memory.peak_bytes, memory.usable_bytes, memory.fits)
+
+
+def _hours(arch: ModelArch, layout: _Layout, offer: Offer, memo: dict[tuple[object, ...], float | str]) -> float | str:
+    """Wall hours of `layout` on `offer`'s topology (memoised per topology), or why it cannot be timed."""
+    hw = hardware_for_offer(layout.gpu, layout.gpus, offer)
+    key = (layout.gpu.id, layout.gpus, layout.zero_stage, hw.gpus_per_node, hw.inter_node_gbps)
+    if key not in memo:
+        assert layout.run is not None
+        try:
+            memo[key] = training_time(arch, layout.run, hw).total_hours
+        except ValueError as error:  # e.g. fp8 on a GPU without fp8, no TFLOP/s figure
+            memo[key] = str(error)
+    return memo[key]
 
 
 def _offer_allowed(offer: Offer, c: PlanConstraints) -> bool:
@@ -140,6 +158,7 @@ def plan(
     accepted: list[Candidate] = []
     rejected: list[Candidate] = []
     considered = 0
+    memo: dict[tuple[object, ...], float | str] = {}
     for layout in _layouts(arch, run, pool, c):
         considered += 1
         base = Candidate(
@@ -148,33 +167,19 @@ def plan(
         if layout.problem is not None:
             rejected.append(base.model_copy(update={"rejected_because": (layout.problem,)}))
             continue
-        if layout.hours is None:
+        if not layout.fits:
             peak_gib = (layout.peak_bytes or 0) / 2**30
             usable_gib = (layout.usable_bytes or layout.gpu.memory_bytes) / 2**30
             why = f"does not fit: peak {peak_gib:.1f} GiB per GPU, {usable_gib:.1f} GiB usable on {layout.gpu.id}"
             rejected.append(base.model_copy(update={"rejected_because": (why,)}))
             continue
         for offer in by_gpu[layout.gpu.id]:
-            line = cost_for_offer(offer, layout.gpus, layout.hours)
-            reasons: list[str] = []
-            if c.deadline_hours is not None and layout.hours > c.deadline_hours:
-                reasons.append(f"takes {layout.hours:.1f} h, past the {c.deadline_hours:g} h deadline")
-            if c.budget_usd is not None and line.total_usd > c.budget_usd:
-                reasons.append(f"costs ${line.total_usd:,.0f}, over the ${c.budget_usd:,.0f} budget")
-            candidate = base.model_copy(
-                update={
-                    "provider": offer.provider,
-                    "instance": offer.instance,
-                    "capacity_type": offer.capacity_type,
-                    "usd_per_hour": line.usd_per_hour,
-                    "total_usd": line.total_usd,
-                    "hours": layout.hours,
-                    "price_as_of": offer.as_of,
-                    "price_is_estimate": offer.price_is_estimate,
-                    "rejected_because": tuple(reasons),
-                }
-            )
-            (rejected if reasons else accepted).append(candidate)
+            hours = _hours(arch, layout, offer, memo)
+            if isinstance(hours, str):
+                rejected.append(base.model_copy(update={"rejected_because": (hours,)}))
+                break  # the same reason for every offer of this GPU
+            rejected_or_accepted = _priced(base, layout, offer, hours, c)
+            (rejected if rejected_or_accepted.rejected_because else accepted).append(rejected_or_accepted)
     return Plan(
         accepted=_best_per_offer(accepted),
         rejected=tuple(rejected),
@@ -191,5 +196,51 @@ def plan(
                 value="whole instances for the run's wall time",
                 why="queueing, start-up and interruptions are not priced",
             ),
+            Assumption(
+                name="interconnect",
+                value="GPUs per node = the offer's GPUs per instance; inter-node bandwidth from the instance's network "
+                "(EFA/InfiniBand where the catalog knows it, else assumed 25 Gbps Ethernet)",
+                why="a run spread over many small VMs all-reduces its gradients over the network, not NVLink/PCIe",
+            ),
+            *precision_assumptions(run, pool),
         ),
     )
+
+
+def _priced(base: Candidate, layout: _Layout, offer: Offer, hours: float, c: PlanConstraints) -> Candidate:
+    """`base` on `offer` for `hours`, with why it misses the deadline or the budget (empty when it does not)."""
+    line = cost_for_offer(offer, layout.gpus, hours)
+    reasons: list[str] = []
+    if c.deadline_hours is not None and hours > c.deadline_hours:
+        reasons.append(f"takes {hours:.1f} h, past the {c.deadline_hours:g} h deadline")
+    if c.budget_usd is not None and line.total_usd > c.budget_usd:
+        reasons.append(f"costs ${line.total_usd:,.0f}, over the ${c.budget_usd:,.0f} budget")
+    return base.model_copy(
+        update={
+            "provider": offer.provider,
+            "instance": offer.instance,
+            "capacity_type": offer.capacity_type,
+            "usd_per_hour": line.usd_per_hour,
+            "total_usd": line.total_usd,
+            "currency": line.currency,
+            "native_total": line.native_total,
+            "hours": hours,
+            "nodes": nodes(hardware_for_offer(layout.gpu, layout.gpus, offer)),
+            "price_as_of": offer.as_of,
+            "price_is_estimate": offer.price_is_estimate,
+            "rejected_because": tuple(reasons),
+        }
+    )
+
+
+def top_rejections(result: Plan, limit: int = 3) -> tuple[tuple[str, int], ...]:
+    """The most common rejection reasons (numbers stripped so that alike reasons group), most frequent first."""
+    counts: dict[str, int] = {}
+    example: dict[str, str] = {}
+    for candidate in result.rejected:
+        for reason in candidate.rejected_because:
+            key = re.sub(r"[\d.,]+", "#", reason)
+            counts[key] = counts.get(key, 0) + 1
+            example.setdefault(key, reason)
+    ranked = sorted(counts, key=lambda k: -counts[k])[:limit]
+    return tuple((example[k], counts[k]) for k in ranked)

@@ -11,9 +11,15 @@
 
 Full checkpointing recomputes every layer's forward (its GEMMs, attention and elementwise work; Chen et al. 2016).
 Data parallel: ring all-reduce of bf16 gradients, 2·(n−1)/n · bytes / bus bandwidth (Patarasuk & Yuan 2009), overlapped
-with the backward pass; only what does not fit under it is exposed. ZeRO-3 adds two parameter all-gathers and a
-reduce-scatter per step (Rajbhandari et al. 2019 §7), tensor parallelism four exposed all-reduces of T·h per layer
-(Narayanan et al. 2021 §3.2), pipeline parallelism a bubble of (p−1)/m (ibid. §2.2).
+with the backward pass; only what does not fit under it is exposed. The bus bandwidth comes from the topology
+(`estimator.interconnect`): the GPU's NVLink or PCIe inside a node, the instance's network across nodes.
+ZeRO-3 adds two parameter all-gathers and a reduce-scatter per step (Rajbhandari et al. 2019 §7), tensor parallelism
+four exposed all-reduces of T·h per layer (Narayanan et al. 2021 §3.2), pipeline parallelism a bubble of (p−1)/m
+(ibid. §2.2).
+
+fp8 (Transformer Engine): the layers' Linear GEMMs run at the datasheet fp8 rate × FP8_MATMUL_FRACTION with fp8
+operands (1 byte) and bf16 outputs; attention and the head stay bf16; each Linear casts its input (forward) and its
+output gradient (backward) to fp8, FP8_CAST_BYTES per element. MFU stays relative to the bf16 peak.
 
 One model for every scale: no GPU-count switch. Host launch time overlaps GPU time (step = max), so large GEMMs are
 GPU-bound by themselves; per-GPU throughput only falls with more GPUs, through the communication term.
@@ -35,10 +41,26 @@ from __future__ import annotations
 from estimator.activations import layer_bytes_per_token
 from estimator.errors import InvalidRunError
 from estimator.flops import training_flops
+from estimator.interconnect import (
+    all_reduce_bus_bytes_per_second,
+    interconnect_assumption,
+    intra_node_bus_bytes_per_second,
+)
 from estimator.memory import accumulation_steps
-from estimator.models import GPU, Assumption, Checkpointing, Frozen, Hardware, Method, MlpType, ModelArch, TrainingRun
+from estimator.models import (
+    GPU,
+    Assumption,
+    Checkpointing,
+    Frozen,
+    Hardware,
+    Method,
+    MlpType,
+    ModelArch,
+    Precision,
+    TrainingRun,
+)
 from estimator.params import count_params, kv_width, q_width
-from estimator.precision import adapter_recipe, state_recipe
+from estimator.precision import adapter_recipe, check_precision, state_recipe
 
 MATMUL_FRACTION = 752.0 / 989.5
 BANDWIDTH_FRACTION = 3.0 / 3.35
@@ -52,9 +74,11 @@ OPS_PER_LAYER = 110.0  # dispatcher ops per layer, forward + backward, of an HF 
 AUTOCAST_OPS_PER_LAYER = 39.0  # casts of inputs and weights around every Linear
 LORA_OPS_PER_ADAPTER = 12.0  # cast, A, B, scale, add, forward and backward, per adapted Linear (counted)
 CHECKPOINT_OPS_PER_LAYER = 97.0  # recomputed forward plus saved-tensor hooks of non-reentrant checkpointing
-INTRA_NODE_BYTES_PER_SECOND = 230e9  # NVLink bus bandwidth NCCL all-reduce reaches on A100 (nccl-tests)
-INTER_NODE_BYTES_PER_SECOND = 20e9  # 200 Gb/s InfiniBand per GPU, as NCCL reaches it
-GPUS_PER_NODE = 8
+# Assumed, not measured here: large fp8 GEMMs reach about two thirds of the datasheet fp8 rate (below bf16's 0.76:
+# per-tensor scaling and the bf16 output cost more per FLOP). Labelled in every fp8 estimate.
+FP8_MATMUL_FRACTION = 0.65
+FP8_CAST_BYTES = 3.0  # read bf16 (2) + write fp8 (1) per quantised element
+FP8_OPS_PER_LINEAR = 4.0  # quantise input, quantise output gradient, and their amax reductions
 
 
 class TimeEstimate(Frozen):
@@ -82,6 +106,9 @@ def _peak_flops(gpu: GPU) -> float:
     return tflops * 1e12
 
 
+_LINEAR_NAMES = ("q", "k", "v", "o", "gate", "up", "down")
+
+
 def _linears(arch: ModelArch) -> list[tuple[int, int]]:
     """(in, out) of the Linears one token passes through in one layer (MoE: top-k + shared experts)."""
     h, qw, kw = arch.hidden_size, q_width(arch), kv_width(arch)
@@ -92,9 +119,13 @@ def _linears(arch: ModelArch) -> list[tuple[int, int]]:
     return [(h, qw), (h, kw), (h, kw), (qw, h), *mlp]
 
 
-def _gemm_seconds(m: float, k: int, n: int, gpu: GPU) -> float:
+def _gemm_seconds(m: float, k: int, n: int, gpu: GPU, fp8: bool = False) -> float:
     """One bf16 GEMM on the roofline: t = max(2mkn / (peak · MATMUL_FRACTION), operand bytes / bandwidth)
-    (Williams et al. 2009); thin GEMMs become bandwidth-bound, large ones run at the measured 8192³ rate."""
+    (Williams et al. 2009); thin GEMMs become bandwidth-bound, large ones run at the measured 8192³ rate.
+    fp8: t = max(2mkn / (fp8 peak · FP8_MATMUL_FRACTION), (mk + kn + 2mn) / bandwidth)."""
+    if fp8 and gpu.fp8_tflops:
+        compute = 2.0 * m * k * n / (gpu.fp8_tflops * 1e12 * FP8_MATMUL_FRACTION)
+        return max(compute, (m * k + k * n + 2.0 * m * n) / _bandwidth(gpu))
     compute = 2.0 * m * k * n / (_peak_flops(gpu) * MATMUL_FRACTION)
     return max(compute, 2.0 * (m * k + k * n + m * n) / _bandwidth(gpu))
 
@@ -110,7 +141,8 @@ def micro_batch_gpu_seconds(arch: ModelArch, run: TrainingRun, gpu: GPU) -> floa
     full = run.method == Method.FULL
     passes = 3.0 if full else 2.0  # frozen weights need no weight-gradient GEMM
     recompute = run.checkpointing == Checkpointing.FULL
-    fwd_layer = sum(_gemm_seconds(tokens, fan_in, fan_out // t, gpu) for fan_in, fan_out in _linears(arch))
+    fp8 = full and run.precision == Precision.FP8
+    fwd_layer = sum(_gemm_seconds(tokens, fan_in, fan_out // t, gpu, fp8) for fan_in, fan_out in _linears(arch))
     layer = fwd_layer * (passes + (1.0 if recompute else 0.0))
     flops = training_flops(arch, run)
     attn_fwd = flops.forward.attention_scores * tokens / t
@@ -121,6 +153,9 @@ def micro_batch_gpu_seconds(arch: ModelArch, run: TrainingRun, gpu: GPU) -> floa
     if not full:  # peft casts each adapted Linear's input to fp32 and autocast casts it back, forward and backward
         adapted_inputs = sum(fan_in for fan_in, _ in _linears(arch)[: len(run.lora.targets)])
         elementwise += LORA_CAST_BYTES * adapted_inputs * tokens / t / _bandwidth(gpu) * arch.num_layers
+    if fp8:  # quantise every Linear's input (forward) and output gradient (backward)
+        quantised = sum(fan_in + fan_out for fan_in, fan_out in _linears(arch)) * tokens / t
+        elementwise += FP8_CAST_BYTES * quantised / _bandwidth(gpu) * arch.num_layers
     head = _gemm_seconds(tokens, arch.hidden_size, arch.vocab_size // t, gpu) * passes
     loss = LOSS_PASSES * 4.0 * arch.vocab_size * tokens / t / _bandwidth(gpu)
     return arch.num_layers / run.parallelism.pipeline * layer + attention + elementwise + head + loss
@@ -151,16 +186,19 @@ def ops_per_layer(run: TrainingRun) -> float:
         ops += AUTOCAST_OPS_PER_LAYER
     if not full:
         ops += LORA_OPS_PER_ADAPTER * len(run.lora.targets)
+    if full and run.precision == Precision.FP8:
+        ops += FP8_OPS_PER_LINEAR * len(_LINEAR_NAMES)
     if run.checkpointing == Checkpointing.FULL:
         ops += CHECKPOINT_OPS_PER_LAYER
     return ops
 
 
-def _dp_comm_seconds(arch: ModelArch, run: TrainingRun, gpus: int) -> float:
+def _dp_comm_seconds(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
+    """Ring all-reduce of the bf16 gradients (+ ZeRO-3's parameter gathers) over the topology's bus bandwidth."""
     par = run.parallelism
     if par.data <= 1:
         return 0.0
-    bandwidth = INTRA_NODE_BYTES_PER_SECOND if gpus <= GPUS_PER_NODE else INTER_NODE_BYTES_PER_SECOND
+    bandwidth = all_reduce_bus_bytes_per_second(hw)
     counts = count_params(arch, run.method, run.lora)
     grad_bytes = 2.0 * counts.trainable / (par.tensor * par.pipeline)
     volume = 2.0 * (par.data - 1) / par.data * grad_bytes  # ring all-reduce (= reduce-scatter + all-gather)
@@ -169,13 +207,16 @@ def _dp_comm_seconds(arch: ModelArch, run: TrainingRun, gpus: int) -> float:
     return volume / bandwidth
 
 
-def _tp_comm_seconds(arch: ModelArch, run: TrainingRun) -> float:
+def _tp_comm_seconds(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
+    """Four all-reduces of T·h bf16 per layer; inside a node unless the tensor-parallel group spans nodes."""
     t = run.parallelism.tensor
     if t <= 1:
         return 0.0
     tokens = run.micro_batch * run.seq_len
     per_layer = 4.0 * 2.0 * (t - 1) / t * 2.0 * tokens * arch.hidden_size
-    return arch.num_layers / run.parallelism.pipeline * per_layer / INTRA_NODE_BYTES_PER_SECOND
+    within = t <= hw.gpus_per_node
+    bandwidth = intra_node_bus_bytes_per_second(hw) if within else all_reduce_bus_bytes_per_second(hw)
+    return arch.num_layers / run.parallelism.pipeline * per_layer / bandwidth
 
 
 def modelled_mfu(arch: ModelArch, run: TrainingRun, gpu: GPU, gpus: int = 1) -> float:
@@ -187,6 +228,7 @@ def training_time(arch: ModelArch, run: TrainingRun, hw: Hardware) -> TimeEstima
     """Step time, throughput and hours of `run` on `hw` (module docstring). `run.mfu` overrides the modelled MFU."""
     par = run.parallelism
     gpu = hw.gpu
+    check_precision(run.precision, gpu)
     per_replica = par.tensor * par.pipeline
     data = max(par.data, hw.count // per_replica)
     run = run.model_copy(update={"parallelism": par.model_copy(update={"data": data})})
@@ -196,8 +238,8 @@ def training_time(arch: ModelArch, run: TrainingRun, hw: Hardware) -> TimeEstima
     gpu_compute = micro * micro_batch_gpu_seconds(arch, run, gpu)
     bubble = (par.pipeline - 1) / micro if par.pipeline > 1 else 0.0
     gpu_compute *= 1.0 + bubble
-    gpu_compute += micro * _tp_comm_seconds(arch, run)
-    comm = _dp_comm_seconds(arch, run, hw.count)
+    gpu_compute += micro * _tp_comm_seconds(arch, run, hw)
+    comm = _dp_comm_seconds(arch, run, hw)
     exposed = max(0.0, comm - 2.0 / 3.0 * gpu_compute)  # overlapped with the backward pass (2/3 of the work)
     gpu_seconds = gpu_compute + exposed + optimizer_seconds(arch, run, gpu)
     host = host_seconds(arch, run)
@@ -237,13 +279,22 @@ def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float) ->
             why="a bf16 8192³ GEMM ran at ~750 of 989 TFLOP/s on an H100",
         ),
     ]
+    if run.method == Method.FULL and run.precision == Precision.FP8:
+        out.append(
+            Assumption(
+                name="fp8 matmuls",
+                value=f"{FP8_MATMUL_FRACTION:.2f} of datasheet fp8 TFLOP/s for the layers' Linears (assumed, not "
+                "measured); attention and head in bf16; MFU against the bf16 peak",
+                why="Transformer Engine recipe: bf16 weights/grads/states + fp8 weight copies, fp8 saved Linear inputs",
+            )
+        )
     if run.parallelism.data > 1 or hw.count > 1:
+        out.append(interconnect_assumption(hw))
         out.append(
             Assumption(
                 name="data-parallel communication",
                 value=f"ring all-reduce {comm:.3f} s per step, {exposed:.3f} s not hidden by the backward",
-                why=f"{INTRA_NODE_BYTES_PER_SECOND / 1e9:.0f} GB/s within a node, "
-                f"{INTER_NODE_BYTES_PER_SECOND / 1e9:.0f} GB/s across nodes",
+                why="2·(n−1)/n × gradient bytes over the bus bandwidth (see interconnect), under the backward",
             )
         )
     return tuple(out)

@@ -11,14 +11,25 @@ from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 from estimator.catalog.gpus import gpu as catalog_gpu
-from estimator.catalog.offers import all_offers
+from estimator.catalog.offers import embedded_offers
 from estimator.catalog.presets import preset
 from estimator.config import arch_from_hf_config
-from estimator.cost import break_even_hours_at, onprem_offer, with_reserved
+from estimator.cost import CostLine, break_even_hours_at, onprem_offer, with_reserved
+from estimator.currency import (
+    Currency,
+    ExchangeRate,
+    Money,
+    amount_in,
+    cfets_rate,
+    custom_rate,
+    parse_currency,
+    rate_assumption,
+)
 from estimator.errors import EstimatorError, InvalidConfigError, UnknownModelError
 from estimator.estimate import Estimate, estimate
 from estimator.models import (
@@ -60,6 +71,9 @@ FLAGS = {
     "utilisation": "--onprem-utilisation",
     "deadline_hours": "--deadline-hours",
     "budget_usd": "--budget-usd",
+    "precision": "--precision",
+    "currency": "--currency",
+    "cny_per_usd": "--cny-per-usd",
 }
 GIB = 1 << 30
 
@@ -81,6 +95,10 @@ PipelineOpt = Annotated[int, typer.Option("--pipeline-parallel", help="pipeline-
 MfuOpt = Annotated[float | None, typer.Option("--mfu", help="override the modelled MFU (0-1)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (a stable contract)")]
 ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", help="only these providers (repeatable)")]
+CurrencyOpt = Annotated[str, typer.Option("--currency", help="show costs in USD or CNY")]
+CnyPerUsdOpt = Annotated[
+    float | None, typer.Option("--cny-per-usd", help="exchange rate to use (default: the dated CFETS parity)")
+]
 
 
 def fail(message: str) -> NoReturn:
@@ -168,6 +186,30 @@ def build_run(
         fail(explain_validation(error))
 
 
+def resolve_currency(currency: str, cny_per_usd: float | None) -> tuple[Currency, ExchangeRate]:
+    """The currency to show and the dated (or user-given) USD/CNY rate; bad values end in `fail` naming the flag."""
+    try:
+        return parse_currency(currency), cfets_rate() if cny_per_usd is None else custom_rate(cny_per_usd)
+    except EstimatorError as error:
+        fail(explain(error))
+
+
+def line_money(line: CostLine, to: Currency, rate: ExchangeRate) -> tuple[Money, Money]:
+    """(per hour, total) of a cost line in `to`."""
+    hourly = amount_in(line.usd_per_hour, line.native_per_hour, line.currency, to, rate)
+    return hourly, amount_in(line.total_usd, line.native_total, line.currency, to, rate)
+
+
+def currency_json(
+    payload: dict[str, object], lines: list[dict[str, object]], priced: list[tuple[Money, Money]], to: Currency
+) -> None:
+    """Adds the chosen currency to a --json payload without changing its existing keys."""
+    payload["currency"] = to.value
+    for row, (hourly, total) in zip(lines, priced, strict=True):
+        row["price_per_hour"] = round(hourly.amount, 4)
+        row["total"] = round(total.amount, 2)
+
+
 def human_bytes(value: float) -> str:
     return f"{value / GIB:,.1f} GiB"
 
@@ -179,21 +221,34 @@ def human_count(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _offers(provider: list[str] | None, tco: OnPremTCO | None, gpu_id: str, gpus: int) -> tuple[Offer, ...]:
-    offers = with_reserved(all_offers())
+def catalog_offers(provider: list[str] | None) -> tuple[Offer, ...]:
+    """Every embedded offer (US clouds, GPU clouds, Alibaba Cloud, Tencent Cloud) plus derived reserved prices."""
+    offers = with_reserved(embedded_offers())
     if provider:
         wanted = {p.lower() for p in provider}
         offers = tuple(o for o in offers if o.provider.lower() in wanted)
+    return offers
+
+
+def _offers(provider: list[str] | None, tco: OnPremTCO | None, gpu_id: str, gpus: int) -> tuple[Offer, ...]:
+    offers = catalog_offers(provider)
     if tco is not None:
         offers = (*offers, onprem_offer(tco, gpu_id, gpus))
     return offers
 
 
-def print_estimate(result: Estimate, console: Console, tco: OnPremTCO | None = None) -> None:
-    """The estimate as terminal tables: model, memory per GPU, time, then cost per offer (cheapest first)."""
+SYMBOLS = {Currency.USD: "$", Currency.CNY: "¥"}
+
+
+def money_table(title: str) -> Table:
+    """A table that stays readable at 80 columns: long text folds onto more lines, numbers and dates never do."""
+    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
+
+
+def _summary(result: Estimate) -> Table:
     summary = Table(title=f"{result.model} on {result.gpus}x {result.gpu}, {human_count(result.tokens)} tokens")
-    summary.add_column("quantity")
-    summary.add_column("value", justify="right")
+    summary.add_column("quantity", overflow="fold")
+    summary.add_column("value", justify="right", overflow="fold")
     summary.add_row(
         "parameters (total / active)", f"{human_count(result.params.total)} / {human_count(result.params.active)}"
     )
@@ -201,8 +256,9 @@ def print_estimate(result: Estimate, console: Console, tco: OnPremTCO | None = N
     summary.add_row(
         "training FLOPs (6·N·D beside)", f"{result.flops.total_flops:.3g} ({result.flops.six_nd_flops:.3g})"
     )
+    summary.add_row("memory/GPU peaks at", result.memory.peak_phase)
     for name, value in result.memory.breakdown.items():
-        summary.add_row(f"memory/GPU: {name}", human_bytes(value))
+        summary.add_row(f"memory/GPU at peak: {name}", human_bytes(value))
     fits = "[green]fits[/]" if result.memory.fits else "[bold red]does NOT fit[/]"
     summary.add_row(
         "memory/GPU: peak",
@@ -212,40 +268,86 @@ def print_estimate(result: Estimate, console: Console, tco: OnPremTCO | None = N
     summary.add_row("throughput", f"{result.time.tokens_per_second:,.0f} tokens/s")
     summary.add_row("MFU", f"{result.time.mfu:.1%}")
     summary.add_row("wall time / GPU-hours", f"{result.time.total_hours:,.1f} h / {result.time.gpu_hours:,.1f}")
-    console.print(summary)
+    return summary
+
+
+def not_fit_reason(result: Estimate) -> str:
+    return (
+        f"does not fit: peak {human_bytes(result.memory.per_gpu_peak_bytes)} per GPU, "
+        f"{human_bytes(result.memory.usable_bytes)} usable on {result.gpu}"
+    )
+
+
+def print_estimate(
+    result: Estimate,
+    console: Console,
+    tco: OnPremTCO | None = None,
+    currency: Currency = Currency.USD,
+    rate: ExchangeRate | None = None,
+) -> None:
+    """The estimate as terminal tables: model, memory per GPU, time, then cost per offer (cheapest first)."""
+    rate = rate or cfets_rate()
+    console.print(_summary(result))
     if not result.memory.fits:
         console.print(
-            "[yellow]Does not fit: try --zero-stage 3, --grad-checkpointing full, more --gpus, a smaller "
+            "[yellow]It does not fit: try --zero-stage 3, --grad-checkpointing full, more --gpus, a smaller "
             "--micro-batch, or `trainspend plan` to search for hardware that fits.[/]"
         )
-
-    cost = Table(title=f"Cost on {result.gpu} offers (cheapest first)")
-    for column in ("provider", "instance", "capacity", "instances", "$/hour", "total $", "price as of", "note"):
-        cost.add_column(column, justify="right" if column in ("instances", "$/hour", "total $") else "left")
+    title = f"Cost on {result.gpu} offers, {currency.value} (cheapest first)"
+    if not result.memory.fits:
+        title = f"[bold red]{not_fit_reason(result)} — try `trainspend plan`.[/] Prices if it did: {title}"
+    symbol = SYMBOLS[currency]
+    cost = money_table(title)
+    cost.add_column("offer", overflow="fold", min_width=14, ratio=3)
+    cost.add_column("n", justify="right", no_wrap=True)
+    cost.add_column(f"{symbol}/hour", justify="right", no_wrap=True)
+    cost.add_column(f"total {symbol}", justify="right", no_wrap=True)
+    cost.add_column("price as of", no_wrap=True)
+    cost.add_column("note", overflow="fold", ratio=2)
     cloud = [line for line in result.cost if line.provider != "on-prem"]
     for line in result.cost:
-        note = "estimate" if line.price_is_estimate else ""
+        notes = ["estimate"] if line.price_is_estimate else []
+        if line.notes and line.provider != "on-prem" and "nodes over" in line.notes:
+            notes.append(line.notes.split(";")[0])
+        if line.currency != "USD" and line.currency == currency.value:
+            notes.append(f"exact {line.currency}")
         if line.provider == "on-prem" and tco is not None and cloud:
             cheapest = min(cloud, key=lambda x: x.usd_per_hour / x.gpus_billed)
             hours = break_even_hours_at(tco, result.gpus, cheapest.usd_per_hour / cheapest.gpus_billed)
-            note = f"break-even vs {cheapest.provider} {cheapest.capacity_type.value}: " + (
-                "never" if hours is None else f"{hours:,.0f} h"
+            notes.append(
+                f"break-even vs {cheapest.provider} {cheapest.capacity_type.value}: "
+                + ("never" if hours is None else f"{hours:,.0f} h")
             )
+        hourly, total = line_money(line, currency, rate)
         cost.add_row(
-            line.provider,
-            line.instance,
-            line.capacity_type.value,
+            f"{line.provider} {line.instance} {line.capacity_type.value}",
             str(line.instances),
-            f"{line.usd_per_hour:,.2f}",
-            f"{line.total_usd:,.2f}",
+            f"{hourly.amount:,.2f}",
+            f"{total.amount:,.2f}",
             str(line.price_as_of or "—"),
-            note,
+            "; ".join(notes),
         )
     if not result.cost:
         console.print(f"[yellow]No embedded offer for {result.gpu}; try --gpu H100-SXM or A100-SXM-80GB.[/]")
     else:
         console.print(cost)
-    console.print("[dim]Assumptions: " + "; ".join(f"{a.name}={a.value}" for a in result.assumptions) + "[/]")
+    assumptions = list(result.assumptions)
+    if currency is not Currency.USD:
+        assumptions.append(rate_assumption(rate, currency))
+    console.print("[dim]Assumptions: " + "; ".join(f"{a.name}={a.value}" for a in assumptions) + "[/]")
+
+
+def estimate_json(result: Estimate, currency: Currency, rate: ExchangeRate) -> dict[str, object]:
+    """The stable --json payload: Estimate's keys unchanged, plus `currency` and each line's price in it."""
+    payload: dict[str, object] = result.model_dump(mode="json")
+    lines = payload["cost"]
+    assert isinstance(lines, list)
+    currency_json(payload, lines, [line_money(line, currency, rate) for line in result.cost], currency)
+    if currency is not Currency.USD:
+        assumptions = payload["assumptions"]
+        assert isinstance(assumptions, list)
+        assumptions.append(rate_assumption(rate, currency).model_dump(mode="json"))
+    return payload
 
 
 def estimate_command(
@@ -278,6 +380,8 @@ def estimate_command(
     onprem_years: Annotated[float, typer.Option(help="amortisation years")] = 3.0,
     usd_per_kwh: Annotated[float, typer.Option(help="electricity price")] = 0.15,
     onprem_utilisation: Annotated[float, typer.Option(help="share of hours the owned GPUs are busy")] = 1.0,
+    currency: CurrencyOpt = "USD",
+    cny_per_usd: CnyPerUsdOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Estimate one training run: parameters, memory per GPU, time, and cost on every provider's offers."""
@@ -299,6 +403,7 @@ def estimate_command(
         pipeline=pipeline_parallel,
         mfu=mfu,
     )
+    shown, rate = resolve_currency(currency, cny_per_usd)
     tco = None
     try:
         hardware = Hardware(gpu=catalog_gpu(gpu), count=gpus)
@@ -318,9 +423,9 @@ def estimate_command(
     except ValidationError as error:
         fail(explain_validation(error))
     if as_json:
-        typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))
+        typer.echo(json.dumps(estimate_json(result, shown, rate), indent=2))
     else:
-        print_estimate(result, Console(), tco)
+        print_estimate(result, Console(), tco, shown, rate)
 
 
 def register(app: typer.Typer) -> None:

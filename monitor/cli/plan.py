@@ -12,13 +12,15 @@ from rich.table import Table
 
 from estimator.catalog.gpus import all_gpus
 from estimator.catalog.gpus import gpu as catalog_gpu
-from estimator.catalog.offers import all_offers
-from estimator.cost import with_reserved
+from estimator.currency import Currency, ExchangeRate, amount_in, cfets_rate, rate_assumption
 from estimator.errors import EstimatorError
 from estimator.models import CapacityType, Checkpointing, Method, Optimizer, Precision
-from estimator.plan import Candidate, Plan, PlanConstraints, plan
+from estimator.plan import Candidate, Plan, PlanConstraints, plan, top_rejections
 from monitor.cli.estimate import (
+    SYMBOLS,
     CheckpointingOpt,
+    CnyPerUsdOpt,
+    CurrencyOpt,
     DatasetTokensOpt,
     EpochsOpt,
     GlobalBatchOpt,
@@ -37,53 +39,84 @@ from monitor.cli.estimate import (
     TensorOpt,
     TokensOpt,
     build_run,
+    catalog_offers,
     explain,
     explain_validation,
     fail,
     human_bytes,
     load_arch,
+    money_table,
+    resolve_currency,
 )
 
 
-def _row(candidate: Candidate) -> list[str]:
+def _row(candidate: Candidate, currency: Currency, rate: ExchangeRate) -> list[str]:
+    total = "—"
+    if candidate.total_usd is not None:
+        amount = amount_in(candidate.total_usd, candidate.native_total, candidate.currency, currency, rate)
+        total = f"{amount.amount:,.2f}"
+    offer = "—"
+    if candidate.provider is not None:
+        capacity = candidate.capacity_type.value if candidate.capacity_type else ""
+        offer = f"{candidate.provider} {candidate.instance} {capacity}"
+        if candidate.nodes and candidate.nodes > 1:
+            offer += f" ×{candidate.nodes} nodes"
     return [
-        candidate.gpu_id,
-        str(candidate.gpus),
+        f"{candidate.gpus}x {candidate.gpu_id}",
         str(candidate.zero_stage),
-        candidate.provider or "—",
-        candidate.instance or "—",
-        candidate.capacity_type.value if candidate.capacity_type else "—",
+        offer,
         "—" if candidate.hours is None else f"{candidate.hours:,.1f}",
-        "—" if candidate.total_usd is None else f"{candidate.total_usd:,.2f}",
+        total,
         str(candidate.price_as_of or "—"),
         "—" if candidate.per_gpu_peak_bytes is None else human_bytes(candidate.per_gpu_peak_bytes),
     ]
 
 
-def print_plan(result: Plan, console: Console, top: int, show_rejected: bool) -> None:
+def _table(title: str, symbol: str) -> Table:
+    table = money_table(title)
+    table.add_column("GPUs", overflow="fold", min_width=8)
+    table.add_column("ZeRO", justify="right", no_wrap=True)
+    table.add_column("offer", overflow="fold", min_width=14, ratio=3)
+    table.add_column("hours", justify="right", no_wrap=True)
+    table.add_column(f"total {symbol}", justify="right", no_wrap=True)
+    table.add_column("price as of", no_wrap=True)
+    table.add_column("peak/GPU", justify="right", no_wrap=True)
+    return table
+
+
+def print_plan(
+    result: Plan,
+    console: Console,
+    top: int,
+    show_rejected: bool,
+    currency: Currency = Currency.USD,
+    rate: ExchangeRate | None = None,
+) -> None:
     """The accepted candidates (cheapest first), and the rejected ones with why when asked."""
-    columns = ("GPU", "GPUs", "ZeRO", "provider", "instance", "capacity", "hours", "total $", "price as of", "peak/GPU")
-    table = Table(title=f"Cheapest {min(top, len(result.accepted))} of {len(result.accepted)} plans that fit")
-    for column in columns:
-        table.add_column(column, justify="right" if column in ("GPUs", "ZeRO", "hours", "total $") else "left")
+    rate = rate or cfets_rate()
+    symbol = SYMBOLS[currency]
+    table = _table(f"Cheapest {min(top, len(result.accepted))} of {len(result.accepted)} plans that fit", symbol)
     for candidate in result.accepted[:top]:
-        table.add_row(*_row(candidate))
+        table.add_row(*_row(candidate, currency, rate))
     if result.accepted:
         console.print(table)
     else:
-        console.print(
-            "[bold red]No candidate fits memory, deadline and budget.[/] Rerun with --show-rejected to see why."
-        )
+        console.print("[bold red]No candidate fits memory, deadline and budget.[/] The most common reasons:")
+        for reason, count in top_rejections(result):
+            console.print(f"  {count} × {reason}", highlight=False)
+        console.print("Rerun with --show-rejected to see every candidate and why.")
     if show_rejected:
-        rejected = Table(title=f"Rejected ({len(result.rejected)})")
-        for column in (*columns, "why"):
-            rejected.add_column(column)
+        rejected = _table(f"Rejected ({len(result.rejected)})", symbol)
+        rejected.add_column("why", overflow="fold", ratio=3)
         for candidate in result.rejected:
-            rejected.add_row(*_row(candidate), "; ".join(candidate.rejected_because))
+            rejected.add_row(*_row(candidate, currency, rate), "; ".join(candidate.rejected_because))
         console.print(rejected)
+    assumptions = list(result.assumptions)
+    if currency is not Currency.USD:
+        assumptions.append(rate_assumption(rate, currency))
     console.print(
         f"[dim]{result.layouts_considered} (GPU, count, ZeRO) layouts considered. Assumptions: "
-        + "; ".join(f"{a.name}={a.value}" for a in result.assumptions)
+        + "; ".join(f"{a.name}={a.value}" for a in assumptions)
         + "[/]"
     )
 
@@ -115,9 +148,14 @@ def plan_command(
     show_rejected: Annotated[
         bool, typer.Option("--show-rejected", help="also list rejected candidates, with why")
     ] = False,
+    currency: CurrencyOpt = "USD",
+    cny_per_usd: CnyPerUsdOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Find the cheapest hardware and offer that fit in memory and finish by a deadline within a budget."""
+    """Find the cheapest hardware and offer that fit in memory and finish by a deadline within a budget.
+
+    Exits 1 when no candidate fits, naming the most common reasons.
+    """
     arch = load_arch(model, model_config)
     run = build_run(
         tokens=tokens,
@@ -139,10 +177,8 @@ def plan_command(
     if max_gpus < 1:
         fail(f"--max-gpus {max_gpus}: give at least 1")
     counts = tuple(n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512) if n <= max_gpus)
-    offers = with_reserved(all_offers())
-    if provider:
-        wanted = {p.lower() for p in provider}
-        offers = tuple(o for o in offers if o.provider.lower() in wanted)
+    shown, rate = resolve_currency(currency, cny_per_usd)
+    offers = catalog_offers(provider)
     try:
         gpu_ids = tuple(catalog_gpu(name).id for name in gpu) if gpu else None
         constraints = PlanConstraints(
@@ -158,13 +194,31 @@ def plan_command(
     except ValidationError as error:
         fail(explain_validation(error))
     if as_json:
-        payload = result.model_dump(mode="json")
-        payload["rejected_count"] = len(result.rejected)
-        if not show_rejected:
-            payload["rejected"] = []
-        typer.echo(json.dumps(payload, indent=2))
+        typer.echo(json.dumps(plan_json(result, show_rejected, shown, rate), indent=2))
     else:
-        print_plan(result, Console(), top, show_rejected)
+        print_plan(result, Console(), top, show_rejected, shown, rate)
+    if not result.accepted:
+        raise typer.Exit(1)
+
+
+def plan_json(result: Plan, show_rejected: bool, currency: Currency, rate: ExchangeRate) -> dict[str, object]:
+    """The --json payload: Plan's keys, `rejected_count`, `top_rejections`, and totals in the chosen currency."""
+    payload: dict[str, object] = result.model_dump(mode="json")
+    payload["rejected_count"] = len(result.rejected)
+    payload["top_rejections"] = [{"reason": reason, "count": count} for reason, count in top_rejections(result)]
+    accepted = payload["accepted"]
+    assert isinstance(accepted, list)
+    priced = [amount_in(c.total_usd or 0.0, c.native_total, c.currency, currency, rate) for c in result.accepted]
+    payload["currency"] = currency.value
+    for row, amount in zip(accepted, priced, strict=True):
+        row["total"] = round(amount.amount, 2)
+    if currency is not Currency.USD:
+        assumptions = payload["assumptions"]
+        assert isinstance(assumptions, list)
+        assumptions.append(rate_assumption(rate, currency).model_dump(mode="json"))
+    if not show_rejected:
+        payload["rejected"] = []
+    return payload
 
 
 def register(app: typer.Typer) -> None:

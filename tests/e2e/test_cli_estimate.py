@@ -143,5 +143,106 @@ def test_plan_ranks_and_explains_rejections() -> None:
 
 def test_plan_table_and_impossible_deadline() -> None:
     result = _invoke("plan", "--model", "llama-3-8b", "--tokens", "2e9", "--deadline-hours", "0.001")
-    assert result.exit_code == 0
+    assert result.exit_code == 1  # nothing to launch is a failure a script must notice
     assert "No candidate" in result.stdout
+    assert "past the 0.001 h deadline" in result.stdout  # the top rejection reasons, not only a hint
+
+
+def _run80(*args: str):
+    return CliRunner().invoke(build_app(), list(args), env={"COLUMNS": "80"})
+
+
+def test_estimate_table_fits_80_columns_and_names_the_peak_phase() -> None:
+    result = _run80(*README_ARGS)
+    assert result.exit_code == 0, result.output
+    assert all(len(line) <= 80 for line in result.stdout.splitlines())
+    assert "…" not in result.stdout  # folded, never truncated
+    phase = json.loads(_invoke(*README_ARGS, "--json").stdout)["memory"]["peak_phase"]
+    assert "memory/GPU peaks at" in result.stdout
+    assert phase.split()[0] in result.stdout
+    assert "memory/GPU at peak: activations" in result.stdout
+
+
+def test_estimate_in_cny_keeps_china_prices_exact_and_shows_the_rate() -> None:
+    args = ("estimate", "--model", "llama-3-8b", "--tokens", "1e9", "--gpu", "A100-SXM-80GB", "--gpus", "8")
+    data = json.loads(_invoke(*args, "--currency", "CNY", "--json").stdout)
+    assert data["currency"] == "CNY"
+    aliyun = [line for line in data["cost"] if line["provider"] == "aliyun"]
+    assert aliyun, "Alibaba Cloud offers must be priced (embedded_offers)"
+    for line in aliyun:
+        assert line["currency"] == "CNY"
+        assert line["total"] == round(line["native_total"], 2)
+    aws = next(line for line in data["cost"] if line["provider"] == "aws")
+    assert aws["total"] == pytest.approx(aws["total_usd"] * 7.0197, abs=0.01)
+    rate = next(a for a in data["assumptions"] if a["name"] == "exchange_rate")
+    assert "7.0197" in rate["value"]
+    assert "2026-01-08" in rate["value"]
+    custom = json.loads(_invoke(*args, "--currency", "cny", "--cny-per-usd", "7.5", "--json").stdout)
+    aws2 = next(line for line in custom["cost"] if line["provider"] == "aws")
+    assert aws2["total"] == pytest.approx(aws2["total_usd"] * 7.5, abs=0.01)
+    usd = json.loads(_invoke(*args, "--json").stdout)
+    assert usd["currency"] == "USD"
+    assert all(line["total"] == round(line["total_usd"], 2) for line in usd["cost"])
+    table = _run80(*args, "--currency", "CNY")
+    assert "total ¥" in table.stdout
+    assert "exchange_rate=7.0197 CNY per USD (2026-01-08)" in table.stdout
+
+
+def test_bad_currency_and_rate_name_the_flag() -> None:
+    args = ("estimate", "--model", "llama-3-8b", "--tokens", "1e9")
+    bad = _invoke(*args, "--currency", "EUR")
+    assert bad.exit_code == 2
+    assert "--currency" in bad.output
+    assert "USD, CNY" in bad.output
+    rate = _invoke(*args, "--currency", "CNY", "--cny-per-usd", "-1")
+    assert rate.exit_code == 2
+    assert "--cny-per-usd" in rate.output
+
+
+def test_run_that_does_not_fit_is_priced_but_marked() -> None:
+    args = ("estimate", "--model", "llama-3-70b", "--tokens", "1e9", "--gpu", "H100-SXM", "--gpus", "1")
+    result = _run80(*args)
+    assert result.exit_code == 0
+    assert "does not fit: peak" in result.stdout
+    assert "trainspend plan" in result.stdout
+    assert "runpod" in result.stdout  # the offers are still listed
+    data = json.loads(_invoke(*args, "--json").stdout)
+    assert data["memory"]["fits"] is False
+    assert data["cost"]
+
+
+def test_fp8_on_a100_is_rejected_naming_the_flag_gpu_and_fix() -> None:
+    result = _invoke("estimate", "--model", "llama-3-8b", "--tokens", "1e9", "--gpu", "A100", "--precision", "fp8")
+    assert result.exit_code == 2
+    assert "--precision 'fp8'" in result.output
+    assert "A100-SXM-80GB" in result.output
+    assert "bf16" in result.output
+    t4 = _invoke("estimate", "--model", "smollm-360m", "--tokens", "1e9", "--gpu", "T4")
+    assert t4.exit_code == 2
+    assert "--precision fp16-amp" in t4.output
+
+
+def test_plan_with_no_fitting_candidate_exits_1_with_reasons_in_json() -> None:
+    args = ("plan", "--model", "llama-3-70b", "--tokens", "1e9", "--max-gpus", "1", "--json")
+    result = _invoke(*args)
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["accepted"] == []
+    assert data["top_rejections"]
+    assert all("does not fit" in r["reason"] for r in data["top_rejections"])
+
+
+def test_plan_in_cny() -> None:
+    args = ("plan", "--model", "llama-3-8b", "--tokens", "2e8", "--method", "lora", "--max-gpus", "8", "--json")
+    data = json.loads(_invoke(*args, "--currency", "CNY").stdout)
+    assert data["currency"] == "CNY"
+    for row in data["accepted"]:
+        if row["currency"] == "CNY":
+            assert row["total"] == round(row["native_total"], 2)
+        else:
+            assert row["total"] == pytest.approx(row["total_usd"] * 7.0197, abs=0.01)
+    assert any(row["provider"] in ("aliyun", "tencent") for row in data["accepted"])
+    table = _run80(*args[:-1], "--currency", "CNY", "--top", "5")
+    assert table.exit_code == 0
+    assert "total ¥" in table.stdout
+    assert all(len(line) <= 80 for line in table.stdout.splitlines())

@@ -128,3 +128,12 @@ def test_every_estimate_lists_its_assumptions() -> None:
     est = inference_estimate(LLAMA3_8B, gpu("H100-SXM"))
     names = {a.name for a in est.assumptions}
     assert {"memory_fraction", "compute_efficiency", "bandwidth_efficiency"} <= names
+
+
+def test_a10g_bf16_error_blames_the_missing_catalog_figure_not_the_hardware() -> None:
+    # The A10G is an Ampere part with bf16; the catalog only lacks a published figure for it.
+    with pytest.raises(InvalidRunError) as info:
+        inference_estimate(preset("llama-3-8b"), gpu("A10G"), quantisation=Quantisation.BF16)
+    assert "no bf16 tensor cores" not in info.value.fix
+    assert "no published" in info.value.fix
+    assert "A10G" in info.value.fix

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from estimator.catalog.gpus import gpu
 from estimator.errors import EstimatorError
-from estimator.models import Checkpointing, Hardware, Method, ModelArch, TrainingRun
+from estimator.models import Checkpointing, Hardware, Method, ModelArch, Precision, TrainingRun
 from estimator.throughput import training_time
 from tests.unit.estimator.h100_rows import h100_rows
 from tests.unit.estimator.llama_runs import LLAMA1, llama_run
@@ -113,4 +113,5 @@ def test_gpu_without_a_tflops_figure_is_a_clear_error_and_fp16_is_used_without_b
     assert "A10" in info.value.fix
     t4 = gpu("T4")
     assert t4.bf16_tflops is None
-    assert training_time(SMALL, TrainingRun(tokens=1e9), Hardware(gpu=t4)).step_seconds > 0
+    fp16 = TrainingRun(tokens=1e9, precision=Precision.FP16_AMP)
+    assert training_time(SMALL, fp16, Hardware(gpu=t4)).step_seconds > 0
