@@ -50,6 +50,8 @@ class _Held:
     capacity_type: str
     price_source: str
     price_as_of: str
+    price_estimated: bool | None
+    price_stale: bool | None
     earliest_start: datetime | None
 
 
@@ -206,6 +208,8 @@ class Agent:
             capacity_type=ident.capacity_type.value if ident else "",
             price_source=price.source if price else "",
             price_as_of=price.as_of.isoformat() if price and price.as_of else "",
+            price_estimated=price.estimated if price else None,
+            price_stale=price.stale if price else None,
             earliest_start=min(starts) if starts else None,
         )
 
@@ -282,6 +286,10 @@ class Agent:
             capacity_type=held.capacity_type or (previous.capacity_type if previous else ""),
             price_source=held.price_source or (previous.price_source if previous else ""),
             price_as_of=held.price_as_of or (previous.price_as_of if previous else ""),
+            price_estimated=held.price_estimated
+            if held.price_source
+            else (previous.price_estimated if previous else None),
+            price_stale=held.price_stale if held.price_source else (previous.price_stale if previous else None),
             estimate=estimate.summary if estimate else None,
             problems=tuple(problems),
             running_seconds=running_seconds,
@@ -324,7 +332,9 @@ class Agent:
             log.warning("%s: %s=%r: %s", workload.ref.key, problem.annotation, problem.value, problem.message)
             if self._events is not None:
                 try:
-                    self._events.record(workload.ref, "InvalidAnnotation", f"{problem.annotation}: {problem.message}")
+                    self._events.record(
+                        workload.ref, "InvalidAnnotation", f"{problem.annotation}={problem.value!r}: {problem.message}"
+                    )
                 except Exception:
                     log.exception("could not record an Event on %s", workload.ref.key)
 

@@ -43,6 +43,7 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
         "progress_source": job.progress_source or None,
         "gpus": job.gpus,
         "budget_usd": job.budget_usd,
+        "budget_state": job.budget_state or None,  # ok | warning | breach against budget-usd; null without one
         "started": job.started.isoformat() if job.started else None,
         "finished": job.finished.isoformat() if job.finished else None,
         "model": job.model or None,
@@ -51,7 +52,13 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
         "instance_type": job.instance_type or None,
         "capacity_type": job.capacity_type or None,
         "estimate": job.estimate,
-        "price": {"source": job.price_source or None, "as_of": job.price_as_of or None},
+        # estimated/stale: of the held node's price (null when the Job holds nothing and never did)
+        "price": {
+            "source": job.price_source or None,
+            "as_of": job.price_as_of or None,
+            "estimated": job.price_estimated,
+            "stale": job.price_stale,
+        },
         "problems": [p.model_dump() for p in job.problems],
         "display_currency": job_display(job, display or usd_display()),
     }
@@ -114,10 +121,11 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         status = HTTPStatus.OK if ready else HTTPStatus.SERVICE_UNAVAILABLE
         return status, "application/json", _dump({"ready": ready, "checks": checks})
     if path == "/api/v1/jobs":
+        _known_parameters(query, ("namespace",))
         items = [job_to_json(j, deps.display) for j in _jobs(deps)]
         if "namespace" in query:
             items = [i for i in items if i["namespace"] == query["namespace"]]
-        return HTTPStatus.OK, "application/json", _dump({"items": items})
+        return HTTPStatus.OK, "application/json", _dump({**_list_header(deps), "items": items})
     if path.startswith("/api/v1/jobs/"):
         parts = [unquote(p) for p in path.removeprefix("/api/v1/jobs/").split("/") if p]
         if len(parts) != 2:
@@ -127,9 +135,10 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
             raise ApiError(HTTPStatus.NOT_FOUND, f"no job {parts[0]}/{parts[1]}")
         return HTTPStatus.OK, "application/json", _dump(job_to_json(matches[0], deps.display))
     if path == "/api/v1/budgets":
+        _known_parameters(query, ())
         latest = deps.latest.get()
         budgets = [budget_to_json(b, deps.display) for b in latest.budgets] if latest else []
-        return HTTPStatus.OK, "application/json", _dump({"items": budgets})
+        return HTTPStatus.OK, "application/json", _dump({**_list_header(deps), "items": budgets})
     if path == "/api/v1/estimate":
         if deps.estimate is None:
             raise ApiError(HTTPStatus.NOT_FOUND, "the estimate endpoint is not enabled")
@@ -138,6 +147,20 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         except ValueError as exc:
             raise ApiError(HTTPStatus.BAD_REQUEST, str(exc)) from exc
     raise ApiError(HTTPStatus.NOT_FOUND, f"no route {path}")
+
+
+def _known_parameters(query: Mapping[str, str], allowed: tuple[str, ...]) -> None:
+    """A misspelt filter (?namepsace=) must not silently return everything."""
+    unknown = sorted(set(query) - set(allowed))
+    if unknown:
+        accepted = ", ".join(allowed) if allowed else "none"
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"unknown query parameter(s) {', '.join(unknown)}: accepted: {accepted}")
+
+
+def _list_header(deps: ApiDeps) -> dict[str, str | None]:
+    """`cluster` and `as_of` (the time of the tick the list reflects; null before the first tick)."""
+    latest = deps.latest.get()
+    return {"cluster": latest.cluster if latest else None, "as_of": latest.at.isoformat() if latest else None}
 
 
 def _dump(obj: object) -> bytes:
@@ -187,6 +210,19 @@ def _handler_class(deps: ApiDeps) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        def _method_not_allowed(self) -> None:
+            body = _dump({"error": f"method {self.command} not allowed: this API is read-only, use GET"})
+            self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
+            self.send_header("Allow", "GET")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":  # a HEAD response carries headers only
+                self.wfile.write(body)
+
+        # http.server dispatches on these names (do_<METHOD>)
+        do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _method_not_allowed  # noqa: N815
 
         def log_message(self, format: str, *args: Any) -> None:
             log.debug("http: " + format, *args)

@@ -136,6 +136,8 @@ class Daemon:
         kube_errors = sum(self.source.api_errors.values())
         if kube_errors:
             errors["kubernetes"] = errors.get("kubernetes", 0) + kube_errors
+        for job, count in self.scheduler.error_counts().items():
+            errors[f"scheduler:{job}"] = count
         return TickStats(
             duration_seconds=tick.duration_seconds,
             watch_restarts=sum(self.source.watch_restarts.values()),

@@ -69,5 +69,23 @@ class DaemonScheduler:
         self._scheduler.start()
 
     def stop(self, wait: bool = True) -> None:
+        """Stops scheduling; with `wait`, returns only after the jobs in flight have finished."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
+
+    def pause(self) -> None:
+        """Stops starting jobs (those in flight finish). Runs due meanwhile collapse into one on `resume`."""
+        self._scheduler.pause()
+
+    def resume(self) -> None:
+        self._scheduler.resume()
+
+    def error_counts(self) -> dict[str, int]:
+        """Failed runs per job name since start; exported as `api_errors{adapter="scheduler:<job>"}`."""
+        with self._lock:
+            return dict(self.stats.errors)
+
+    def missed_counts(self) -> dict[str, int]:
+        """Runs skipped per job name because they were late by more than their misfire grace time."""
+        with self._lock:
+            return dict(self.stats.missed)

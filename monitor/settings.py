@@ -8,6 +8,7 @@ variable), and an optional YAML file (`TRAINSPEND_CONFIG_FILE`). Mirrored one to
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -121,6 +122,11 @@ class StoreSettings(Section):
     retention_days: int = Field(default=90, gt=0, description="how long per-tick samples are kept")
 
 
+# A budget name becomes part of CloudWatch alarm names and a metric label value: a DNS-label shape keeps both valid.
+_BUDGET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_BUDGET_NAME_MAX = 63
+
+
 class BudgetSettings(Section):
     name: str = Field(description="budget name (used in metrics and alarm names)")
     limit_usd: float = Field(gt=0, description="spend limit for one period, USD")
@@ -129,6 +135,17 @@ class BudgetSettings(Section):
     team: str | None = Field(default=None, description="only workloads of this team (team label)")
     selector: dict[str, str] = Field(default_factory=dict, description="only workloads with these labels")
     thresholds: list[float] = Field(default_factory=lambda: [0.8, 1.0], description="fractions of the limit")
+
+    @field_validator("name")
+    @classmethod
+    def _dns_label_name(cls, value: str) -> str:
+        """The name goes into alarm names (`trainspend-<cluster>-<budget>-<pct>`) and the `budget` label."""
+        if len(value) > _BUDGET_NAME_MAX or not _BUDGET_NAME.match(value):
+            raise ValueError(
+                f"budgets[].name={value!r}: use at most {_BUDGET_NAME_MAX} lower-case letters, digits and '-', "
+                "starting and ending with a letter or digit, e.g. 'nlp-monthly'"
+            )
+        return value
 
 
 class CloudWatchSettings(Section):
@@ -194,6 +211,15 @@ class Settings(BaseSettings):
     config_file: Path | None = Field(default=None, description="optional YAML file with these settings")
     secrets_dir: Path | None = Field(default=None, description="optional directory of secret files")
 
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        """HOST:PORT (IPv6 in brackets, e.g. [::]:8080); port 0 picks a free port."""
+        _host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or int(port) > 65535:
+            raise ValueError(f"listen={value!r}: expected HOST:PORT with a port from 0 to 65535, e.g. 0.0.0.0:8080")
+        return value
+
     @field_validator("currency")
     @classmethod
     def _known_currency(cls, value: str) -> str:
@@ -203,6 +229,17 @@ class Settings(BaseSettings):
         if key not in ("USD", "CNY"):
             raise ValueError(f"currency={value!r}: supported display currencies are USD and CNY")
         return key
+
+    @field_validator("budgets")
+    @classmethod
+    def _unique_budget_names(cls, value: list[BudgetSettings]) -> list[BudgetSettings]:
+        """Two budgets with one name would share alarms and metric series, each overwriting the other."""
+        seen: set[str] = set()
+        for budget in value:
+            if budget.name in seen:
+                raise ValueError(f"budgets[].name={budget.name!r} appears twice: give each budget its own name")
+            seen.add(budget.name)
+        return value
 
     @model_validator(mode="after")
     def _rate_date_needs_rate(self) -> Settings:
@@ -230,7 +267,10 @@ class Settings(BaseSettings):
             sources.append(SecretsDirSource(settings_cls, secrets_dir))
         yaml_path = _env_path("TRAINSPEND_CONFIG_FILE")
         if yaml_path is not None:
-            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=yaml_path))
+            from monitor.settings_sources import require_config_file
+
+            # pydantic-settings silently skips a missing YAML file; a typo in the path must not mean "defaults".
+            sources.append(YamlConfigSettingsSource(settings_cls, yaml_file=require_config_file(yaml_path)))
         return tuple(sources)
 
 

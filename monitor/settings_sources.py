@@ -10,11 +10,39 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 PREFIX = "TRAINSPEND_"
 DELIMITER = "__"
+CONFIG_FILE_ENV = "TRAINSPEND_CONFIG_FILE"
+SECRETS_DIR_ENV = "TRAINSPEND_SECRETS_DIR"
+
+
+class SettingsSourceError(ValueError):
+    """A configuration source named in the environment cannot be read; the message names the variable and the fix."""
+
+
+def require_config_file(path: Path) -> Path:
+    """The YAML file of `TRAINSPEND_CONFIG_FILE`, which must exist: a mistyped path would otherwise mean defaults."""
+    if not path.is_file():
+        raise SettingsSourceError(
+            f"{CONFIG_FILE_ENV}={str(path)!r}: no such file; fix the path or unset {CONFIG_FILE_ENV}"
+        )
+    # Parsed here once more so that a syntax error or a top-level list is reported with the variable and path,
+    # not as a YAML traceback or a TypeError from deep inside pydantic-settings.
+    try:
+        with path.open(encoding="utf-8") as stream:  # a stream, so YAML errors name the file
+            document = yaml.safe_load(stream)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise SettingsSourceError(f"{CONFIG_FILE_ENV}={str(path)!r}: cannot read it as YAML: {error}") from error
+    if document is not None and not isinstance(document, dict):
+        raise SettingsSourceError(
+            f"{CONFIG_FILE_ENV}={str(path)!r}: the file must hold a mapping of settings (e.g. 'cluster: prod'), "
+            f"not a {type(document).__name__}"
+        )
+    return path
 
 
 class SecretsDirSource(PydanticBaseSettingsSource):
@@ -27,7 +55,10 @@ class SecretsDirSource(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         if not self._dir.is_dir():
-            raise ValueError(f"secrets_dir={str(self._dir)!r}: not a directory; mount the Secret there or unset it")
+            raise SettingsSourceError(
+                f"{SECRETS_DIR_ENV}={str(self._dir)!r}: not a directory; "
+                f"mount the Secret there or unset {SECRETS_DIR_ENV}"
+            )
         values: dict[str, Any] = {}
         for path in sorted(self._dir.iterdir()):
             name = path.name.upper()

@@ -6,7 +6,9 @@ from typing import Annotated
 
 import boto3
 import typer
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from monitor.cli.config import load_settings
 from monitor.cloudwatch.alarms import BudgetThresholds, billing_alarm, desired_alarms
 from monitor.cloudwatch.reconciler import AlarmReconciler
 from monitor.cloudwatch.retry import client_config
@@ -41,7 +43,7 @@ def sync(
     ] = False,
 ) -> None:
     """Reconcile CloudWatch alarms with the configured budgets (create, update, delete orphans)."""
-    settings = Settings()
+    settings = load_settings()
     if not settings.cloudwatch.enabled:
         typer.echo(
             "cloudwatch.enabled is false: set TRAINSPEND_CLOUDWATCH__ENABLED=true (or cloudwatch.enabled in the "
@@ -49,12 +51,28 @@ def sync(
             err=True,
         )
         raise typer.Exit(code=2)
-    reconciler = build_reconciler(settings)
-    plan = reconciler.plan()
-    for line in plan.lines():
-        typer.echo(("would " if dry_run and not plan.in_sync else "") + line)
-    if not dry_run:
-        reconciler.apply(plan)
+    endpoint = settings.cloudwatch.endpoint_url or f"CloudWatch in {settings.cloudwatch.region}"
+    try:
+        reconciler = build_reconciler(settings)
+        plan = reconciler.plan()
+        for line in plan.lines():
+            typer.echo(("would " if dry_run and not plan.in_sync else "") + line)
+        if not dry_run:
+            reconciler.apply(plan)
+    except NoCredentialsError as exc:
+        typer.echo(
+            f"error: {endpoint}: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "or use an IAM role (IRSA in the cluster)",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
+    except (BotoCoreError, ClientError) as exc:
+        typer.echo(
+            f"error: {endpoint}: {exc}: check cloudwatch.endpoint_url (TRAINSPEND_CLOUDWATCH__ENDPOINT_URL), "
+            "cloudwatch.region, the network and the IAM permissions (deploy/iam/)",
+            err=True,
+        )
+        raise typer.Exit(1) from exc
 
 
 def register(app: typer.Typer) -> None:

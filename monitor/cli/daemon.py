@@ -14,7 +14,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from monitor.cli.config import format_validation_error
+from monitor.cli.config import CONFIG_EXIT_CODE, format_validation_error, load_settings
+from monitor.cli.startup import explain_startup_error
 
 
 def _logging(level: str) -> None:
@@ -34,6 +35,18 @@ def _wait_for_stop(stop: threading.Event, duration: float | None) -> None:
         stop.wait(0.5)
 
 
+def _exit_if_explained(
+    exc: Exception, *, listen: str, listen_flag: str, store_url: str, kubeconfig: str | None = None
+) -> None:
+    """Print the one-line explanation and exit when the failure is one the user can fix; else return (re-raise)."""
+    failure = explain_startup_error(
+        exc, listen=listen, listen_flag=listen_flag, store_url=store_url, kubeconfig=kubeconfig
+    )
+    if failure is not None:
+        typer.echo(failure.message, err=True)
+        raise typer.Exit(failure.exit_code) from exc
+
+
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
@@ -42,16 +55,22 @@ def register(app: typer.Typer) -> None:
         """Run the daemon: watch the cluster, accrue, project, publish. Stops gracefully on SIGTERM."""
         from monitor.app import build_daemon
         from monitor.clock import SystemClock
-        from monitor.settings import Settings
 
-        try:
-            settings = Settings(listen=listen) if listen else Settings()
-        except ValidationError as exc:
-            typer.echo(format_validation_error(exc), err=True)
-            raise typer.Exit(2) from exc
+        settings = load_settings(listen=listen) if listen else load_settings()
         _logging(settings.log_level)
-        daemon = build_daemon(settings, SystemClock())
-        daemon.start()
+        flag = "--listen" if listen else "listen (TRAINSPEND_LISTEN)"
+        try:
+            daemon = build_daemon(settings, SystemClock())
+            daemon.start()
+        except Exception as exc:
+            _exit_if_explained(
+                exc,
+                listen=settings.listen,
+                listen_flag=flag,
+                store_url=settings.store.url,
+                kubeconfig=settings.kube.kubeconfig,
+            )
+            raise
         logging.getLogger("trainspend").info("trainspend serving on %s", daemon.url)
         try:
             _wait_for_stop(threading.Event(), None)
@@ -73,8 +92,19 @@ def register(app: typer.Typer) -> None:
 
         _logging("WARNING")
         with tempfile.TemporaryDirectory(prefix="trainspend-demo-") as tmp:
-            runner = DemoRunner(listen=listen, speed=speed, db_path=db or Path(tmp) / "demo.db")
-            runner.start()
+            db_path = db or Path(tmp) / "demo.db"
+            runner = DemoRunner(listen=listen, speed=speed, db_path=db_path)
+            try:
+                runner.start()
+            except Exception as exc:
+                runner.server.stop()  # the simulated API server starts first; nothing else is running yet
+                if isinstance(exc, ValidationError):
+                    typer.echo(
+                        format_validation_error(exc).replace("listen (env TRAINSPEND_LISTEN)", "--listen"), err=True
+                    )
+                    raise typer.Exit(CONFIG_EXIT_CODE) from exc
+                _exit_if_explained(exc, listen=listen, listen_flag="--listen", store_url=f"sqlite:///{db_path}")
+                raise
             typer.echo(f"trainspend demo: simulated cluster at {runner.apiserver_url} (x{speed:g} clock)")
             typer.echo(f"  jobs:     {runner.url}/api/v1/jobs")
             typer.echo(f"  budgets:  {runner.url}/api/v1/budgets")

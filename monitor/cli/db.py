@@ -10,9 +10,9 @@ _URL_HELP = "SQLAlchemy URL of the store; default: store.url from the configurat
 def _store_url(url: str | None) -> str:
     if url:
         return url
-    from monitor.settings import Settings  # loaded only when needed: settings read the environment and files
+    from monitor.cli.config import load_settings  # only when needed: settings read the environment and files
 
-    return Settings().store.url
+    return load_settings().store.url
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 Every annotation is optional and parsed on its own: one bad value becomes an `AnnotationProblem` (annotation, value,
 and a message naming the fix) and never prevents the others from parsing, nor the Job from being accounted.
+The message does not repeat the annotation or its value: whoever shows a problem prints "annotation=value: message".
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class ParsedAnnotations:
 
 
 class _BadValueError(ValueError):
-    """One annotation's value is unusable; `fix` tells the user what to write instead."""
+    """One annotation's value is unusable; `fix` says what it must be ("must be ... such as ...")."""
 
     def __init__(self, fix: str) -> None:
         self.fix = fix
@@ -87,7 +88,8 @@ def _positive_count(raw: str) -> float:
     try:
         return parse_count(raw)
     except QuantityError as error:
-        raise _BadValueError(error.fix) from error
+        # quantities' fix reads "use a positive number such as ..."; annotation messages read "must be ..."
+        raise _BadValueError("must be " + error.fix.removeprefix("use ")) from error
 
 
 def _number(raw: str, low: float, high: float, fix: str, *, low_open: bool = False) -> float:
@@ -127,7 +129,7 @@ def _choice(enum: type[_E], aliases: Mapping[str, _E] | None = None) -> Callable
             return enum(text)
         except ValueError:
             allowed = ", ".join(member.value for member in enum)
-            raise _BadValueError(f"use one of: {allowed}") from None
+            raise _BadValueError(f"must be one of: {allowed}") from None
 
     return parse
 
@@ -135,12 +137,14 @@ def _choice(enum: type[_E], aliases: Mapping[str, _E] | None = None) -> Callable
 def _model_name(raw: str) -> str:
     text = raw.strip()
     if not text:
-        raise _BadValueError('name a model preset, e.g. "llama-3-8b", or give trainspend.io/model-config')
+        raise _BadValueError('must name a model preset such as "llama-3-8b"; or use trainspend.io/model-config')
     return text
 
 
 def _model_config(raw: str) -> dict[str, Any]:
-    fix = 'give a JSON object of Hugging Face config.json keys, e.g. {"hidden_size": 4096, "num_hidden_layers": 32}'
+    fix = (
+        'must be a JSON object of Hugging Face config.json keys such as {"hidden_size": 4096, "num_hidden_layers": 32}'
+    )
     try:
         value = json.loads(raw)
     except json.JSONDecodeError as error:
@@ -152,7 +156,7 @@ def _model_config(raw: str) -> dict[str, Any]:
 
 def _progress(raw: str) -> float:
     text = raw.strip()
-    fix = 'use a fraction from 0 to 1 such as "0.42" (or a percentage such as "42%")'
+    fix = 'must be a fraction from 0 to 1 such as "0.42" (or a percentage such as "42%")'
     if text.endswith("%"):
         return _number(text[:-1], 0.0, 100.0, fix) / 100.0
     return _number(text, 0.0, 1.0, fix)
@@ -174,21 +178,27 @@ _PARSERS: dict[str, tuple[str, Callable[[str], object]]] = {
     "model-config": ("model_config", _model_config),
     "tokens": ("tokens", _positive_count),
     "dataset-tokens": ("dataset_tokens", _positive_count),
-    "epochs": ("epochs", lambda raw: _number(raw, 0.0, 1e6, 'use a positive number such as "3"', low_open=True)),
+    "epochs": ("epochs", lambda raw: _number(raw, 0.0, 1e6, 'must be a positive number such as "3"', low_open=True)),
     "method": ("method", _choice(Method)),
-    "seq-len": ("seq_len", lambda raw: _integer(raw, 1, None, 'use a positive integer such as "4096"')),
-    "micro-batch": ("micro_batch", lambda raw: _integer(raw, 1, None, 'use a positive integer such as "4"')),
+    "seq-len": ("seq_len", lambda raw: _integer(raw, 1, None, 'must be a positive integer such as "4096"')),
+    "micro-batch": ("micro_batch", lambda raw: _integer(raw, 1, None, 'must be a positive integer such as "4"')),
     "precision": ("precision", _choice(Precision, _PRECISION_ALIASES)),
-    "zero-stage": ("zero_stage", lambda raw: _integer(raw, 0, 3, "use 0, 1, 2 or 3 (FSDP full shard is 3)")),
+    "zero-stage": ("zero_stage", lambda raw: _integer(raw, 0, 3, "must be 0, 1, 2 or 3 (FSDP full shard is 3)")),
     "grad-checkpointing": ("grad_checkpointing", _choice(Checkpointing, _CHECKPOINTING_ALIASES)),
-    "mfu": ("mfu", lambda raw: _number(raw, 0.0, 1.0, 'use a fraction in (0, 1] such as "0.4"', low_open=True)),
+    "mfu": ("mfu", lambda raw: _number(raw, 0.0, 1.0, 'must be a fraction in (0, 1] such as "0.4"', low_open=True)),
     "budget-usd": (
         "budget_usd",
-        lambda raw: _number(raw.replace("$", "").replace(",", ""), 0.0, 1e12, 'use USD such as "5000"', low_open=True),
+        lambda raw: _number(
+            raw.replace("$", "").replace(",", ""),
+            0.0,
+            1e12,
+            'must be a positive amount in USD such as "5000"',
+            low_open=True,
+        ),
     ),
     "progress": ("progress", _progress),
-    "step": ("step", lambda raw: _integer(raw, 0, None, 'use a non-negative integer such as "1200"')),
-    "total-steps": ("total_steps", lambda raw: _integer(raw, 1, None, 'use a positive integer such as "10000"')),
+    "step": ("step", lambda raw: _integer(raw, 0, None, 'must be a non-negative integer such as "1200"')),
+    "total-steps": ("total_steps", lambda raw: _integer(raw, 1, None, 'must be a positive integer such as "10000"')),
 }
 ANNOTATIONS: tuple[str, ...] = tuple(PREFIX + suffix for suffix in _PARSERS)
 
@@ -216,7 +226,7 @@ def parse_job_annotations(
         try:
             values[name] = parser(raw)
         except _BadValueError as bad:
-            problems.append(AnnotationProblem(annotation=key, value=raw, message=f"invalid {key}={raw!r}: {bad.fix}"))
+            problems.append(AnnotationProblem(annotation=key, value=raw, message=bad.fix))
     spec = JobSpec(**values)  # type: ignore[arg-type]  # each parser returns its field's type
     spec, more = _check_consistency(spec, annotations, known_models)
     return ParsedAnnotations(spec=spec, problems=tuple(problems + more))
@@ -225,7 +235,7 @@ def parse_job_annotations(
 def _unknown_annotation(key: str, raw: str) -> AnnotationProblem:
     close = difflib.get_close_matches(key, ANNOTATIONS, n=1)
     hint = f"did you mean {close[0]}?" if close else "known annotations: " + ", ".join(ANNOTATIONS)
-    return AnnotationProblem(annotation=key, value=raw, message=f"unknown annotation {key}: {hint}")
+    return AnnotationProblem(annotation=key, value=raw, message=f"not a trainspend annotation; {hint}")
 
 
 def _check_consistency(
@@ -237,9 +247,7 @@ def _check_consistency(
         hint = f"closest presets: {', '.join(close)}" if close else "or describe it with trainspend.io/model-config"
         key = PREFIX + "model"
         problems.append(
-            AnnotationProblem(
-                annotation=key, value=annotations[key], message=f"unknown model preset {spec.model!r}: {hint}"
-            )
+            AnnotationProblem(annotation=key, value=annotations[key], message=f"not a known model preset; {hint}")
         )
         spec = replace(spec, model=None)
     if spec.tokens is not None and spec.dataset_tokens is not None:
@@ -250,8 +258,8 @@ def _check_consistency(
                 AnnotationProblem(
                     annotation=key,
                     value=annotations[key],
-                    message=f"{key} ({spec.tokens:.4g}) disagrees with dataset-tokens x epochs ({implied:.4g}); "
-                    f"{key} is used: remove one of them",
+                    message=f"disagrees with {PREFIX}dataset-tokens x epochs ({implied:.4g}); tokens is used: "
+                    "remove one of them",
                 )
             )
     if spec.step is not None and spec.total_steps is not None and spec.step > spec.total_steps:
@@ -260,11 +268,36 @@ def _check_consistency(
             AnnotationProblem(
                 annotation=key,
                 value=annotations[key],
-                message=f"{key} ({spec.step}) exceeds total-steps ({spec.total_steps}); progress is taken as 1: "
-                "fix total-steps",
+                message=f"exceeds {PREFIX}total-steps ({spec.total_steps}); progress is taken as 1: fix total-steps",
             )
         )
+    problems.extend(_missing_partners(spec, annotations))
     return spec, problems
+
+
+def _missing_partners(spec: JobSpec, annotations: Mapping[str, str]) -> list[AnnotationProblem]:
+    """Annotations that mean nothing alone: reported, so a user sees why no progress or token count appears."""
+    problems: list[AnnotationProblem] = []
+    if spec.step is not None and spec.total_steps is None and spec.progress is None:
+        key = PREFIX + "step"
+        problems.append(
+            AnnotationProblem(
+                annotation=key,
+                value=annotations[key],
+                message=f"needs {PREFIX}total-steps to give progress: add it, or report {PREFIX}progress instead",
+            )
+        )
+    if spec.epochs is not None and spec.dataset_tokens is None:
+        key = PREFIX + "epochs"
+        problems.append(
+            AnnotationProblem(
+                annotation=key,
+                value=annotations[key],
+                message=f"is used only with {PREFIX}dataset-tokens (tokens = dataset-tokens x epochs): add "
+                f"dataset-tokens, or remove epochs and give {PREFIX}tokens",
+            )
+        )
+    return problems
 
 
 def merge_progress(

@@ -49,6 +49,8 @@ class JobStatus(Value):
     capacity_type: str = ""
     price_source: str = ""
     price_as_of: str = ""
+    price_estimated: bool | None = None  # the held node's price is a guess (e.g. spot from typical savings)
+    price_stale: bool | None = None  # the held node's price is a cached answer of a failing API
     estimate: dict[str, object] | None = None  # the estimator's summary incl. assumptions
     problems: tuple[AnnotationProblem, ...] = ()
     labels: dict[str, str] = Field(default_factory=dict)  # workload labels, for budget selectors after it is gone

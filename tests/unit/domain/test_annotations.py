@@ -84,6 +84,9 @@ def test_one_bad_value_names_annotation_value_and_fix_and_others_still_parse(suf
     assert problem.annotation == P + suffix
     assert problem.value == value
     assert fix_fragment in problem.message
+    # whoever shows the problem prints "annotation=value: message"; the message must not say them again
+    assert problem.annotation not in problem.message
+    assert problem.message.startswith("must ")
     assert parsed.spec.model == "llama-3-8b"
     if suffix != "tokens":
         assert parsed.spec.tokens == 2e9
@@ -141,3 +144,43 @@ def test_merge_progress_takes_the_furthest_valid_report():
 
 def test_merge_progress_none_when_nobody_reports():
     assert merge_progress({}, [{"other": "1"}, {P + "step": "5"}]) is None
+
+
+def test_budget_message_is_the_explanation_and_fix_only():
+    problem = parse_job_annotations({P + "budget-usd": "lots"}).problems[0]
+    assert (problem.annotation, problem.value) == (P + "budget-usd", "lots")
+    assert problem.message == 'must be a positive amount in USD such as "5000"'
+
+
+def test_step_without_total_steps_is_reported_naming_the_partner():
+    parsed = parse_job_annotations({P + "step": "1200"})
+    assert parsed.spec.progress_ratio is None
+    assert [(p.annotation, p.value) for p in parsed.problems] == [(P + "step", "1200")]
+    assert P + "total-steps" in parsed.problems[0].message
+
+
+def test_step_beside_progress_needs_no_total_steps():
+    assert parse_job_annotations({P + "step": "1200", P + "progress": "0.5"}).problems == ()
+
+
+def test_epochs_without_dataset_tokens_is_reported_naming_the_partner():
+    parsed = parse_job_annotations({P + "epochs": "3", P + "tokens": "2e9"})
+    assert parsed.spec.total_tokens == 2e9  # epochs multiply dataset-tokens only
+    assert [(p.annotation, p.value) for p in parsed.problems] == [(P + "epochs", "3")]
+    assert P + "dataset-tokens" in parsed.problems[0].message
+
+
+def test_consistency_messages_do_not_repeat_the_annotation_or_value():
+    parsed = parse_job_annotations(
+        {
+            P + "tokens": "2e9",
+            P + "dataset-tokens": "1e9",
+            P + "epochs": "3",
+            P + "step": "120",
+            P + "total-steps": "100",
+        }
+    )
+    assert {p.annotation for p in parsed.problems} == {P + "tokens", P + "step"}
+    for problem in parsed.problems:
+        assert problem.annotation not in problem.message
+        assert f"({problem.value})" not in problem.message
