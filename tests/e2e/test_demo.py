@@ -113,12 +113,16 @@ def test_real_prometheus_scrapes_the_demo(demo: DemoRunner, tmp_path: Path) -> N
             result: list[dict[str, Any]] = body["data"]["result"]
             return result
 
-        def has_data() -> bool:
+        def ready() -> bool:
             try:
-                return bool(query('trainspend_job_cost_usd_total{workload="llama3-8b-lora-support"}'))
+                return httpx.get(f"{base}/-/ready", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
 
+        def has_data() -> bool:
+            return bool(query('trainspend_job_cost_usd_total{workload="llama3-8b-lora-support"}'))
+
+        eventually(ready, 40, "Prometheus to start")  # before it is ready it answers 503 in plain text
         eventually(has_data, 40, "Prometheus to scrape the demo")
         [cost] = query('trainspend_job_cost_usd_total{workload="llama3-8b-lora-support"}')
         assert float(cost["value"][1]) > 0
