@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from monitor.domain.accrual import accrue
-from monitor.domain.annotations import merge_progress, parse_job_annotations
+from monitor.domain.annotations import ParsedAnnotations, merge_progress, parse_job_annotations
 from monitor.domain.attribution import Attribution, PodCost, PricedNode, attribute
 from monitor.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget, job_budget_status
 from monitor.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
@@ -84,7 +84,12 @@ class Agent:
         # Every workload ever accounted (store snapshots + this process): budgets need the namespace, team and labels
         # of Jobs that finished long ago but spent inside the current period.
         self._known: dict[str, JobStatus] = {}
-        self._reported: set[tuple[str, str, str]] = set()  # (uid, annotation, value) already logged
+        self._reported: set[tuple[str, str, str]] = set()
+        # The watch cache hands out the same immutable objects until they change: derive per object, not per tick.
+        self._identities: dict[str, tuple[NodeInfo, NodeIdentity]] = {}
+        self._annotations: dict[
+            str, tuple[WorkloadInfo, ParsedAnnotations]
+        ] = {}  # (uid, annotation, value) already logged
 
     def tick(self) -> TickResult:
         started = time.perf_counter()
@@ -96,7 +101,12 @@ class Agent:
             self._known = dict(self._previous)
         # Until every initial list has arrived the view is partial (pods before their owners): accrue nothing yet.
         is_leader = (self._leader.is_leader() if self._leader is not None else True) and snapshot.synced
-        identities = {node.name: self._identify(node) for node in snapshot.nodes}
+        identities = {node.name: self._identity(node) for node in snapshot.nodes}
+        if len(self._identities) > 2 * len(identities) + 100:  # forget nodes that left the cluster
+            self._identities = {name: v for name, v in self._identities.items() if name in identities}
+        if len(self._annotations) > 2 * len(snapshot.workloads) + 100:
+            live = {w.ref.uid for w in snapshot.workloads}
+            self._annotations = {uid: v for uid, v in self._annotations.items() if uid in live}
         priced = [
             PricedNode(node, identities[node.name], self._pricer.price(identities[node.name]))
             for node in snapshot.nodes
@@ -128,6 +138,22 @@ class Agent:
             stats=TickStats(duration_seconds=time.perf_counter() - started),
             is_leader=is_leader,
         )
+
+    def _identity(self, node: NodeInfo) -> NodeIdentity:
+        cached = self._identities.get(node.name)
+        if cached is not None and cached[0] is node:
+            return cached[1]
+        identity = self._identify(node)
+        self._identities[node.name] = (node, identity)
+        return identity
+
+    def _parsed(self, workload: WorkloadInfo) -> ParsedAnnotations:
+        cached = self._annotations.get(workload.ref.uid)
+        if cached is not None and (cached[0] is workload or cached[0].annotations == workload.annotations):
+            return cached[1]
+        parsed = parse_job_annotations(workload.annotations)
+        self._annotations[workload.ref.uid] = (workload, parsed)
+        return parsed
 
     def _store_rows(self, snapshot: ClusterSnapshot, attribution: Attribution, now: datetime) -> list[AccrualRow]:
         # A pod whose owner the cache has not resolved yet waits (its watermark does not move): once the owner
@@ -223,7 +249,7 @@ class Agent:
         now: datetime,
     ) -> JobStatus:
         assert self._previous is not None
-        parsed = parse_job_annotations(workload.annotations)
+        parsed = self._parsed(workload)
         spec = parsed.spec
         problems = list(parsed.problems)
         held = self._held(pods, pod_costs, identities)
