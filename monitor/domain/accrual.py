@@ -22,11 +22,12 @@ from monitor.domain.model import PodInfo
 from monitor.ports import AccrualRow
 
 _MICROSECONDS_PER_HOUR = 3_600_000_000
+_MICROSECOND = timedelta(microseconds=1)
 
 
 def interval_usd(hourly_usd: float, start: datetime, end: datetime) -> float:
     """hourly_usd x (end - start) in hours, with the interval counted in whole microseconds (timedelta's unit)."""
-    microseconds = (end - start) // timedelta(microseconds=1)
+    microseconds = (end - start) // _MICROSECOND
     return hourly_usd * microseconds / _MICROSECONDS_PER_HOUR
 
 
@@ -53,6 +54,7 @@ def accrue(
     their node has a price they accrue from their own start time.
     """
     rows: list[AccrualRow] = []
+    keys: dict[str, str] = {}  # workload uid → "namespace/Kind/name", built once per workload, not per pod
     for pod in pods:
         cost = pod_costs.get(pod.uid)
         if cost is None or cost.hourly_usd <= 0:
@@ -62,11 +64,15 @@ def accrue(
             continue
         start, end = interval
         owner = pod.owner
+        workload_uid = owner.uid if owner is not None else pod.uid
+        key = keys.get(workload_uid)
+        if key is None:
+            key = keys[workload_uid] = owner.key if owner is not None else f"{pod.namespace}/Pod/{pod.name}"
         rows.append(
             AccrualRow(
                 pod_uid=pod.uid,
-                workload_uid=owner.uid if owner is not None else pod.uid,
-                workload_key=owner.key if owner is not None else f"{pod.namespace}/Pod/{pod.name}",
+                workload_uid=workload_uid,
+                workload_key=key,
                 namespace=pod.namespace,
                 node=cost.node,
                 start=start,

@@ -53,7 +53,7 @@ class PricedNode:
     price: Price
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PodCost:
     """One pod's share of its node: hourly USD and GPUs held (fractional for MIG / time-sliced)."""
 
@@ -94,28 +94,84 @@ def _mig_slices(gpu_model: str | None, info: NodeInfo) -> int:
     return 4 if any(name in product.upper() for name in _FOUR_SLICE_GPUS) else 7
 
 
+@dataclass(frozen=True)
+class _GpuUnits:
+    """How one node's advertised GPU resources map to physical GPUs (see the module docstring)."""
+
+    unit: Decimal  # physical GPUs per advertised `nvidia.com/gpu`
+    replicas: int  # time-slicing replicas per physical GPU
+    slices: int  # MIG compute slices per physical GPU
+    physical: int  # physical GPUs on the node (`physical_gpus`)
+
+
+_NO_NODE = _GpuUnits(Decimal(1), 1, 7, 0)
+
+
+def _units(node: PricedNode | None) -> _GpuUnits:
+    if node is None:
+        return _NO_NODE
+    replicas = _replicas(node.info)
+    physical = physical_gpus(node)
+    advertised = quantity_or_zero(node.info.capacity, GPU) or quantity_or_zero(node.info.allocatable, GPU)
+    unit = Decimal(1)
+    if replicas > 1:
+        unit = Decimal(1) / replicas
+    elif physical > 0 and advertised > physical:
+        unit = Decimal(physical) / advertised
+    return _GpuUnits(unit, replicas, _mig_slices(node.identity.gpu_model, node.info), physical)
+
+
 def gpu_share(pod: PodInfo, node: PricedNode | None) -> Decimal:
     """GPUs a pod holds on `node`, in physical-GPU units (see the module docstring for each resource)."""
-    whole = quantity_or_zero(pod.requests, GPU)
-    shared = quantity_or_zero(pod.requests, GPU_SHARED)
-    unit = Decimal(1)
-    replicas = 1
-    slices = 7
-    if node is not None:
-        replicas = _replicas(node.info)
-        slices = _mig_slices(node.identity.gpu_model, node.info)
-        physical = physical_gpus(node)
-        advertised = quantity_or_zero(node.info.capacity, GPU) or quantity_or_zero(node.info.allocatable, GPU)
-        if replicas > 1:
-            unit = Decimal(1) / replicas
-        elif physical > 0 and advertised > physical:
-            unit = Decimal(physical) / advertised
-    share = whole * unit + shared / replicas
-    for resource in pod.requests:
+    return _share(pod.requests, _units(node))
+
+
+def _share(requests: Mapping[str, str], units: _GpuUnits) -> Decimal:
+    """whole x unit + shared / replicas + sum over MIG profiles of count x g / slices."""
+    share = quantity_or_zero(requests, GPU) * units.unit + quantity_or_zero(requests, GPU_SHARED) / units.replicas
+    for resource in requests:
         match = _MIG.match(resource)
         if match is not None:
-            share += quantity_or_zero(pod.requests, resource) * int(match.group(1)) / slices
+            share += quantity_or_zero(requests, resource) * int(match.group(1)) / units.slices
     return share
+
+
+class _Shares:
+    """`_units` and `_share` memoised for one `attribute` call: 2,000 nodes are of a few kinds and 20k pods request a
+    handful of distinct GPU amounts; parsing every quantity anew was most of the attribution's time."""
+
+    def __init__(self) -> None:
+        self._units: dict[tuple[object, ...], _GpuUnits] = {}
+        self._shares: dict[_GpuUnits, dict[tuple[tuple[str, str], ...], Decimal]] = {}
+
+    def units(self, node: PricedNode) -> _GpuUnits:
+        info, ident = node.info, node.identity
+        labels = info.labels
+        key = (
+            tuple(info.capacity.items()),
+            tuple(info.allocatable.items()),
+            labels.get(GPU_COUNT_LABEL),
+            labels.get(GPU_REPLICAS_LABEL),
+            labels.get("nvidia.com/gpu.product"),
+            ident.gpu_count,
+            ident.gpu_model,
+        )
+        units = self._units.get(key)
+        if units is None:
+            units = self._units[key] = _units(node)
+        return units
+
+    def on(self, units: _GpuUnits) -> dict[tuple[tuple[str, str], ...], Decimal]:
+        """The memo of shares for nodes of these `units` (requests items → share); fill it with `of`."""
+        return self._shares.setdefault(units, {})
+
+    @staticmethod
+    def of(pod: PodInfo, units: _GpuUnits, known: dict[tuple[tuple[str, str], ...], Decimal]) -> Decimal:
+        key = tuple(pod.requests.items())
+        share = known.get(key)
+        if share is None:
+            share = known[key] = _share(pod.requests, units)
+        return share
 
 
 def holds_resources(pod: PodInfo, since: datetime | None) -> bool:
@@ -151,23 +207,32 @@ def attribute(nodes: Sequence[PricedNode], pods: Sequence[PodInfo], since: datet
             holders.setdefault(pod.node_name or "", []).append(pod)
     costs: dict[str, PodCost] = {}
     node_costs: list[NodeCost] = []
+    shares = _Shares()
     for node_name, node_pods in holders.items():
         node = by_name.get(node_name)
         if node is None:
             for pod in node_pods:
-                costs[pod.uid] = PodCost(pod.uid, node_name, 0.0, float(gpu_share(pod, None)), None)
+                costs[pod.uid] = PodCost(
+                    pod.uid, node_name, 0.0, float(shares.of(pod, _NO_NODE, shares.on(_NO_NODE))), None
+                )
     for node in nodes:
         node_pods = holders.get(node.info.name, [])
         price = Decimal(repr(node.price.usd_per_hour))
-        gpus = physical_gpus(node)
+        units = shares.units(node)
+        gpus = units.physical
         if gpus > 0:
             per_gpu = price / gpus
             allocated = Decimal(0)
+            known = shares.on(units)
+            floats: dict[Decimal, tuple[float, float]] = {}  # share → (hourly USD, GPUs): pods on a node repeat
             for pod in node_pods:
-                share = gpu_share(pod, node)
+                share = shares.of(pod, units, known)
                 if pod.phase == "Running":
                     allocated += share
-                costs[pod.uid] = PodCost(pod.uid, node.info.name, float(per_gpu * share), float(share), node.price)
+                pair = floats.get(share)
+                if pair is None:
+                    pair = floats[share] = (float(per_gpu * share), float(share))
+                costs[pod.uid] = PodCost(pod.uid, node.info.name, pair[0], pair[1], node.price)
             idle = max(Decimal(0), gpus - allocated)
             node_costs.append(
                 NodeCost(
@@ -179,11 +244,12 @@ def attribute(nodes: Sequence[PricedNode], pods: Sequence[PodInfo], since: datet
                 )
             )
             continue
-        shares = {pod.uid: _cpu_memory_share(pod, node.info) for pod in node_pods}
-        total = sum(shares.values(), Decimal(0))
+        cpu_shares = {pod.uid: _cpu_memory_share(pod, node.info) for pod in node_pods}
+        total = sum(cpu_shares.values(), Decimal(0))
         scale = Decimal(1) / total if total > 1 else Decimal(1)
         for pod in node_pods:
-            costs[pod.uid] = PodCost(pod.uid, node.info.name, float(price * shares[pod.uid] * scale), 0.0, node.price)
+            hourly = float(price * cpu_shares[pod.uid] * scale)
+            costs[pod.uid] = PodCost(pod.uid, node.info.name, hourly, 0.0, node.price)
         node_costs.append(
             NodeCost(identity=node.identity, price=node.price, gpu_hourly_cost_usd=0.0, idle_gpu_hourly_cost_usd=0.0)
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,9 +19,9 @@ from monitor.kube.kinds import CRDS, WatchedKind, api_group
 from monitor.kube.owners import OwnerRef, owner_refs, resolve
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _PodEntry:
-    info: PodInfo  # owner not yet resolved
+    info: PodInfo  # owner as last resolved (None until the first snapshot); resolved again while building
     refs: tuple[OwnerRef, ...]
     deleted_at: datetime | None = None
 
@@ -46,10 +46,12 @@ class ClusterCache:
         self._clock = clock
         self._grace = timedelta(seconds=deleted_pod_grace_seconds)
         self._lock = threading.Lock()
+        self._build_lock = threading.Lock()  # serialises builds, which share `_resolutions`
         self._objects: dict[str, dict[str, Entry]] = {}  # kind key → uid → entry
         self._synced: dict[str, bool] = {}
         self._version = 0
         self._built: tuple[int, ClusterSnapshot] | None = None
+        self._resolutions = _Resolutions()  # used by snapshot() only, which builds one at a time
 
     # --- bookkeeping -------------------------------------------------------------------------------------------
     def expect(self, kind: WatchedKind, namespace: str | None) -> None:
@@ -156,10 +158,26 @@ class ClusterCache:
                 for k in CRDS
                 if k.role == "intermediate" and any(s.startswith(k.key + "@") for s in self._objects)
             )
-        snap = _build(self._cluster, now, entries, synced, intermediates)
-        with self._lock:
-            self._built = (version, snap)
+        with self._build_lock:
+            snap = _build(self._cluster, now, entries, synced, intermediates, self._resolutions)
+            with self._lock:
+                self._built = (version, snap)
+                self._adopt_resolved()
         return snap
+
+    def _adopt_resolved(self) -> None:
+        """Entries take the resolved copy of their pod (the same pod with its owner set), so the cache holds one
+        PodInfo per pod instead of two (~25 MB at 20k pods). Under both locks."""
+        memo = self._resolutions.pods
+        for store in self._objects.values():
+            for uid, entry in store.items():
+                if not isinstance(entry, _PodEntry):
+                    continue
+                cached = memo.get(uid)
+                if cached is not None and cached[0] is entry and cached[1] is not entry.info:
+                    adopted = _PodEntry(cached[1], entry.refs, entry.deleted_at)
+                    store[uid] = adopted  # replaces a value: the dict's size does not change while iterating
+                    memo[uid] = (adopted, cached[1], cached[2])
 
 
 def _scope(kind: WatchedKind, namespace: str | None) -> str:
@@ -179,38 +197,99 @@ def _awaits_owner(
     )
 
 
+@dataclass
+class _Resolutions:
+    """Per-pod owner resolutions from the last build, reused while the owner graph is unchanged.
+
+    A resolution depends only on the pod's entry (replaced on every watch event) and on the owner graph (uid →
+    ownerReferences of every cached owner, and which intermediate kinds are watched); a tick that follows a few hundred
+    pod updates so re-resolves those pods only, instead of copying 20k pods.
+    """
+
+    parents: dict[str, tuple[OwnerRef, ...]] = field(default_factory=dict)
+    intermediates: frozenset[tuple[str, str]] = frozenset()
+    # pod uid → (the entry it was resolved from, the resolved pod, its bare-pod workload or None)
+    pods: dict[str, tuple[_PodEntry, PodInfo, WorkloadInfo | None]] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # pod uids of the last build, sorted (`in_order`)
+
+    def start(self, parents: dict[str, tuple[OwnerRef, ...]], intermediates: frozenset[tuple[str, str]]) -> None:
+        if parents != self.parents or intermediates != self.intermediates:
+            self.parents, self.intermediates, self.pods = parents, intermediates, {}
+
+    def in_order(self, pods: dict[str, PodInfo]) -> tuple[PodInfo, ...]:
+        """`pods` sorted by (namespace, name, uid). A uid's namespace and name never change, so the order of the last
+        build is reused while the set of uids is the same (sorting 20k pods was a tenth of the build)."""
+        if len(self.order) != len(pods) or any(uid not in pods for uid in self.order):
+            self.order = sorted(pods, key=lambda uid: _pod_order(pods[uid]))
+        return tuple(pods[uid] for uid in self.order)
+
+    def resolve(self, entry: _PodEntry) -> tuple[PodInfo, WorkloadInfo | None]:
+        """The pod with its owner set, and the bare-pod workload it implies (None unless it is its own owner)."""
+        info = entry.info
+        cached = self.pods.get(info.uid)
+        if cached is not None and cached[0] is entry:
+            return cached[1], cached[2]
+        found = resolve(entry.refs, info.namespace, self.parents)
+        implied: WorkloadInfo | None = None
+        if found is None and _awaits_owner(entry.refs, self.parents, self.intermediates):
+            resolved = _with_owner(info, None)
+        elif found is None:
+            ref = WorkloadRef(kind="Pod", api_version="v1", namespace=info.namespace, name=info.name, uid=info.uid)
+            resolved = _with_owner(info, ref)
+            implied = _implied_workload(ref, info)
+        else:
+            resolved = _with_owner(info, found)
+        self.pods[info.uid] = (entry, resolved, implied)
+        return resolved, implied
+
+
+def _pod_order(pod: PodInfo) -> tuple[str, str, str]:
+    return (pod.namespace, pod.name, pod.uid)
+
+
+def _with_owner(info: PodInfo, owner: WorkloadRef | None) -> PodInfo:
+    """A copy of a pod with its owner set. `model_copy` skips validation: both values are already validated."""
+    return info if info.owner == owner else info.model_copy(update={"owner": owner})
+
+
 def _build(
     cluster: str,
     now: datetime,
     entries: list[Entry],
     synced: bool,
     intermediates: frozenset[tuple[str, str]] = frozenset(),
+    resolutions: _Resolutions | None = None,
 ) -> ClusterSnapshot:
     nodes = [e for e in entries if isinstance(e, NodeInfo)]
     owners = [e for e in entries if isinstance(e, _OwnerEntry)]
-    parents = {e.uid: e.obj_refs for e in owners}
     pods = [e for e in entries if isinstance(e, _PodEntry)]
+    memo = resolutions if resolutions is not None else _Resolutions()
+    memo.start({e.uid: e.obj_refs for e in owners}, intermediates)
     workloads: dict[str, WorkloadInfo] = {}
     for e in owners:
-        if e.info is not None and e.ref is not None and resolve(e.obj_refs, e.ref.namespace, parents) is None:
+        if e.info is not None and e.ref is not None and resolve(e.obj_refs, e.ref.namespace, memo.parents) is None:
             workloads[e.ref.uid] = e.info
-    resolved: list[PodInfo] = []
+    by_uid: dict[str, PodInfo] = {}
+    duplicates: list[PodInfo] = []  # one uid under two watched scopes: kept, as it always was
     for p in pods:
-        found = resolve(p.refs, p.info.namespace, parents)
-        if found is None and _awaits_owner(p.refs, parents, intermediates):
-            resolved.append(p.info.model_copy(update={"owner": None}))
-            continue
-        ref = found or WorkloadRef(
-            kind="Pod", api_version="v1", namespace=p.info.namespace, name=p.info.name, uid=p.info.uid
-        )
-        resolved.append(p.info.model_copy(update={"owner": ref}))
-        if ref.uid not in workloads:
-            workloads[ref.uid] = _implied_workload(ref, p.info)
+        info, implied = memo.resolve(p)
+        if info.uid in by_uid:
+            duplicates.append(info)
+        else:
+            by_uid[info.uid] = info
+        owner = info.owner
+        if owner is not None and owner.uid not in workloads:
+            workloads[owner.uid] = implied if implied is not None else _implied_workload(owner, info)
+    for uid in [uid for uid in memo.pods if uid not in by_uid]:
+        del memo.pods[uid]  # pods gone from the cache: forget them, or the memo grows forever
+    ordered = memo.in_order(by_uid)
+    if duplicates:
+        ordered = tuple(sorted((*ordered, *duplicates), key=_pod_order))
     return ClusterSnapshot(
         cluster=cluster,
         taken_at=now,
         nodes=tuple(sorted(nodes, key=lambda n: n.name)),
-        pods=tuple(sorted(resolved, key=lambda p: (p.namespace, p.name, p.uid))),
+        pods=ordered,
         workloads=tuple(sorted(workloads.values(), key=lambda w: w.ref.key)),
         synced=synced,
     )

@@ -13,49 +13,58 @@ How "never counts twice" holds, even with two replicas writing during a brief le
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, case, delete, func, select, text
+from sqlalchemy import Connection, Engine, delete, func, select, text
 
 from monitor.domain.result import JobStatus
 from monitor.ports import AccrualRow
+from monitor.store import memo
 from monitor.store import tables as t
+from monitor.store import tick_writes as writes
 from monitor.store.engine import write_transaction
+from monitor.store.memo import LedgerMemo
 from monitor.store.prorate import (
     clip_start,
     hour_at_or_after,
     hour_floor,
     hour_fraction_after,
     share_after,
-    split_by_utc_hour,
 )
 from monitor.store.types import require_aware
-from monitor.store.upsert import chunks, insert_for
+from monitor.store.upsert import insert_for
 
 _log = logging.getLogger(__name__)
 _HORIZON_KEY = "samples_pruned_before"
 
 
 def _checked(index: int, row: AccrualRow) -> AccrualRow:
-    start = require_aware(f"rows[{index}].start", row.start)
-    end = require_aware(f"rows[{index}].end", row.end)
+    utc = row.start.tzinfo is UTC and row.end.tzinfo is UTC  # what the agent writes: nothing to convert
+    start = row.start if utc else require_aware(f"rows[{index}].start", row.start)
+    end = row.end if utc else require_aware(f"rows[{index}].end", row.end)
     if end < start:
         raise ValueError(
             f"rows[{index}] (pod {row.pod_uid}): end {end.isoformat()} is before start {start.isoformat()}"
         )
     if row.usd < 0 or row.hourly_usd < 0:
         raise ValueError(f"rows[{index}] (pod {row.pod_uid}): usd={row.usd}, hourly_usd={row.hourly_usd} must be ≥ 0")
-    return row.model_copy(update={"start": start, "end": end})
+    return row if utc else row.model_copy(update={"start": start, "end": end})
 
 
 class SqlStore:
-    """Persistence of accrued cost and job snapshots. Safe to share between threads (one engine, short transactions)."""
+    """Persistence of accrued cost and job snapshots. Safe to share between threads (one engine, short transactions).
+
+    Watermarks and totals are also held in memory (`monitor.store.memo`), trusted only while the database holds the
+    write token this instance last saw; any other writer makes the next read reload them.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._lock = threading.Lock()
+        self._memo: LedgerMemo | None = None
 
     def ping(self) -> None:
         """Raises when the database cannot be reached (for /readyz)."""
@@ -63,27 +72,47 @@ class SqlStore:
             conn.execute(text("SELECT 1"))
 
     def watermarks(self) -> dict[str, datetime]:
-        with self._engine.connect() as conn:
-            query = select(t.pod_watermarks.c.pod_uid, t.pod_watermarks.c.accrued_until)
-            return dict(conn.execute(query).all())
+        return dict(self._current().watermarks)
+
+    def workload_costs(self) -> dict[str, float]:
+        return dict(self._current().totals_usd)
 
     def commit_tick(self, at: datetime, rows: Sequence[AccrualRow], jobs: Sequence[JobStatus]) -> int:
         at = require_aware("at", at)
         checked = [_checked(i, row) for i, row in enumerate(rows)]
-        with write_transaction(self._engine) as conn:
-            candidates = self._admissible(conn, checked)
-            inserted = self._insert_samples(conn, candidates)
+        with self._lock, write_transaction(self._engine) as conn:
+            token = memo.lock_token(conn)
+            held = self._memo if self._memo is not None and token and self._memo.token == token else None
+            if held is None:
+                held = memo.load(conn, token)
+                self._memo = held if token else None
+            candidates = self._admissible(conn, checked, held.watermarks)
+            inserted = writes.insert_samples(conn, candidates)
+            added: dict[str, float] = {}
+            ends: dict[str, datetime] = {}
             if inserted:
-                self._add_totals(conn, inserted, at)
-                self._add_hourly(conn, inserted)
-                self._advance_watermarks(conn, inserted)
-            self._upsert_jobs(conn, at, jobs)
+                added = writes.add_totals(conn, inserted, at)
+                writes.add_hourly(conn, inserted)
+                ends = writes.advance_watermarks(conn, inserted)
+                token = memo.write_token(conn)
+            writes.upsert_jobs(conn, at, jobs)
+        # Committed: advance the copy as the SQL advanced the tables. A row the database refused (written by
+        # someone else meanwhile) means the copy missed a write: reload it next time.
+        with self._lock:
+            if len(inserted) != len(candidates):
+                self._memo = None
+            elif inserted:
+                held.advance(ends, added, token)
+                self._memo = held
         return len(inserted)
 
-    def workload_costs(self) -> dict[str, float]:
-        with self._engine.connect() as conn:
-            result = conn.execute(select(t.workload_totals.c.workload_uid, t.workload_totals.c.usd))
-            return {uid: float(usd) for uid, usd in result}
+    def _current(self) -> LedgerMemo:
+        """The in-memory copy, reloaded when the database's write token moved."""
+        with self._lock, self._engine.connect() as conn:
+            token = memo.read_token(conn)
+            if self._memo is None or not token or self._memo.token != token:
+                self._memo = memo.load(conn, token)
+            return self._memo
 
     def workload_spend_since(self, since: datetime) -> dict[str, float]:
         """Samples, pro rata, when they cover `since`. Below the retention horizon, hours from `since` to the first full
@@ -122,30 +151,28 @@ class SqlStore:
         """Deletes samples that ended at or before `older_than` and the watermarks of pods last accrued by then
         (pods that long finished); totals and the hourly rollup stay. Records the horizon for `commit_tick`."""
         older_than = require_aware("older_than", older_than)
-        with write_transaction(self._engine) as conn:
+        with self._lock, write_transaction(self._engine) as conn:
+            memo.lock_token(conn)
             deleted = conn.execute(delete(t.accrual_samples).where(t.accrual_samples.c.end <= older_than)).rowcount
             conn.execute(delete(t.pod_watermarks).where(t.pod_watermarks.c.accrued_until <= older_than))
             current = _horizon(conn)
             if current is None or older_than > current:
                 stmt = insert_for(conn, t.store_meta).values(key=_HORIZON_KEY, value=older_than.isoformat())
                 conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
+            memo.write_token(conn)
+            self._memo = None  # watermarks went: reload on the next read
         return int(deleted)
 
     # -- commit_tick steps ------------------------------------------------------------------------------------
 
     @staticmethod
-    def _admissible(conn: Connection, rows: list[AccrualRow]) -> list[AccrualRow]:
+    def _admissible(conn: Connection, rows: list[AccrualRow], watermarks: Mapping[str, datetime]) -> list[AccrualRow]:
         """Drops rows already covered by their pod's watermark and cuts rows at the retention horizon."""
         horizon = _horizon(conn)
-        current: dict[str, datetime] = {}
-        pod_uids = sorted({row.pod_uid for row in rows})
-        for batch in chunks(pod_uids):
-            wm = t.pod_watermarks
-            current.update(conn.execute(select(wm.c.pod_uid, wm.c.accrued_until).where(wm.c.pod_uid.in_(batch))).all())
         kept: list[AccrualRow] = []
         seen: set[tuple[str, datetime]] = set()
         for row in rows:
-            watermark = current.get(row.pod_uid)
+            watermark = watermarks.get(row.pod_uid)
             if watermark is not None and row.start < watermark:
                 continue
             if horizon is not None and row.start < horizon:
@@ -158,120 +185,6 @@ class SqlStore:
                 seen.add((row.pod_uid, row.start))
                 kept.append(row)
         return kept
-
-    @staticmethod
-    def _insert_samples(conn: Connection, rows: list[AccrualRow]) -> list[AccrualRow]:
-        by_key = {(row.pod_uid, row.start): row for row in rows}
-        inserted: list[AccrualRow] = []
-        samples = t.accrual_samples
-        for batch in chunks(rows):
-            stmt = (
-                insert_for(conn, samples)
-                .values([row.model_dump() for row in batch])
-                .on_conflict_do_nothing(index_elements=["pod_uid", "start"])
-                .returning(samples.c.pod_uid, samples.c.start)
-            )
-            inserted.extend(by_key[(pod_uid, start)] for pod_uid, start in conn.execute(stmt))
-        return inserted
-
-    @staticmethod
-    def _add_totals(conn: Connection, rows: list[AccrualRow], at: datetime) -> None:
-        usd: dict[str, float] = defaultdict(float)
-        latest: dict[str, AccrualRow] = {}
-        for row in rows:
-            usd[row.workload_uid] += row.usd
-            latest[row.workload_uid] = row
-        values = [
-            {
-                "workload_uid": uid,
-                "workload_key": row.workload_key,
-                "namespace": row.namespace,
-                "usd": usd[uid],
-                "updated_at": at,
-            }
-            for uid, row in latest.items()
-        ]
-        table = t.workload_totals
-        for batch in chunks(values):
-            stmt = insert_for(conn, table).values(list(batch))
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["workload_uid"],
-                    set_={
-                        "usd": table.c.usd + stmt.excluded.usd,
-                        "workload_key": stmt.excluded.workload_key,
-                        "namespace": stmt.excluded.namespace,
-                        "updated_at": stmt.excluded.updated_at,
-                    },
-                )
-            )
-
-    @staticmethod
-    def _add_hourly(conn: Connection, rows: list[AccrualRow]) -> None:
-        spend: dict[tuple[str, datetime], float] = defaultdict(float)
-        for row in rows:
-            for hour, usd in split_by_utc_hour(row.start, row.end, row.usd):
-                spend[(row.workload_uid, hour)] += usd
-        table = t.workload_hourly_spend
-        values = [{"workload_uid": uid, "hour": hour, "usd": usd} for (uid, hour), usd in spend.items()]
-        for batch in chunks(values):
-            stmt = insert_for(conn, table).values(list(batch))
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["workload_uid", "hour"], set_={"usd": table.c.usd + stmt.excluded.usd}
-                )
-            )
-
-    @staticmethod
-    def _advance_watermarks(conn: Connection, rows: list[AccrualRow]) -> None:
-        latest: dict[str, AccrualRow] = {}
-        for row in rows:
-            if row.pod_uid not in latest or row.end > latest[row.pod_uid].end:
-                latest[row.pod_uid] = row
-        table = t.pod_watermarks
-        values = [
-            {"pod_uid": r.pod_uid, "workload_uid": r.workload_uid, "accrued_until": r.end} for r in latest.values()
-        ]
-        for batch in chunks(values):
-            stmt = insert_for(conn, table).values(list(batch))
-            newer = stmt.excluded.accrued_until > table.c.accrued_until
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["pod_uid"],
-                    set_={"accrued_until": case((newer, stmt.excluded.accrued_until), else_=table.c.accrued_until)},
-                )
-            )
-
-    @staticmethod
-    def _upsert_jobs(conn: Connection, at: datetime, jobs: Sequence[JobStatus]) -> None:
-        if not jobs:
-            return
-        table = t.job_snapshots
-        values = {
-            job.ref.uid: {
-                "uid": job.ref.uid,
-                "namespace": job.ref.namespace,
-                "name": job.ref.name,
-                "kind": job.ref.kind,
-                "state": job.state,
-                "updated_at": at,
-                "data": job.model_dump(mode="json"),
-            }
-            for job in jobs
-        }
-        for batch in chunks(list(values.values())):
-            stmt = insert_for(conn, table).values(list(batch))
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["uid"],
-                    set_={
-                        name: stmt.excluded[name]
-                        for name in ("namespace", "name", "kind", "state", "updated_at", "data")
-                    },
-                    # An older tick (a replica that lost the lease mid-tick) never overwrites a newer snapshot.
-                    where=table.c.updated_at <= stmt.excluded.updated_at,
-                )
-            )
 
 
 def _horizon(conn: Connection) -> datetime | None:

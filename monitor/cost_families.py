@@ -1,0 +1,150 @@
+"""The cost series of DESIGN §4 (jobs, budgets, nodes) as plain `Family` rows, built from one TickResult.
+
+Job series carry `cluster, namespace, workload_kind, workload, team` (never `job`/`instance`, which Prometheus would
+rename on scrape). Projected and remaining cost carry a `quantile` label (0.1/0.5/0.9) and are typed `summary` (see
+`monitor.exporter`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.domain.model import CapacityType
+from monitor.domain.result import Band, JobStatus, TickResult
+from monitor.exposition import Family
+
+JOB_LABELS = ("cluster", "namespace", "workload_kind", "workload", "team")
+INFO_LABELS = (*JOB_LABELS, "model", "method", "gpu", "instance_type", "capacity_type")
+BUDGET_LABELS = ("cluster", "budget", "period")
+NODE_LABELS = ("cluster", "node", "instance_type", "region", "provider_id")
+PRICE_LABELS = ("cluster", "node", "instance_type", "source", "as_of")
+QUANTILES: tuple[tuple[str, str], ...] = (("0.1", "p10"), ("0.5", "p50"), ("0.9", "p90"))
+
+
+def _job_labels(cluster: str, job: JobStatus) -> tuple[str, ...]:
+    return (cluster, job.ref.namespace, job.ref.kind, job.ref.name, job.team)
+
+
+def _rows(name: str, doc: str, labels: Sequence[str]) -> Family:
+    return Family(name, doc, "gauge", tuple(labels))
+
+
+def _band_family(name: str, doc: str, cluster: str, jobs: Sequence[JobStatus], field: str) -> Family:
+    family = Family(name, doc, "summary", (*JOB_LABELS, "quantile"))
+    for job in jobs:
+        band: Band | None = getattr(job, field)
+        if band is None:
+            continue
+        labels = _job_labels(cluster, job)
+        for quantile, attr in QUANTILES:
+            family.add((*labels, quantile), float(getattr(band, attr)))
+    return family
+
+
+def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
+    cost = Family(
+        "trainspend_job_cost_usd",
+        "Cost accrued by the training workload so far, USD (all pods, all restarts).",
+        "counter",
+        JOB_LABELS,
+    )
+    hourly = _rows("trainspend_job_hourly_cost_usd", "Current burn rate of the workload, USD per hour.", JOB_LABELS)
+    eta = _rows(
+        "trainspend_job_expected_completion_timestamp_seconds",
+        "Projected completion time of the workload, Unix timestamp in seconds.",
+        JOB_LABELS,
+    )
+    progress = _rows("trainspend_job_progress_ratio", "Training progress of the workload, ratio 0 to 1.", JOB_LABELS)
+    gpus = _rows("trainspend_job_gpus", "GPUs held by the workload now (MIG/time-sliced by share), count.", JOB_LABELS)
+    budget = _rows("trainspend_job_budget_usd", "Budget of the workload from its annotation, USD.", JOB_LABELS)
+    info = _rows(
+        "trainspend_job_info",
+        "Descriptive labels of the workload (model, method, GPU, instance and capacity type); value is always 1.",
+        INFO_LABELS,
+    )
+    for job in jobs:
+        labels = _job_labels(cluster, job)
+        cost.add(labels, job.cost_usd)
+        hourly.add(labels, job.hourly_cost_usd)
+        gpus.add(labels, job.gpus)
+        if job.expected_completion is not None:
+            eta.add(labels, job.expected_completion.timestamp())
+        if job.progress is not None:
+            progress.add(labels, job.progress)
+        if job.budget_usd is not None:
+            budget.add(labels, job.budget_usd)
+        info.add([*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type], 1.0)
+    projected = _band_family(
+        "trainspend_job_projected_cost_usd",
+        "Projected total cost of the workload at completion, USD; quantile label gives the p10/p50/p90 band.",
+        cluster,
+        jobs,
+        "projected_cost_usd",
+    )
+    remaining = _band_family(
+        "trainspend_job_remaining_cost_usd",
+        "Projected cost to finish the workload from now, USD; quantile label gives the p10/p50/p90 band.",
+        cluster,
+        jobs,
+        "remaining_cost_usd",
+    )
+    return [cost, hourly, projected, remaining, eta, progress, gpus, budget, info]
+
+
+def budget_families(result: TickResult) -> list[Family]:
+    limit = _rows("trainspend_budget_limit_usd", "Spend limit of the budget for one period, USD.", BUDGET_LABELS)
+    spend = _rows(
+        "trainspend_budget_spend_usd", "Spend of the budget so far in the current period, USD.", BUDGET_LABELS
+    )
+    projected = _rows(
+        "trainspend_budget_projected_spend_usd",
+        "Period-to-date spend plus projected spend to the end of the period, USD.",
+        BUDGET_LABELS,
+    )
+    for b in result.budgets:
+        labels = [result.cluster, b.name, b.period]
+        limit.add(labels, b.limit_usd)
+        spend.add(labels, b.spend_usd)
+        projected.add(labels, b.projected_spend_usd)
+    return [limit, spend, projected]
+
+
+def node_families(result: TickResult) -> list[Family]:
+    # OpenCost names and labels, so that existing dashboards keep working (units as OpenCost: USD per hour).
+    total = _rows(
+        "node_total_hourly_cost", "Total hourly cost of the node, USD per hour (OpenCost-compatible).", NODE_LABELS
+    )
+    per_gpu = _rows(
+        "node_gpu_hourly_cost", "Hourly cost of one GPU of the node, USD per hour (OpenCost-compatible).", NODE_LABELS
+    )
+    count = _rows("node_gpu_count", "GPUs on the node, count (OpenCost-compatible).", NODE_LABELS)
+    spot = _rows(
+        "kubecost_node_is_spot",
+        "1 when the node is spot/preemptible capacity, else 0 (Kubecost-compatible).",
+        NODE_LABELS,
+    )
+    idle = _rows(
+        "trainspend_node_idle_gpu_hourly_cost_usd",
+        "Hourly cost of the node's GPUs no pod requested, USD per hour.",
+        NODE_LABELS,
+    )
+    price_info = _rows(
+        "trainspend_price_info",
+        "Provenance of the node's hourly price (source and as-of date); value is always 1.",
+        PRICE_LABELS,
+    )
+    stale = _rows(
+        "trainspend_price_stale", "1 when the node's price is stale or estimated (guessed), else 0.", NODE_LABELS
+    )
+    for n in result.nodes:
+        ident = n.identity
+        labels = [result.cluster, ident.node, ident.instance_type or "", ident.region or "", ident.provider_id]
+        total.add(labels, n.price.usd_per_hour)
+        per_gpu.add(labels, n.gpu_hourly_cost_usd)
+        count.add(labels, float(ident.gpu_count))
+        spot.add(labels, 1.0 if ident.capacity_type == CapacityType.SPOT else 0.0)
+        idle.add(labels, n.idle_gpu_hourly_cost_usd)
+        as_of = n.price.as_of.isoformat() if n.price.as_of else ""
+        price_info.add([result.cluster, ident.node, ident.instance_type or "", n.price.source, as_of], 1.0)
+        stale.add(labels, 1.0 if (n.price.stale or n.price.estimated) else 0.0)
+    return [total, per_gpu, count, spot, idle, price_info, stale]

@@ -1,0 +1,100 @@
+"""Metric families as plain rows, and a fast writer of the Prometheus text format 0.0.4 for them.
+
+A 2,000-node, 1,000-job cluster exposes ~30k samples. `prometheus_client.generate_latest` spends ~0.3 s on that (it
+sorts and escapes every sample's labels one by one); the exporter instead renders once per tick with this writer,
+which sorts each family's label names once and renders each distinct label set once for all the families that share
+it. The output is byte-for-byte what `generate_latest` writes for the same families (a unit test compares them), so
+`to_metric` gives the same family to a `prometheus_client` registry.
+
+Text format: https://prometheus.io/docs/instrumenting/exposition_formats/ (label values escape backslash, newline and
+double quote; counters are exposed with a `_total` suffix).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from prometheus_client.core import CounterMetricFamily, Metric
+from prometheus_client.utils import floatToGoString
+
+LabelValues = tuple[str, ...]
+
+
+@dataclass
+class Family:
+    """One metric family: `name` as declared (a counter's samples get `_total`), `kind` gauge | counter | summary,
+    and samples as (label values in `labels` order, value)."""
+
+    name: str
+    doc: str
+    kind: str
+    labels: tuple[str, ...]
+    samples: list[tuple[LabelValues, float]] = field(default_factory=list)
+
+    def add(self, values: Sequence[str], value: float) -> None:
+        self.samples.append((tuple(values), float(value)))
+
+    @property
+    def sample_name(self) -> str:
+        return f"{self.name}_total" if self.kind == "counter" else self.name
+
+    def to_metric(self) -> Metric:
+        """The same family as a `prometheus_client` metric (for a registry's `collect`)."""
+        metric: Metric
+        if self.kind == "counter":
+            metric = CounterMetricFamily(self.name, self.doc, labels=list(self.labels))
+        else:
+            metric = Metric(self.name, self.doc, self.kind)
+        for values, value in self.samples:
+            metric.add_sample(self.sample_name, dict(zip(self.labels, values, strict=True)), value)
+        return metric
+
+
+def _number(value: float) -> str:
+    """A sample value exactly as `generate_latest` writes it (Go's float formatting)."""
+    return str(floatToGoString(value))  # type: ignore[no-untyped-call]  # untyped in prometheus_client
+
+
+def escape_label_value(value: str) -> str:
+    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+
+
+class TextWriter:
+    """Renders families. Label strings are memoised per (label names, values) for the writer's lifetime: keeping one
+    writer across ticks renders each job's labels once, not every tick. `memoised` lets the owner bound that."""
+
+    def __init__(self) -> None:
+        self._label_strings: dict[tuple[tuple[str, ...], LabelValues], str] = {}
+        self._escaped: dict[str, str] = {}
+
+    @property
+    def memoised(self) -> int:
+        return len(self._label_strings)
+
+    def render(self, families: Iterable[Family]) -> str:
+        out: list[str] = []
+        for family in families:
+            name = family.sample_name
+            doc = family.doc.replace("\\", r"\\").replace("\n", r"\n")
+            out.append(f"# HELP {name} {doc}\n# TYPE {name} {family.kind}\n")
+            order = sorted(range(len(family.labels)), key=lambda i: family.labels[i])
+            for values, value in family.samples:
+                labels = self._labels(family.labels, order, values)
+                out.append(f"{name}{labels} {_number(value)}\n")
+        return "".join(out)
+
+    def _labels(self, names: tuple[str, ...], order: list[int], values: LabelValues) -> str:
+        key = (names, values)
+        text = self._label_strings.get(key)
+        if text is None:
+            parts = [f'{names[i]}="{self._escape(values[i])}"' for i in order]
+            text = "{" + ",".join(parts) + "}" if parts else ""
+            self._label_strings[key] = text
+        return text
+
+    def _escape(self, value: str) -> str:
+        escaped = self._escaped.get(value)
+        if escaped is None:
+            escaped = self._escaped[value] = escape_label_value(value)
+        return escaped

@@ -1,0 +1,59 @@
+"""The cache reuses last build's owner resolutions and pod order; the snapshot must equal a fresh build's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.demo import objects
+from monitor.domain.model import ClusterSnapshot
+from monitor.kube.cache import ClusterCache
+from monitor.kube.kinds import CRDS, PODS
+
+PYTORCH = next(k for k in CRDS if k.kind == "PyTorchJob")
+NOW = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _created(obj: dict[str, Any], uid: str) -> dict[str, Any]:
+    obj["metadata"]["uid"] = uid
+    return obj
+
+
+def _fresh(jobs: list[dict[str, Any]], pods: list[dict[str, Any]]) -> ClusterSnapshot:
+    cache = ClusterCache("c", lambda: NOW, deleted_pod_grace_seconds=600)
+    cache.replace_all(PYTORCH, None, jobs)
+    cache.replace_all(PODS, None, pods)
+    return cache.snapshot()
+
+
+def _view(snap: ClusterSnapshot) -> tuple[object, ...]:
+    return (snap.pods, snap.workloads)
+
+
+def test_incremental_snapshots_equal_a_fresh_build_after_every_kind_of_change() -> None:
+    cache = ClusterCache("c", lambda: NOW, deleted_pod_grace_seconds=600)
+    bert = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "bert"), "j1")
+    pods = [_created(objects.pod(f"p{i}", node_name="n", owners=[objects.owner(bert)]), f"u{i}") for i in range(3)]
+    cache.replace_all(PYTORCH, None, [bert])
+    cache.replace_all(PODS, None, pods)
+    assert _view(cache.snapshot()) == _view(_fresh([bert], pods))
+
+    # A pod changes, a pod arrives whose name sorts first, and a pod of a not-yet-seen owner arrives.
+    llama = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "llama"), "j2")
+    pods[1] = _created(objects.pod("p1", node_name="n", phase="Succeeded", owners=[objects.owner(bert)]), "u1")
+    first = _created(objects.pod("a-first", node_name="n", owners=[objects.owner(bert)]), "u9")
+    orphan = _created(objects.pod("q", node_name="n", owners=[objects.owner(llama)]), "u5")
+    for pod in (pods[1], first, orphan):
+        cache.apply(PODS, None, "MODIFIED", pod)
+    snap = cache.snapshot()
+    assert [p.name for p in snap.pods] == ["a-first", "p0", "p1", "p2", "q"]
+    assert snap.pods[2].phase == "Succeeded"
+    assert _view(snap) == _view(_fresh([bert], [first, *pods, orphan]))
+
+    # The owner arrives: the pods already resolved must be resolved again against the new owner graph.
+    cache.apply(PYTORCH, None, "ADDED", llama)
+    snap = cache.snapshot()
+    owner = snap.pods[-1].owner
+    assert owner is not None
+    assert owner.uid == "j2"
+    assert _view(snap) == _view(_fresh([bert, llama], [first, *pods, orphan]))
