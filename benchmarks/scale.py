@@ -26,9 +26,10 @@ from typing import Any
 from benchmarks.relist import RelistSource
 from benchmarks.report import Table
 from benchmarks.synthetic import BASE_TIME, Shape, serve
-from estimator.catalog.offers import all_offers
+from estimator.catalog.offers import embedded_offers
 from monitor.agent import Agent, AgentConfig
 from monitor.api import ApiDeps, HttpApi
+from monitor.app import tune_gc
 from monitor.clock import ManualClock
 from monitor.domain.result import TickResult
 from monitor.exporter import Exporter
@@ -106,7 +107,7 @@ def _agent(source: ClusterSource, clock: ManualClock, db: Path) -> tuple[Agent, 
     engine = create_store_engine(f"sqlite:///{db}")
     upgrade_engine(engine)
     store = SqlStore(engine)
-    pricer = build_price_chain(PricingSettings(), clock, all_offers())
+    pricer = build_price_chain(PricingSettings(), clock, embedded_offers())
     return Agent(AgentConfig(cluster="bench"), source, node_identity, pricer, store, clock), store
 
 
@@ -242,6 +243,7 @@ def report(figures: dict[str, Any]) -> Table:
 def main(quick: bool = False) -> int:
     """Prints the scale table. Returns 0: a missed target is a figure, not a crash."""
     began = time.perf_counter()
+    tune_gc()  # as the daemon does at start (monitor.app.Daemon.start)
     if quick:
         figures = run(QUICK, ticks=5, baseline_ticks=2, burst_updates=2000)
     else:

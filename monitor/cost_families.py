@@ -57,6 +57,11 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
     progress = _rows("trainspend_job_progress_ratio", "Training progress of the workload, ratio 0 to 1.", JOB_LABELS)
     gpus = _rows("trainspend_job_gpus", "GPUs held by the workload now (MIG/time-sliced by share), count.", JOB_LABELS)
     budget = _rows("trainspend_job_budget_usd", "Budget of the workload from its annotation, USD.", JOB_LABELS)
+    problems = _rows(
+        "trainspend_job_annotation_problems",
+        "Invalid trainspend.io/ annotations on the workload, count (details in its Events and the JSON API).",
+        JOB_LABELS,
+    )
     info = _rows(
         "trainspend_job_info",
         "Descriptive labels of the workload (model, method, GPU, instance and capacity type); value is always 1.",
@@ -73,6 +78,7 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
             progress.add(labels, job.progress)
         if job.budget_usd is not None:
             budget.add(labels, job.budget_usd)
+        problems.add(labels, float(len(job.problems)))
         info.add([*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type], 1.0)
     projected = _band_family(
         "trainspend_job_projected_cost_usd",
@@ -88,7 +94,7 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
         jobs,
         "remaining_cost_usd",
     )
-    return [cost, hourly, projected, remaining, eta, progress, gpus, budget, info]
+    return [cost, hourly, projected, remaining, eta, progress, gpus, budget, problems, info]
 
 
 def budget_families(result: TickResult) -> list[Family]:
@@ -101,12 +107,21 @@ def budget_families(result: TickResult) -> list[Family]:
         "Period-to-date spend plus projected spend to the end of the period, USD.",
         BUDGET_LABELS,
     )
+    threshold = _rows(
+        "trainspend_budget_threshold_usd",
+        "Alerting threshold of the budget, USD (limit x threshold); severity is warning below the limit, critical at"
+        " or above it. The alert rules compare the projected spend with every threshold.",
+        (*BUDGET_LABELS, "threshold", "severity"),
+    )
     for b in result.budgets:
         labels = [result.cluster, b.name, b.period]
         limit.add(labels, b.limit_usd)
         spend.add(labels, b.spend_usd)
         projected.add(labels, b.projected_spend_usd)
-    return [limit, spend, projected]
+        for fraction in b.thresholds:
+            severity = "critical" if fraction >= 1.0 else "warning"
+            threshold.add([*labels, f"{fraction:g}", severity], b.limit_usd * fraction)
+    return [limit, spend, projected, threshold]
 
 
 def node_families(result: TickResult) -> list[Family]:
@@ -134,7 +149,14 @@ def node_families(result: TickResult) -> list[Family]:
         PRICE_LABELS,
     )
     stale = _rows(
-        "trainspend_price_stale", "1 when the node's price is stale or estimated (guessed), else 0.", NODE_LABELS
+        "trainspend_price_stale",
+        "1 when the node's price is a cached answer of a pricing API that is failing now, else 0.",
+        NODE_LABELS,
+    )
+    estimated = _rows(
+        "trainspend_price_estimated",
+        "1 when the node's price is an estimate (e.g. spot from typical savings, or a per-GPU guess), else 0.",
+        NODE_LABELS,
     )
     for n in result.nodes:
         ident = n.identity
@@ -146,5 +168,6 @@ def node_families(result: TickResult) -> list[Family]:
         idle.add(labels, n.idle_gpu_hourly_cost_usd)
         as_of = n.price.as_of.isoformat() if n.price.as_of else ""
         price_info.add([result.cluster, ident.node, ident.instance_type or "", n.price.source, as_of], 1.0)
-        stale.add(labels, 1.0 if (n.price.stale or n.price.estimated) else 0.0)
-    return [total, per_gpu, count, spot, idle, price_info, stale]
+        stale.add(labels, 1.0 if n.price.stale else 0.0)
+        estimated.add(labels, 1.0 if n.price.estimated else 0.0)
+    return [total, per_gpu, count, spot, idle, price_info, stale, estimated]

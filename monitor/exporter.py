@@ -69,12 +69,13 @@ class Exporter(Collector):
     tick's own clock, `TickResult.at`), which bounds label cardinality; its totals stay in the store and the API.
     """
 
-    def __init__(self, finished_job_ttl_seconds: float = 3600.0) -> None:
+    def __init__(self, finished_job_ttl_seconds: float = 3600.0, display_currency: str = "USD") -> None:
         if finished_job_ttl_seconds < 0:
             raise ValueError(
                 f"finished_job_ttl_seconds={finished_job_ttl_seconds!r} is negative: use 0 or more seconds"
             )
         self.finished_job_ttl_seconds = finished_job_ttl_seconds
+        self.display_currency = display_currency
         self._lock = threading.Lock()
         self._result: TickResult | None = None
         self._histogram = _TickHistogram(TICK_BUCKETS_SECONDS)
@@ -120,7 +121,17 @@ class Exporter(Collector):
         if not result.is_leader:
             return []  # only the leader publishes cost series, so that two replicas never double a sum() in PromQL
         jobs = [j for j in result.jobs if self._is_live(j, result.at)]
-        return [*job_families(result.cluster, jobs), *budget_families(result), *node_families(result)]
+        families = [*job_families(result.cluster, jobs), *budget_families(result), *node_families(result)]
+        if self.display_currency != "USD":
+            # Series stay in USD (sums across clusters must not mix currencies); HELP says what users see elsewhere.
+            note = (
+                f" Always USD; the display currency is {self.display_currency} (settings.currency), converted in the"
+                " JSON API's display_currency block at the rate shown there."
+            )
+            for family in families:
+                if "_usd" in family.name:
+                    family.doc += note
+        return families
 
     def _is_live(self, job: JobStatus, now: datetime) -> bool:
         if job.finished is None:

@@ -233,7 +233,10 @@ def nodes() -> Board:
     b.panel(
         "Stale or estimated prices",
         "table",
-        [(f"trainspend_price_stale{{{SEL}}} == 1", "{{node}}")],
+        [
+            (f"trainspend_price_stale{{{SEL}}} == 1", "stale {{node}}"),
+            (f"trainspend_price_estimated{{{SEL}}} == 1", "estimated {{node}}"),
+        ],
         unit="short",
         width=24,
     )

@@ -70,6 +70,8 @@ def _sqlite_engine(url: URL) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_SECONDS * 1000)}")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # 16 MiB page cache (the default is 2 MiB): a tick touches four B-trees per accrual sample.
+            cursor.execute("PRAGMA cache_size=-16384")
         finally:
             cursor.close()
 

@@ -129,3 +129,35 @@ def test_nothing_is_exported_before_the_first_tick() -> None:
 def test_negative_ttl_is_rejected_with_the_fix() -> None:
     with pytest.raises(ValueError, match="finished_job_ttl_seconds=-1"):
         Exporter(finished_job_ttl_seconds=-1)
+
+
+def test_every_budget_threshold_is_a_series_with_its_severity() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result())
+    rows = _families(_exposition(exporter))["trainspend_budget_threshold_usd"]
+    limit = _families(_exposition(exporter))["trainspend_budget_limit_usd"][0][1]
+    by_threshold = {labels["threshold"]: (labels["severity"], value) for labels, value in rows}
+    assert by_threshold["0.8"] == ("warning", pytest.approx(0.8 * limit))
+    assert by_threshold["1"] == ("critical", pytest.approx(limit))
+
+
+def test_stale_and_estimated_prices_are_separate_series() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result())
+    families = _families(_exposition(exporter))
+    assert "trainspend_price_estimated" in families
+    assert "trainspend_price_stale" in families
+    assert "trainspend_job_annotation_problems" in families
+
+
+def test_help_text_names_the_display_currency_and_series_stay_usd() -> None:
+    usd, cny = Exporter(), Exporter(display_currency="CNY")
+    usd.update(sample_result())
+    cny.update(sample_result())
+    text = _exposition(cny)
+    assert "# HELP trainspend_job_hourly_cost_usd" in text
+    assert "the display currency is CNY" in text
+    assert "the display currency" not in _exposition(usd)
+    assert (
+        _families(text)["trainspend_job_cost_usd_total"] == _families(_exposition(usd))["trainspend_job_cost_usd_total"]
+    )
