@@ -68,8 +68,11 @@ def accrue(
         key = keys.get(workload_uid)
         if key is None:
             key = keys[workload_uid] = owner.key if owner is not None else f"{pod.namespace}/Pod/{pod.name}"
+        hourly_usd = float(cost.hourly_usd)
+        # Trusted values of checked types (PodInfo and PodCost are validated; the store re-checks times and signs):
+        # model_construct skips ~2 us of validation a row, 12k rows a tick at full scale.
         rows.append(
-            AccrualRow(
+            AccrualRow.model_construct(
                 pod_uid=pod.uid,
                 workload_uid=workload_uid,
                 workload_key=key,
@@ -77,8 +80,8 @@ def accrue(
                 node=cost.node,
                 start=start,
                 end=end,
-                hourly_usd=cost.hourly_usd,
-                usd=interval_usd(cost.hourly_usd, start, end),
+                hourly_usd=hourly_usd,
+                usd=interval_usd(hourly_usd, start, end),
                 price_source=cost.price.source if cost.price is not None else "",
             )
         )

@@ -17,8 +17,6 @@ from monitor.store import tables as t
 from monitor.store.prorate import split_by_utc_hour
 from monitor.store.upsert import insert_for
 
-_SAMPLE_COLUMNS = tuple(AccrualRow.model_fields)
-
 
 def insert_samples(conn: Connection, rows: list[AccrualRow]) -> list[AccrualRow]:
     """INSERT … ON CONFLICT DO NOTHING; returns the rows really inserted.
@@ -142,7 +140,9 @@ def upsert_jobs(conn: Connection, at: datetime, jobs: Sequence[JobStatus]) -> No
 
 
 def _sample_params(rows: list[AccrualRow]) -> list[dict[str, object]]:
-    return [{name: getattr(row, name) for name in _SAMPLE_COLUMNS} for row in rows]
+    # A pydantic model's __dict__ holds exactly its fields (private and extra values live elsewhere); copying it is
+    # ~4x faster than a getattr per column at 12k rows a tick. execute_many converts the copies in place.
+    return [row.__dict__.copy() for row in rows]
 
 
 def _utc(value: datetime) -> datetime:
