@@ -138,6 +138,12 @@ def _live(
         gpu_model=gpu_id or (table_gpu[0] if table_gpu else None),
         gpu_count=table_gpu[1] if table_gpu else (1 if gpu_id else 0),
     )
+    if provider.lower() == "gcp" and pricing.gcp_api_key is None:
+        typer.echo(
+            "note: no GCP API key (pricing.gcp_api_key / TRAINSPEND_PRICING__GCP_API_KEY): the Cloud Billing Catalog"
+            " is not consulted; the answer comes from the embedded catalog",
+            err=True,
+        )
     chain = build_price_chain(pricing, _SystemClock(), embedded_offers())
     price = chain.price(identity)
     if as_json:

@@ -83,12 +83,16 @@ def _print_serving(result: ServingPlan, console: Console, top: int) -> None:
     console.print(table)
     if result.hosted is not None:
         h = result.hosted
-        payback = "never" if h.payback_months is None else f"{h.payback_months:,.1f} months"
-        upfront = (h.upfront or Money(amount=0, currency=result.currency)).format()
-        console.print(
+        line = (
             f"Hosted API: {h.hosted_monthly.format()}/month vs self-hosted {h.self_hosted_monthly.format()}/month: "
-            f"saves {h.monthly_savings.format()}/month; payback of {upfront} upfront: {payback}"
+            f"saves {h.monthly_savings.format()}/month"
         )
+        if h.upfront is not None and h.upfront.amount > 0:
+            payback = "never" if h.payback_months is None else f"{h.payback_months:,.1f} months"
+            line += f"; payback of {h.upfront.format()} upfront: {payback}"
+        else:
+            line += " (give --upfront-usd, e.g. the fine-tune's cost, for a payback period)"
+        console.print(line)
     _footer(console, result.assumptions)
 
 
