@@ -290,7 +290,10 @@ class Agent:
                 workload.ref.key, spec.budget_usd, cost, projection.projected_cost_usd, workload.created
             ).state
         model = spec.model or (str(spec.model_config.get("model_type", "custom")) if spec.model_config else "")
-        return JobStatus(
+        # Every value below is already typed (validated models, floats summed from validated costs): validating the
+        # 30 fields again cost ~2 µs each x 1,000 jobs a tick. The two constrained fields keep their check.
+        build = JobStatus.model_construct if cost >= 0 and held.hourly_usd >= 0 else JobStatus
+        return build(
             ref=workload.ref,
             team=workload.labels.get(self._config.team_label, ""),
             labels=dict(workload.labels),

@@ -19,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.utils import floatToGoString
 
 LabelValues = tuple[str, ...]
+_INF = float("inf")
 
 
 @dataclass
@@ -52,7 +53,13 @@ class Family:
 
 
 def _number(value: float) -> str:
-    """A sample value exactly as `generate_latest` writes it (Go's float formatting)."""
+    """A sample value exactly as `generate_latest` writes it (Go's float formatting).
+
+    `floatToGoString` returns `repr` for every finite value below 1e6 (it only rewrites infinities, NaN and positive
+    values of 7+ integer digits into Go's exponent form); taking that path directly saves ~1 µs a sample at 29k
+    samples a tick. NaN fails both comparisons and goes the full way."""
+    if -_INF < value < 1e6:
+        return repr(value)
     return str(floatToGoString(value))  # type: ignore[no-untyped-call]  # untyped in prometheus_client
 
 
