@@ -244,10 +244,9 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
     latest = LatestResult()
     exporter = Exporter(settings.finished_job_ttl_seconds, display_currency=settings.currency)
     host, port = parse_listen(settings.listen)
-    daemon_ref: list[Daemon] = []
 
     def readiness() -> tuple[bool, dict[str, str]]:
-        return daemon_ref[0].readiness()
+        return daemon.readiness()  # bound late: the daemon is built below, before anything serves
 
     http = HttpApi(
         ApiDeps(
@@ -280,7 +279,6 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
         cloudwatch=cloudwatch,
         alarm_sync=alarm_sync,
     )
-    daemon_ref.append(daemon)
     jobs = [
         PeriodicJob("tick", settings.tick_seconds, daemon.tick),
         PeriodicJob("price-refresh", settings.pricing.refresh_seconds, daemon.refresh_prices, run_at_start=False),

@@ -101,13 +101,3 @@ def extrapolate(
     current = min(max(progress, window.last_progress + rate * since_report), MAX_EXTRAPOLATED_PROGRESS)
     current = max(current, progress)
     return current, current / rate
-
-
-def effective_running_seconds(
-    window: RateWindow | None,
-    progress: float | None,
-    running_seconds: float,
-    min_window_seconds: float = DEFAULT_MIN_WINDOW_SECONDS,
-) -> float:
-    """The running time part of `extrapolate`."""
-    return extrapolate(window, progress, running_seconds, min_window_seconds)[1]

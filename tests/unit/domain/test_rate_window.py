@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.domain.rate_window import advance, effective_running_seconds
+from monitor.domain.rate_window import advance, extrapolate
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -14,7 +14,7 @@ def run(ticks: list[tuple[datetime | None, float | None, float]], min_window: fl
     for epoch, progress, running in ticks:
         window = advance(window, epoch, progress, running)
     _, progress, running = ticks[-1]
-    return effective_running_seconds(window, progress, running, min_window)
+    return extrapolate(window, progress, running, min_window)[1]
 
 
 def test_warm_up_is_excluded_from_the_rate() -> None:
@@ -51,8 +51,6 @@ def test_no_progress_means_plain_running_time() -> None:
 
 
 def test_between_reports_progress_is_extrapolated_so_the_total_stays_put() -> None:
-    from monitor.domain.rate_window import extrapolate
-
     window = None
     # Reports every 10 minutes at 1 % per minute after a 5-minute warm-up; ticks every minute.
     totals = []

@@ -14,6 +14,17 @@ from estimator.models import Checkpointing, Method, ModelArch, Precision, Traini
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "h100_measurements.jsonl"
 
+# The measurements' 1.3B shape (hidden 2048, 24 layers, 16 heads, intermediate 5504, vocab 32000, untied).
+SMALL = ModelArch(
+    vocab_size=32000,
+    hidden_size=2048,
+    num_layers=24,
+    num_heads=16,
+    num_kv_heads=16,
+    head_dim=128,
+    intermediate_size=5504,
+)
+
 
 @dataclass(frozen=True)
 class Row:

@@ -8,20 +8,11 @@ from hypothesis import strategies as st
 
 from estimator.catalog.gpus import gpu
 from estimator.memory import allocator_block_bytes, training_memory
-from estimator.models import Checkpointing, ModelArch, Parallelism, Precision, TrainingRun
-from tests.unit.estimator.h100_rows import h100_rows
+from estimator.models import Checkpointing, Parallelism, Precision, TrainingRun
+from tests.unit.estimator.h100_rows import SMALL, h100_rows
 
 H100 = gpu("H100-SXM")
 ROWS = h100_rows()
-SMALL = ModelArch(
-    vocab_size=32000,
-    hidden_size=2048,
-    num_layers=24,
-    num_heads=16,
-    num_kv_heads=16,
-    head_dim=128,
-    intermediate_size=5504,
-)
 
 
 def _error(row_index: int) -> float:

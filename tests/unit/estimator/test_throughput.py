@@ -8,23 +8,14 @@ from hypothesis import strategies as st
 
 from estimator.catalog.gpus import gpu
 from estimator.errors import EstimatorError
-from estimator.models import Checkpointing, Hardware, Method, ModelArch, Precision, TrainingRun
+from estimator.models import Checkpointing, Hardware, Method, Precision, TrainingRun
 from estimator.throughput import training_time
-from tests.unit.estimator.h100_rows import h100_rows
+from tests.unit.estimator.h100_rows import SMALL, h100_rows
 from tests.unit.estimator.llama_runs import LLAMA1, llama_run
 
 H100 = gpu("H100-SXM")
 A100 = gpu("A100-SXM-80GB")
 ROWS = h100_rows()
-SMALL = ModelArch(
-    vocab_size=32000,
-    hidden_size=2048,
-    num_layers=24,
-    num_heads=16,
-    num_kv_heads=16,
-    head_dim=128,
-    intermediate_size=5504,
-)
 
 
 def _error(index: int) -> float:
