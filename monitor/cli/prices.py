@@ -28,9 +28,9 @@ from estimator.currency import (
 )
 from estimator.errors import EstimatorError, UnknownGPUError
 from estimator.models import Offer
+from monitor.domain.gpu_names import normalise_gpu
 from monitor.domain.model import CapacityType, NodeIdentity, Price
 from monitor.pricing.factory import build_price_chain
-from monitor.pricing.gpus import normalise_gpu
 from monitor.pricing.instance_gpus import INSTANCE_GPUS
 from monitor.settings import Settings
 

@@ -12,14 +12,9 @@ How a node's price is split (the rule, and why):
   being the one that blocks the node for others. When the shares of the pods on one node sum above 1 (one CPU-heavy
   and one memory-heavy pod) they are scaled down so that the node is never charged more than its price.
 
-GPU share of a pod (`gpu_share`):
-
-* `nvidia.com/gpu`: whole GPUs; with time-slicing (the device plugin advertises `replicas` per physical GPU, GPU
-  feature discovery labels the node `nvidia.com/gpu.replicas`) or MIG single strategy (more `nvidia.com/gpu` than
-  physical GPUs), each advertised unit is physical / advertised of a GPU.
-* `nvidia.com/gpu.shared` (time-slicing with renameByDefault): 1 / replicas of a GPU.
-* `nvidia.com/mig-<g>g.<mem>gb` (MIG mixed strategy): g / 7 of a GPU on A100/H100/H200/B200 (7 compute slices), g / 4
-  on A30 (4 slices). Source: NVIDIA MIG User Guide, "Supported MIG Profiles".
+GPU share of a pod (`gpu_share`): what its requests hold of the node's physical GPUs, by the one GPU model of
+`monitor.domain.gpus` (whole GPUs, time-sliced replicas, MIG profiles, GKE partitions) — the same model that counts the
+node's GPUs for pricing.
 
 Holders are the pods bound to the node that run now or ran during the accrual interval: phase Running, or
 Succeeded/Failed with a finish time after `since`. A pod's hourly cost never depends on the GPU pods beside it, so a
@@ -28,22 +23,17 @@ finished pod and its successor on the same GPU each accrue only over their own w
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
+from monitor.domain.gpus import LABELS as GPU_LABELS
+from monitor.domain.gpus import NodeGpus, geometry, node_gpus
 from monitor.domain.model import NodeIdentity, NodeInfo, PodInfo, Price
 from monitor.domain.quantities import quantity_or_zero
 from monitor.domain.result import NodeCost
-
-GPU = "nvidia.com/gpu"
-GPU_SHARED = "nvidia.com/gpu.shared"
-GPU_COUNT_LABEL = "nvidia.com/gpu.count"
-GPU_REPLICAS_LABEL = "nvidia.com/gpu.replicas"
-_MIG = re.compile(r"^nvidia\.com/mig-(\d+)g\.(\d+)gb$")
-_FOUR_SLICE_GPUS = ("A30",)
 
 
 @dataclass(frozen=True)
@@ -71,88 +61,43 @@ class Attribution:
 
 
 def physical_gpus(node: PricedNode | NodeInfo, identity: NodeIdentity | None = None) -> int:
-    """Physical GPUs: the pricing identity's count, else GPU feature discovery's `nvidia.com/gpu.count` label, else
-    the advertised `nvidia.com/gpu` capacity divided by the time-slicing replicas."""
-    info = node.info if isinstance(node, PricedNode) else node
-    ident = node.identity if isinstance(node, PricedNode) else identity
-    if ident is not None and ident.gpu_count > 0:
-        return ident.gpu_count
-    label = info.labels.get(GPU_COUNT_LABEL, "")
-    if label.isdigit() and int(label) > 0:
-        return int(label)
-    advertised = quantity_or_zero(info.capacity, GPU)
-    return int(advertised // _replicas(info))
+    """Physical GPUs of a node (`monitor.domain.gpus.node_gpus`, fed the pricing identity's model and count)."""
+    return _units(node if isinstance(node, PricedNode) else None, node, identity).physical
 
 
-def _replicas(info: NodeInfo) -> int:
-    label = info.labels.get(GPU_REPLICAS_LABEL, "")
-    return int(label) if label.isdigit() and int(label) > 1 else 1
+_NO_NODE = NodeGpus(0, None, Fraction(1), Fraction(1), geometry(None), "exclusive")
 
 
-def _mig_slices(gpu_model: str | None, info: NodeInfo) -> int:
-    product = (gpu_model or "") + " " + info.labels.get("nvidia.com/gpu.product", "")
-    return 4 if any(name in product.upper() for name in _FOUR_SLICE_GPUS) else 7
-
-
-@dataclass(frozen=True)
-class _GpuUnits:
-    """How one node's advertised GPU resources map to physical GPUs (see the module docstring)."""
-
-    unit: Decimal  # physical GPUs per advertised `nvidia.com/gpu`
-    replicas: int  # time-slicing replicas per physical GPU
-    slices: int  # MIG compute slices per physical GPU
-    physical: int  # physical GPUs on the node (`physical_gpus`)
-
-
-_NO_NODE = _GpuUnits(Decimal(1), 1, 7, 0)
-
-
-def _units(node: PricedNode | None) -> _GpuUnits:
-    if node is None:
+def _units(
+    node: PricedNode | None, info: PricedNode | NodeInfo | None = None, ident: NodeIdentity | None = None
+) -> NodeGpus:
+    if node is not None:
+        info, ident = node.info, node.identity
+    if not isinstance(info, NodeInfo):
         return _NO_NODE
-    replicas = _replicas(node.info)
-    physical = physical_gpus(node)
-    advertised = quantity_or_zero(node.info.capacity, GPU) or quantity_or_zero(node.info.allocatable, GPU)
-    unit = Decimal(1)
-    if replicas > 1:
-        unit = Decimal(1) / replicas
-    elif physical > 0 and advertised > physical:
-        unit = Decimal(physical) / advertised
-    return _GpuUnits(unit, replicas, _mig_slices(node.identity.gpu_model, node.info), physical)
+    return node_gpus(info, ident.gpu_model if ident else None, ident.gpu_count if ident else 0)
 
 
 def gpu_share(pod: PodInfo, node: PricedNode | None) -> Decimal:
-    """GPUs a pod holds on `node`, in physical-GPU units (see the module docstring for each resource)."""
-    return _share(pod.requests, _units(node))
-
-
-def _share(requests: Mapping[str, str], units: _GpuUnits) -> Decimal:
-    """whole x unit + shared / replicas + sum over MIG profiles of count x g / slices."""
-    share = quantity_or_zero(requests, GPU) * units.unit + quantity_or_zero(requests, GPU_SHARED) / units.replicas
-    for resource in requests:
-        match = _MIG.match(resource)
-        if match is not None:
-            share += quantity_or_zero(requests, resource) * int(match.group(1)) / units.slices
-    return share
+    """GPUs a pod holds on `node`, in physical-GPU units (`NodeGpus.held`)."""
+    return _units(node).held(pod.requests)
 
 
 class _Shares:
-    """`_units` and `_share` memoised for one `attribute` call: 2,000 nodes are of a few kinds and 20k pods request a
-    handful of distinct GPU amounts; parsing every quantity anew was most of the attribution's time."""
+    """`_units` and `NodeGpus.held` memoised for one `attribute` call: 2,000 nodes are of a few kinds and 20k pods
+    request a handful of distinct GPU amounts; parsing every quantity anew was most of the attribution's time."""
 
     def __init__(self) -> None:
-        self._units: dict[tuple[object, ...], _GpuUnits] = {}
-        self._shares: dict[_GpuUnits, dict[tuple[tuple[str, str], ...], Decimal]] = {}
+        self._units: dict[tuple[object, ...], NodeGpus] = {}
+        self._shares: dict[NodeGpus, dict[tuple[tuple[str, str], ...], Decimal]] = {}
 
-    def units(self, node: PricedNode) -> _GpuUnits:
+    def units(self, node: PricedNode) -> NodeGpus:
         info, ident = node.info, node.identity
         labels = info.labels
         key = (
             tuple(info.capacity.items()),
             tuple(info.allocatable.items()),
-            labels.get(GPU_COUNT_LABEL),
-            labels.get(GPU_REPLICAS_LABEL),
-            labels.get("nvidia.com/gpu.product"),
+            *(labels.get(label) for label in GPU_LABELS),
             ident.gpu_count,
             ident.gpu_model,
         )
@@ -161,16 +106,16 @@ class _Shares:
             units = self._units[key] = _units(node)
         return units
 
-    def on(self, units: _GpuUnits) -> dict[tuple[tuple[str, str], ...], Decimal]:
+    def on(self, units: NodeGpus) -> dict[tuple[tuple[str, str], ...], Decimal]:
         """The memo of shares for nodes of these `units` (requests items → share); fill it with `of`."""
         return self._shares.setdefault(units, {})
 
     @staticmethod
-    def of(pod: PodInfo, units: _GpuUnits, known: dict[tuple[tuple[str, str], ...], Decimal]) -> Decimal:
+    def of(pod: PodInfo, units: NodeGpus, known: dict[tuple[tuple[str, str], ...], Decimal]) -> Decimal:
         key = tuple(pod.requests.items())
         share = known.get(key)
         if share is None:
-            share = known[key] = _share(pod.requests, units)
+            share = known[key] = units.held(pod.requests)
         return share
 
 

@@ -1,5 +1,7 @@
 """What a node is, for pricing: provider, region, zone, instance type, capacity type, GPU model and count.
 
+The physical GPU count is `monitor.domain.gpus.node_gpus` (the one GPU model attribution uses too).
+
 Pure: reads `NodeInfo.provider_id`, labels and capacity only. Unknown is a value (None / UNKNOWN), never an exception.
 Provider ID formats: AWS `aws:///us-east-1a/i-…`, GCE `gce://project/us-central1-a/name`, Azure
 `azure:///subscriptions/…/virtualMachineScaleSets/…`, Alibaba ACK `cn-hangzhou.i-…`, Tencent TKE `qcloud:///800002/ins-…`.
@@ -9,15 +11,15 @@ so the embedded catalog prices them without a second alias table.
 
 from __future__ import annotations
 
-import math
 import re
 from functools import cache
 from types import MappingProxyType
 
 from estimator.catalog.offers import embedded_offers
 from estimator.catalog.providers import ALIBABA, TENCENT, canonical_provider
+from monitor.domain.gpu_names import normalise_gpu
+from monitor.domain.gpus import node_gpus
 from monitor.domain.model import CapacityType, NodeIdentity, NodeInfo
-from monitor.pricing.gpus import MIG_SLICES_PER_GPU, mig_slices, normalise_gpu
 from monitor.pricing.instance_gpus import INSTANCE_GPUS
 
 _INSTANCE_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
@@ -25,7 +27,6 @@ _REGION_LABELS = ("topology.kubernetes.io/region", "failure-domain.beta.kubernet
 _ZONE_LABELS = ("topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone")
 _ON_PREM_SCHEMES = ("kind", "k3s", "rke2", "metal3", "baremetal", "kubevirt")
 _ALIBABA_ID = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z0-9]+)+)\.i-[a-z0-9]+$")
-_MIG_RESOURCE = re.compile(r"^nvidia\.com/mig-(\d+)g\.\d+gb$")
 # TKE labels nodes with Tencent Cloud's short region names (`topology.kubernetes.io/region: gz`, zone `100003`); the
 # catalog uses the API region ids. Source: Tencent Cloud "Regions and Availability Zones" (region id / short name
 # table), TKE node label examples (`failure-domain.beta.kubernetes.io/region=sh`), read 2026.
@@ -57,7 +58,7 @@ def node_identity(node: NodeInfo) -> NodeIdentity:
     instance_type = _first(labels, _INSTANCE_TYPE_LABELS)
     table_gpu = (INSTANCE_GPUS.get(instance_type) or _catalog_gpus(provider, instance_type)) if instance_type else None
     gpu_model = _gpu_model(labels) or (table_gpu[0] if table_gpu else None)
-    gpu_count = _gpu_count(node) or (table_gpu[1] if table_gpu else 0)
+    gpu_count = node_gpus(node, gpu_model, table_gpu[1] if table_gpu else 0).physical
     return NodeIdentity(
         node=node.name,
         provider=provider,
@@ -180,37 +181,6 @@ def _gpu_model(labels: dict[str, str]) -> str | None:
         if gpu is not None:
             return gpu
     return None
-
-
-def _gpu_count(node: NodeInfo) -> int:
-    """Physical GPUs. Under MIG "single" GPU feature discovery counts MIG devices, so a product "…-MIG-1g.10gb" with
-    count 56 is ceil(56·1/7) = 8 GPUs; under "mixed" the capacity lists `nvidia.com/mig-<n>g.<m>gb` resources."""
-    labels = node.labels
-    slices = mig_slices(labels.get("nvidia.com/gpu.product"))
-    label_count = _int(labels.get("nvidia.com/gpu.count"))
-    if label_count:
-        return math.ceil(label_count * slices / MIG_SLICES_PER_GPU) if slices else label_count
-    capacity_count = _int(node.capacity.get("nvidia.com/gpu"))
-    if capacity_count:
-        if slices:
-            return math.ceil(capacity_count * slices / MIG_SLICES_PER_GPU)
-        replicas = _int(labels.get("nvidia.com/gpu.replicas")) or 1  # time-slicing advertises replicas per GPU
-        return max(1, capacity_count // replicas)
-    mig_total_slices = 0
-    for resource, quantity in node.capacity.items():
-        match = _MIG_RESOURCE.match(resource)
-        if match:
-            mig_total_slices += int(match.group(1)) * (_int(quantity) or 0)
-    if mig_total_slices:
-        return math.ceil(mig_total_slices / MIG_SLICES_PER_GPU)
-    return _int(labels.get("karpenter.k8s.aws/instance-gpu-count")) or 0
-
-
-def _int(value: str | None) -> int | None:
-    if value is None:
-        return None
-    text = value.strip()
-    return int(text) if text.isdigit() else None
 
 
 def _cpu_cores(quantity: str | None) -> float:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.pricing.gpus import mig_slices, normalise_gpu
+from monitor.domain.gpu_names import normalise_gpu
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,9 @@ from monitor.pricing.gpus import mig_slices, normalise_gpu
         ("Tesla-V100-SXM2-32GB", "V100-SXM2"),
         ("NVIDIA-A10G", "A10G"),
         ("NVIDIA-A10", "A10"),
+        ("NVIDIA-A30", "A30"),
+        ("NVIDIA-A30-MIG-1g.6gb+me", "A30"),
+        ("NVIDIA-A100-SXM4-40GB-SHARED", "A100-SXM-40GB"),
         ("NVIDIA-L4", "L4"),
         ("NVIDIA-L40S", "L40S"),
         ("NVIDIA-GeForce-RTX-4090", "RTX-4090"),
@@ -35,8 +38,3 @@ from monitor.pricing.gpus import mig_slices, normalise_gpu
 )
 def test_normalise_gpu(raw: str, expected: str | None) -> None:
     assert normalise_gpu(raw) == expected
-
-
-def test_mig_slices() -> None:
-    assert mig_slices("NVIDIA-H100-80GB-HBM3-MIG-3g.40gb") == 3
-    assert mig_slices("NVIDIA-H100-80GB-HBM3") is None

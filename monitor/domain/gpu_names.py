@@ -47,6 +47,7 @@ _PRODUCT_RULES: tuple[tuple[str, str], ...] = (
     (r"^A800", "A800"),
     (r"^A10G", "A10G"),
     (r"^A10\b", "A10"),
+    (r"^A30\b", "A30"),
     (r"^L40S", "L40S"),
     (r"^L40\b", "L40"),
     (r"^L4\b", "L4"),
@@ -60,7 +61,8 @@ _PRODUCT_RULES: tuple[tuple[str, str], ...] = (
 )
 
 _VENDOR_PREFIX = re.compile(r"^(NVIDIA-)?(TESLA-)?(GEFORCE-)?")
-_MIG_SUFFIX = re.compile(r"-MIG-(\d+)G\.\d+GB$", re.IGNORECASE)
+_MIG_SUFFIX = re.compile(r"-MIG-\d+G\.\d+GB(\+ME)?$", re.IGNORECASE)
+_SHARED_SUFFIX = re.compile(r"-SHARED$", re.IGNORECASE)  # GFD marks time-sliced GPUs' product "...-SHARED"
 
 
 def normalise_gpu(raw: str | None, memory_mib: int | None = None) -> str | None:
@@ -76,7 +78,7 @@ def normalise_gpu(raw: str | None, memory_mib: int | None = None) -> str | None:
     if gke is not None:
         return gke
     name = re.sub(r"[\s_]+", "-", text).upper()
-    name = _MIG_SUFFIX.sub("", name)
+    name = _SHARED_SUFFIX.sub("", _MIG_SUFFIX.sub("", name))
     name = _VENDOR_PREFIX.sub("", name)
     if name.startswith("A100") and "80" not in name and memory_mib is not None and memory_mib >= 70_000:
         name += "-80GB"
@@ -84,17 +86,3 @@ def normalise_gpu(raw: str | None, memory_mib: int | None = None) -> str | None:
         if re.search(pattern, name):
             return gpu_id
     return None
-
-
-def mig_slices(product: str | None) -> int | None:
-    """Compute slices of one MIG device named in a product label ("...-MIG-3g.40gb" → 3), None when not MIG.
-
-    A100/H100/H200 have 7 compute slices per physical GPU (NVIDIA MIG user guide, "Supported MIG Profiles").
-    """
-    if not product:
-        return None
-    match = _MIG_SUFFIX.search(re.sub(r"[\s_]+", "-", product.strip()))
-    return int(match.group(1)) if match else None
-
-
-MIG_SLICES_PER_GPU = 7
