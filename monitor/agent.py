@@ -115,7 +115,7 @@ class Agent:
         ]
         # EPOCH: a pod that finished while we were not looking still held its node until its finish time; the
         # watermarks decide what of that is new.
-        attribution = attribute(priced, snapshot.pods, since=EPOCH)
+        attribution = attribute(priced, snapshot.pods, since=EPOCH, claims=snapshot.claims)
         rows = self._store_rows(snapshot, attribution, now) if is_leader else []
         costs = self._store.workload_costs()
         for row in rows:

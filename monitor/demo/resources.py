@@ -1,4 +1,5 @@
-"""The resource types the local API server serves: built-in ones always, training CRD groups when configured."""
+"""The resource types the local API server serves: built-in ones always, training CRD groups (and the optional DRA
+API, resource.k8s.io) when configured."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ CRD_TYPES: dict[str, tuple[ResourceType, ...]] = {
         ResourceType("ray.io", "v1", "rayclusters", "RayCluster", namespaced=True),
     ),
     "batch.volcano.sh": (ResourceType("batch.volcano.sh", "v1alpha1", "jobs", "Job", namespaced=True),),
+    # Not a CRD but an optional built-in API (DRA, GA in Kubernetes 1.34): served, like the CRDs, only when chosen.
+    "resource.k8s.io": (
+        ResourceType("resource.k8s.io", "v1", "resourceclaims", "ResourceClaim", namespaced=True),
+        ResourceType("resource.k8s.io", "v1", "resourceclaimtemplates", "ResourceClaimTemplate", namespaced=True),
+    ),
 }
 
 

@@ -14,7 +14,7 @@ How a node's price is split (the rule, and why):
 
 GPU share of a pod (`gpu_share`): what its requests hold of the node's physical GPUs, by the one GPU model of
 `monitor.domain.gpus` (whole GPUs, time-sliced replicas, MIG profiles, GKE partitions) — the same model that counts the
-node's GPUs for pricing.
+node's GPUs for pricing — plus the devices of the DRA ResourceClaims reserved for it (shared by n pods: 1/n each).
 
 Holders are the pods bound to the node that run now or ran during the accrual interval: phase Running, or
 Succeeded/Failed with a finish time after `since`. A pod's hourly cost never depends on the GPU pods beside it, so a
@@ -30,8 +30,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from monitor.domain.gpus import LABELS as GPU_LABELS
-from monitor.domain.gpus import NodeGpus, geometry, node_gpus
-from monitor.domain.model import NodeIdentity, NodeInfo, PodInfo, Price
+from monitor.domain.gpus import NodeGpus, geometry, node_gpus, to_decimal
+from monitor.domain.model import ClaimInfo, NodeIdentity, NodeInfo, PodInfo, Price
 from monitor.domain.quantities import quantity_or_zero
 from monitor.domain.result import NodeCost
 
@@ -119,6 +119,27 @@ class _Shares:
         return share
 
 
+class _Claims:
+    """GPUs pods hold through DRA ResourceClaims: each allocated device's fraction (`NodeGpus.dra_fraction`), split
+    evenly among the pods the claim is reserved for (one claim shared by a Job's pods is one set of devices)."""
+
+    def __init__(self, claims: Sequence[ClaimInfo]) -> None:
+        self._by_pod: dict[str, list[ClaimInfo]] = {}
+        for claim in claims:
+            for uid in claim.reserved_for:
+                self._by_pod.setdefault(uid, []).append(claim)
+
+    def held(self, pod: PodInfo, units: NodeGpus) -> Decimal:
+        claims = self._by_pod.get(pod.uid)
+        if not claims:
+            return Decimal(0)
+        total = Fraction(0)
+        for claim in claims:
+            devices = sum((units.dra_fraction(d.driver, d.device) for d in claim.devices), Fraction(0))
+            total += devices / len(claim.reserved_for)
+        return to_decimal(total)
+
+
 def holds_resources(pod: PodInfo, since: datetime | None) -> bool:
     """Running pods hold their node's resources; finished ones did until their finish time (if after `since`)."""
     if pod.node_name is None:
@@ -140,10 +161,16 @@ def _cpu_memory_share(pod: PodInfo, info: NodeInfo) -> Decimal:
     return max(shares, default=Decimal(0))
 
 
-def attribute(nodes: Sequence[PricedNode], pods: Sequence[PodInfo], since: datetime | None = None) -> Attribution:
+def attribute(
+    nodes: Sequence[PricedNode],
+    pods: Sequence[PodInfo],
+    since: datetime | None = None,
+    claims: Sequence[ClaimInfo] = (),
+) -> Attribution:
     """Hourly cost and GPUs per holding pod, and `NodeCost` per priced node (formulas in the module docstring).
 
     `since`: the start of the accrual interval; pods that finished after it still hold resources for this tick.
+    `claims`: allocated DRA ResourceClaims; the GPUs they hold count towards their pods' shares.
     """
     by_name = {node.info.name: node for node in nodes}
     holders: dict[str, list[PodInfo]] = {}
@@ -153,6 +180,7 @@ def attribute(nodes: Sequence[PricedNode], pods: Sequence[PodInfo], since: datet
     costs: dict[str, PodCost] = {}
     node_costs: list[NodeCost] = []
     shares = _Shares()
+    claimed = _Claims(claims)
     for node_name, node_pods in holders.items():
         node = by_name.get(node_name)
         if node is None:
@@ -171,7 +199,7 @@ def attribute(nodes: Sequence[PricedNode], pods: Sequence[PodInfo], since: datet
             known = shares.on(units)
             floats: dict[Decimal, tuple[float, float]] = {}  # share → (hourly USD, GPUs): pods on a node repeat
             for pod in node_pods:
-                share = shares.of(pod, units, known)
+                share = shares.of(pod, units, known) + claimed.held(pod, units)
                 if pod.phase == "Running":
                     allocated += share
                 pair = floats.get(share)

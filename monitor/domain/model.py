@@ -62,6 +62,24 @@ class WorkloadInfo(Value):
     state: str = "Running"  # Pending | Running | Succeeded | Failed | Suspended
 
 
+class ClaimedDevice(Value):
+    """One device a DRA ResourceClaim was allocated (`status.allocation.devices.results[]`)."""
+
+    driver: str  # e.g. "gpu.nvidia.com"
+    pool: str  # the NVIDIA driver's pools are its nodes
+    device: str  # e.g. "gpu-0", "gpu-0-mig-9-4-4"
+
+
+class ClaimInfo(Value):
+    """A resource.k8s.io ResourceClaim with its allocation: which devices, held by which pods (`status.reservedFor`)."""
+
+    namespace: str
+    name: str
+    uid: str
+    devices: tuple[ClaimedDevice, ...] = ()
+    reserved_for: tuple[str, ...] = ()  # uids of the pods that use it
+
+
 class ClusterSnapshot(Value):
     """Everything the watch cache holds at one instant; immutable so the tick reads a consistent view."""
 
@@ -71,6 +89,7 @@ class ClusterSnapshot(Value):
     pods: tuple[PodInfo, ...] = ()
     workloads: tuple[WorkloadInfo, ...] = ()
     synced: bool = True
+    claims: tuple[ClaimInfo, ...] = ()  # allocated DRA ResourceClaims (where the cluster serves resource.k8s.io)
 
 
 class CapacityType(StrEnum):

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from monitor.domain.model import ClusterSnapshot, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef
+from monitor.domain.model import ClaimInfo, ClusterSnapshot, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef
 from monitor.kube import convert
+from monitor.kube.claims import to_claim
 from monitor.kube.kinds import CRDS, WatchedKind, api_group
 from monitor.kube.owners import OwnerRef, owner_refs, resolve
 
@@ -37,7 +38,7 @@ class _OwnerEntry:
     info: WorkloadInfo | None
 
 
-Entry = NodeInfo | _PodEntry | _OwnerEntry
+Entry = NodeInfo | _PodEntry | _OwnerEntry | ClaimInfo
 
 
 class ClusterCache:
@@ -82,6 +83,8 @@ class ClusterCache:
         meta = obj.get("metadata") or {}
         if kind.role == "node":
             return convert.to_node(obj)
+        if kind.role == "claim":
+            return to_claim(obj)
         refs = owner_refs(meta)
         if kind.role == "pod":
             return _PodEntry(convert.to_pod(obj), refs)
@@ -261,6 +264,7 @@ def _build(
     resolutions: _Resolutions | None = None,
 ) -> ClusterSnapshot:
     nodes = [e for e in entries if isinstance(e, NodeInfo)]
+    claims = [e for e in entries if isinstance(e, ClaimInfo) and e.devices and e.reserved_for]
     owners = [e for e in entries if isinstance(e, _OwnerEntry)]
     pods = [e for e in entries if isinstance(e, _PodEntry)]
     memo = resolutions if resolutions is not None else _Resolutions()
@@ -292,6 +296,7 @@ def _build(
         pods=ordered,
         workloads=tuple(sorted(workloads.values(), key=lambda w: w.ref.key)),
         synced=synced,
+        claims=tuple(sorted(claims, key=lambda c: (c.namespace, c.name, c.uid))),
     )
 
 

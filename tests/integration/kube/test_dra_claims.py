@@ -1,0 +1,57 @@
+"""DRA ResourceClaims through the official kubernetes client over HTTP against the local API server: watched where
+resource.k8s.io is served, converted into the snapshot, and charged (tests/data/dra cites the upstream objects)."""
+
+from __future__ import annotations
+
+import pytest
+
+from estimator.catalog.offers import embedded_offers
+from monitor.demo.apiserver import LocalApiServer
+from monitor.domain.attribution import PricedNode, attribute
+from monitor.kube.source import KubeClusterSource
+from monitor.pricing.embedded import EmbeddedCatalogSource
+from monitor.pricing.identity import node_identity
+from monitor.settings import KubeSettings
+from tests.dra_fixtures import dra_objects
+from tests.fixtures.apiserver import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def test_claims_are_watched_and_their_gpus_charged(apiserver: LocalApiServer, kube_settings: KubeSettings) -> None:
+    for obj in dra_objects("gpu-test-count.yaml"):
+        apiserver.create(obj)
+    src = KubeClusterSource(kube_settings, cluster="c")
+    src.start()
+    try:
+        assert src.wait_synced(8)
+        assert "resourceclaims.resource.k8s.io" in {k.key for k in src.watched}
+        snap = src.snapshot()
+        (claim,) = snap.claims
+        assert [d.device for d in claim.devices] == ["gpu-0", "gpu-1"]
+        (info,) = snap.nodes
+        identity = node_identity(info)
+        price = EmbeddedCatalogSource(embedded_offers()).price(identity)
+        assert price is not None
+        result = attribute([PricedNode(info, identity, price)], snap.pods, claims=snap.claims)
+        assert result.pods["7f4e2d10-dra-gpu-pod"].hourly_usd == pytest.approx(21.957642 * 2 / 8)
+
+        # The claim is released (the pod finished and the scheduler cleared reservedFor): it holds nothing.
+        released = apiserver.get("resource.k8s.io/v1", "ResourceClaim", claim.name, "gpu-test1")
+        released["status"].pop("reservedFor")
+        apiserver.replace(released)
+        eventually(lambda: src.snapshot().claims == (), what="the released claim to leave the snapshot")
+    finally:
+        src.stop()
+
+
+def test_without_the_dra_api_nothing_is_watched_for_it(kube_settings: KubeSettings) -> None:
+    with LocalApiServer(crd_groups=[]) as api:
+        src = KubeClusterSource(kube_settings.model_copy(update={"api_url": api.url}), cluster="c")
+        src.start()
+        try:
+            assert src.wait_synced(8)
+            assert {k.key for k in src.watched} == {"nodes", "pods", "jobs.batch"}
+            assert src.snapshot().claims == ()
+        finally:
+            src.stop()

@@ -1,0 +1,68 @@
+"""DRA ResourceClaims: conversion of the upstream-shaped objects of tests/data/dra, and the dollars their GPUs cost
+through the real pricing path (node identity → embedded catalog) and attribution."""
+
+from __future__ import annotations
+
+import pytest
+
+from estimator.catalog.offers import embedded_offers
+from monitor.domain.attribution import PricedNode, attribute
+from monitor.domain.model import ClaimedDevice
+from monitor.kube.claims import to_claim
+from monitor.kube.convert import to_node, to_pod
+from monitor.pricing.embedded import EmbeddedCatalogSource
+from monitor.pricing.identity import node_identity
+from tests.dra_fixtures import dra_objects, of_kind
+
+P4D_USD_PER_HOUR = 21.957642  # embedded catalog: p4d.24xlarge us-east-1 on demand, 8 x A100-SXM4-40GB
+
+
+def _priced(obj: dict) -> PricedNode:
+    info = to_node(obj)
+    identity = node_identity(info)
+    price = EmbeddedCatalogSource(embedded_offers()).price(identity)
+    assert price is not None
+    return PricedNode(info=info, identity=identity, price=price)
+
+
+def test_claim_reads_allocated_devices_and_the_pods_it_is_reserved_for() -> None:
+    (claim,) = [to_claim(o) for o in of_kind(dra_objects("gpu-test-count.yaml"), "ResourceClaim")]
+    assert claim.devices == (
+        ClaimedDevice(driver="gpu.nvidia.com", pool="ip-10-0-7-21.ec2.internal", device="gpu-0"),
+        ClaimedDevice(driver="gpu.nvidia.com", pool="ip-10-0-7-21.ec2.internal", device="gpu-1"),
+    )
+    assert claim.reserved_for == ("7f4e2d10-dra-gpu-pod",)
+
+
+def test_unallocated_claim_holds_nothing() -> None:
+    template = of_kind(dra_objects("gpu-test-count.yaml"), "ResourceClaimTemplate")[0]
+    claim = to_claim({"metadata": {"name": "pending", "uid": "u"}, "spec": template["spec"]["spec"]})
+    assert (claim.devices, claim.reserved_for) == ((), ())
+
+
+def test_two_gpus_through_a_claim_are_charged_and_not_idle() -> None:
+    objs = dra_objects("gpu-test-count.yaml")
+    node = _priced(of_kind(objs, "Node")[0])
+    assert node.identity.gpu_count == 8  # from the instance type: no nvidia.com/gpu capacity under the DRA driver
+    pods = [to_pod(o) for o in of_kind(objs, "Pod")]
+    claims = [to_claim(o) for o in of_kind(objs, "ResourceClaim")]
+    result = attribute([node], pods, claims=claims)
+    cost = result.pods["7f4e2d10-dra-gpu-pod"]
+    assert (cost.gpus, cost.hourly_usd) == (pytest.approx(2), pytest.approx(P4D_USD_PER_HOUR * 2 / 8))  # $5.489/h
+    assert result.nodes[0].idle_gpu_hourly_cost_usd == pytest.approx(P4D_USD_PER_HOUR * 6 / 8)
+    without = attribute([node], pods)  # what was charged before claims were read: $0 and the whole node idle
+    assert without.pods["7f4e2d10-dra-gpu-pod"].hourly_usd == 0
+
+
+def test_shared_claim_splits_and_mig_device_is_its_memory_slices() -> None:
+    objs = dra_objects("shared-and-mig.yaml")
+    node = _priced(of_kind(objs, "Node")[0])
+    pods = [to_pod(o) for o in of_kind(objs, "Pod")]
+    result = attribute([node], pods, claims=[to_claim(o) for o in of_kind(objs, "ResourceClaim")])
+    per_gpu = P4D_USD_PER_HOUR / 8
+    assert result.pods["11aa-worker-0"].hourly_usd == pytest.approx(per_gpu / 2)  # one GPU, two pods
+    assert result.pods["11aa-worker-1"].hourly_usd == pytest.approx(per_gpu / 2)
+    assert result.pods["11aa-mig-pod"].gpus == pytest.approx(0.5)  # 4 of 8 memory slices
+    total = sum(c.hourly_usd for c in result.pods.values()) + result.nodes[0].idle_gpu_hourly_cost_usd
+    assert total == pytest.approx(P4D_USD_PER_HOUR)
+    assert result.nodes[0].gpus_allocated == pytest.approx(1.5)
