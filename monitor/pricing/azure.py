@@ -25,16 +25,26 @@ def retail_filter(region: str, arm_sku: str) -> str:
     )
 
 
+def _kind(item: dict[str, Any]) -> str:
+    """"spot" | "low-priority" | "regular" by the meter's suffix: spot meters end " Spot" (skuName "DS14 Spot",
+    meterName "D14/DS14 Spot" in the docs' response example; karpenter-provider-azure pkg/providers/pricing/pricing.go
+    categorizes by the " Spot" suffix), Azure Batch / legacy scale-set meters " Low Priority" (AKS spot pools are
+    billed as Spot)."""
+    names = (str(item.get("skuName", "")).strip(), str(item.get("meterName", "")).strip())
+    if any(name.endswith(" Low Priority") for name in names):
+        return "low-priority"
+    return "spot" if any(name.endswith(" Spot") for name in names) else "regular"
+
+
 def choose_row(items: Iterable[dict[str, Any]], spot: bool) -> dict[str, Any] | None:
-    """The Linux hourly row of the wanted kind. Rows are regular, "Spot" or "Low Priority" (Azure Batch / legacy
-    scale sets; AKS spot pools are billed as Spot) by `skuName`/`meterName`; Windows rows carry "Windows" in
-    `productName`. Primary-meter-region rows win; zero prices are skipped."""
+    """The Linux hourly row of the wanted kind (`_kind`); Windows rows carry "Windows" in `productName`.
+    Primary-meter-region rows win; zero prices are skipped."""
     wanted: list[dict[str, Any]] = []
     for item in items:
-        names = f"{item.get('skuName', '')} {item.get('meterName', '')}"
-        if "Windows" in str(item.get("productName", "")) or "Low Priority" in names:
+        kind = _kind(item)
+        if "Windows" in str(item.get("productName", "")) or kind == "low-priority":
             continue
-        if ("Spot" in names) != spot or item.get("unitOfMeasure") != "1 Hour" or item.get("type") != "Consumption":
+        if (kind == "spot") != spot or item.get("unitOfMeasure") != "1 Hour" or item.get("type") != "Consumption":
             continue
         if float(item.get("unitPrice") or item.get("retailPrice") or 0) <= 0:
             continue
