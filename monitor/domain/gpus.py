@@ -24,8 +24,10 @@ physical GPU:
   `nvidia.com/gpu.count` (the GPUs, under "mixed") is absent: whole GPUs + the larger of ceil(compute slices / C) and
   ceil(memory slices / M) (one profile only: ceil(devices / instances)).
 * DRA (resource.k8s.io ResourceClaims, NVIDIA k8s-dra-driver-gpu): a `gpu-<minor>` device is one GPU; a MIG device
-  `gpu-<minor>-mig-<profileId>-<start>-<size>` spans `size` of the GPU's M memory slices, so it is size/M of a GPU
-  (device names: NVIDIA/k8s-dra-driver-gpu cmd/gpu-kubelet-plugin/deviceinfo.go, CanonicalName).
+  `gpu-<minor>-mig-<profileId>-<start>-<size>` (NVIDIA/k8s-dra-driver-gpu cmd/gpu-kubelet-plugin/deviceinfo.go,
+  CanonicalName; profileId is NVML's GPU instance profile id, placement size in memory slices) is g/C of a GPU as
+  under "mixed", g read from the profile id on 7-slice GPUs (`nvidia-smi mig -lgip`: 0 = 7g, 5 = 4g, 9 = 3g, 14 = 2g,
+  15/19/20 = 1g; NVIDIA MIG User Guide), else from the placement: size/M.
 
 Where no label explains why more units are advertised than the instance type has GPUs, a unit is
 physical / advertised. Invariant (property-tested): what the scheduler can hand out on a node never sums above its
@@ -61,7 +63,9 @@ _MIG_RESOURCE = re.compile(r"^nvidia\.com/mig-(\d+g\.\d+gb)$")
 _PROFILE = re.compile(r"^(\d+)g\.(\d+)gb(?:\+me)?$", re.IGNORECASE)
 _PRODUCT_PROFILE = re.compile(r"-MIG-(\d+g\.\d+gb(?:\+me)?)$", re.IGNORECASE)
 _DRA_GPU = re.compile(r"^gpu-\d+$")
-_DRA_MIG = re.compile(r"^gpu-\d+-mig-\d+-\d+-(\d+)$")
+_DRA_MIG = re.compile(r"^gpu-\d+-mig-(\d+)-\d+-(\d+)$")
+# NVML GPU instance profile id → compute slices on the 7-compute-slice GPUs (A100, H100, H200, B200).
+_SEVEN_SLICE_PROFILE_IDS: Mapping[int, int] = {0: 7, 5: 4, 9: 3, 14: 2, 15: 1, 19: 1, 20: 1}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,14 +147,18 @@ class NodeGpus:
         return Fraction(profile.compute, self.geometry.compute_slices) if profile else Fraction(0)
 
     def dra_fraction(self, driver: str, device: str) -> Fraction:
-        """A device allocated through a DRA ResourceClaim: `gpu-N` → 1; MIG `gpu-N-mig-P-S-Z` → Z / M; other
-        devices of the NVIDIA driver → 1 (a whole GPU); devices of other drivers → 0 (not an NVIDIA GPU)."""
+        """A device allocated through a DRA ResourceClaim: `gpu-N` → 1; MIG `gpu-N-mig-P-S-Z` → g(P) / C, else Z / M;
+        other devices of the NVIDIA driver → 1 (a whole GPU); devices of other drivers → 0 (not an NVIDIA GPU)."""
         if driver != NVIDIA_DRA_DRIVER:
             return Fraction(0)
         mig = _DRA_MIG.match(device)
-        if mig is not None:
-            return min(Fraction(1), Fraction(int(mig.group(1)), self.geometry.memory_slices))
-        return Fraction(1)
+        if mig is None:
+            return Fraction(1)
+        geo = self.geometry
+        compute = _SEVEN_SLICE_PROFILE_IDS.get(int(mig.group(1))) if geo.compute_slices == 7 else None
+        if compute is not None:
+            return Fraction(compute, geo.compute_slices)
+        return min(Fraction(1), Fraction(int(mig.group(2)), geo.memory_slices))
 
     def held_exact(self, requests: Mapping[str, str]) -> Fraction:
         """GPUs a pod's requests hold: gpu × unit + gpu.shared × shared_unit + Σ mig-<p> × g / C."""

@@ -7,12 +7,13 @@ from __future__ import annotations
 from datetime import date
 from fractions import Fraction
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.domain.attribution import PricedNode, physical_gpus
+from monitor.domain.attribution import PricedNode, attribute, physical_gpus
 from monitor.domain.gpus import MigProfile, geometry, node_gpus
-from monitor.domain.model import NodeInfo, Price
+from monitor.domain.model import ClaimedDevice, ClaimInfo, NodeInfo, PodInfo, Price
 from monitor.pricing.identity import node_identity
 
 # Profiles per GPU product label, from the NVIDIA MIG User Guide "Supported MIG Profiles".
@@ -124,6 +125,60 @@ def test_dra_devices_of_the_nvidia_driver() -> None:
     """Device names as NVIDIA/k8s-dra-driver-gpu cmd/gpu-kubelet-plugin/deviceinfo.go names them."""
     model = node_gpus(_info({"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-40GB"}, {}), "A100-SXM-40GB")
     assert model.dra_fraction("gpu.nvidia.com", "gpu-3") == 1
-    assert model.dra_fraction("gpu.nvidia.com", "gpu-0-mig-9-4-4") == Fraction(1, 2)  # 3g.20gb: 4 of 8 memory slices
-    assert model.dra_fraction("gpu.nvidia.com", "gpu-0-mig-19-6-1") == Fraction(1, 8)
+    assert model.dra_fraction("gpu.nvidia.com", "gpu-0-mig-9-4-4") == Fraction(3, 7)  # 3g.20gb, as under "mixed"
+    assert model.dra_fraction("gpu.nvidia.com", "gpu-0-mig-19-6-1") == Fraction(1, 7)  # 1g.5gb
+    assert model.dra_fraction("gpu.nvidia.com", "gpu-0-mig-99-0-2") == Fraction(2, 8)  # unknown id: memory slices
+    a30 = node_gpus(_info({}, {}), "A30")
+    assert a30.dra_fraction("gpu.nvidia.com", "gpu-1-mig-5-2-2") == Fraction(1, 2)  # A30 2g.12gb: 2 of 4 slices
     assert model.dra_fraction("compute-domain.nvidia.com", "channel-0") == 0
+
+
+# A100-40GB GPU instance profiles as `nvidia-smi mig -lgip` lists them (NVIDIA MIG User Guide): id → (g, memory slices).
+A100_40GB_PROFILE_IDS = {19: (1, 1), 15: (1, 2), 14: (2, 2), 9: (3, 4), 5: (4, 4), 0: (7, 8)}
+
+
+@st.composite
+def dra_nodes(draw: st.DrawFn) -> tuple[int, list[ClaimInfo], list[PodInfo]]:
+    """An A100-40GB node whose GPUs are handed out through DRA claims: each GPU whole, or MIG devices that fit its
+    7 compute and 8 memory slices; claims reserved for one or several pods."""
+    gpus = draw(st.integers(1, 8))
+    devices: list[str] = []
+    for minor in range(gpus):
+        if draw(st.booleans()):
+            devices.append(f"gpu-{minor}")
+            continue
+        compute, memory, start = 7, 8, 0
+        for pid in draw(st.lists(st.sampled_from(sorted(A100_40GB_PROFILE_IDS)), max_size=7)):
+            g, m = A100_40GB_PROFILE_IDS[pid]
+            if g <= compute and m <= memory:
+                devices.append(f"gpu-{minor}-mig-{pid}-{start}-{m}")
+                compute, memory, start = compute - g, memory - m, start + m
+    devices = draw(st.permutations(devices))
+    claims, pods = [], []
+    while devices:
+        take = draw(st.integers(1, len(devices)))
+        users = [f"pod-{len(pods) + i}" for i in range(draw(st.integers(1, 3)))]
+        claims.append(
+            ClaimInfo(namespace="ml", name=f"c{len(claims)}", uid=f"c{len(claims)}", reserved_for=tuple(users),
+                      devices=tuple(ClaimedDevice(driver="gpu.nvidia.com", pool="n", device=d) for d in devices[:take]))
+        )  # fmt: skip
+        pods += [PodInfo(namespace="ml", name=u, uid=u, node_name="n", phase="Running") for u in users]
+        devices = devices[take:]
+    return gpus, claims, pods
+
+
+@settings(max_examples=200, deadline=None)
+@given(dra_nodes())
+def test_dra_claims_never_hold_more_than_the_node_and_conserve_its_price(
+    case: tuple[int, list[ClaimInfo], list[PodInfo]],
+) -> None:
+    gpus, claims, pods = case
+    labels = {"nvidia.com/gpu.product": "NVIDIA-A100-SXM4-40GB", "nvidia.com/gpu.count": str(gpus)}
+    info = _info(labels, {"cpu": "96", "memory": "1152Gi"})
+    identity = node_identity(info)
+    node = PricedNode(info, identity, Price(usd_per_hour=3.5 * gpus, source="override", as_of=date(2026, 12, 1)))
+    result = attribute([node], pods, claims=claims)
+    (cost,) = result.nodes
+    assert cost.gpus_allocated <= gpus + 1e-9
+    charged = sum(c.hourly_usd for c in result.pods.values())
+    assert charged + cost.idle_gpu_hourly_cost_usd == pytest.approx(3.5 * gpus)

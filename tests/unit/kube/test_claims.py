@@ -62,7 +62,7 @@ def test_shared_claim_splits_and_mig_device_is_its_memory_slices() -> None:
     per_gpu = P4D_USD_PER_HOUR / 8
     assert result.pods["11aa-worker-0"].hourly_usd == pytest.approx(per_gpu / 2)  # one GPU, two pods
     assert result.pods["11aa-worker-1"].hourly_usd == pytest.approx(per_gpu / 2)
-    assert result.pods["11aa-mig-pod"].gpus == pytest.approx(0.5)  # 4 of 8 memory slices
+    assert result.pods["11aa-mig-pod"].gpus == pytest.approx(3 / 7)  # 3g.20gb: 3 of 7 compute slices
     total = sum(c.hourly_usd for c in result.pods.values()) + result.nodes[0].idle_gpu_hourly_cost_usd
     assert total == pytest.approx(P4D_USD_PER_HOUR)
-    assert result.nodes[0].gpus_allocated == pytest.approx(1.5)
+    assert result.nodes[0].gpus_allocated == pytest.approx(1 + 3 / 7)
