@@ -26,7 +26,7 @@ def retail_filter(region: str, arm_sku: str) -> str:
 
 
 def _kind(item: dict[str, Any]) -> str:
-    """"spot" | "low-priority" | "regular" by the meter's suffix: spot meters end " Spot" (skuName "DS14 Spot",
+    """ "spot" | "low-priority" | "regular" by the meter's suffix: spot meters end " Spot" (skuName "DS14 Spot",
     meterName "D14/DS14 Spot" in the docs' response example; karpenter-provider-azure pkg/providers/pricing/pricing.go
     categorizes by the " Spot" suffix), Azure Batch / legacy scale-set meters " Low Priority" (AKS spot pools are
     billed as Spot)."""
