@@ -15,6 +15,7 @@ from monitor.domain.attribution import PricedNode, attribute, physical_gpus
 from monitor.domain.model import NodeInfo, PodInfo, Price
 from monitor.kube.convert import to_node
 from monitor.pricing.embedded import EmbeddedCatalogSource
+from monitor.pricing.fallback import FallbackSource, median_usd_per_gpu_hour
 from monitor.pricing.identity import node_identity
 
 _DATA = Path(__file__).parents[2] / "data" / "gpu-nodes"
@@ -41,6 +42,10 @@ def _priced(name: str, usd_per_hour: float | None = None) -> PricedNode:
     else:
         price = Price(usd_per_hour=usd_per_hour, source="override", as_of=date(2026, 12, 1))
     return PricedNode(info=info, identity=identity, price=price)
+
+
+def identity_node(info: NodeInfo, labels: dict[str, str]) -> NodeInfo:
+    return info.model_copy(update={"labels": labels})
 
 
 def _pod(name: str, node: str, requests: dict[str, str]) -> PodInfo:
@@ -89,11 +94,20 @@ def test_upstream_gpu_nodes_price_and_charge_what_their_labels_imply(
 
 
 def test_gke_mig_node_is_priced_as_one_gpu_off_catalog() -> None:
-    """Off catalog (unknown machine type) a GKE MIG node was priced as 7 GPUs; the fallback prices 1."""
+    """Off catalog (unknown machine type) a GKE MIG node was priced as 7 GPUs (7 x $3.861 = $27.03/h); the fallback
+    prices its 1 A100 at the catalog's median $3.861/h, and a partition pays $0.552/h."""
     info = NODES["gke-mig-pool-4d1f7a2b-x1c9"]
     labels = {**info.labels, "node.kubernetes.io/instance-type": "a2-custom-unknown"}
     identity = node_identity(info.model_copy(update={"labels": labels}))
     assert (identity.gpu_model, identity.gpu_count) == ("A100-SXM-40GB", 1)
+    offers = embedded_offers()
+    per_gpu = median_usd_per_gpu_hour(offers, "A100-SXM-40GB")
+    assert per_gpu is not None
+    price = FallbackSource(offers).price(identity)
+    assert price.usd_per_hour == pytest.approx(per_gpu)  # one A100's typical $/h, not 7 x (the 7 partitions)
+    node = PricedNode(info=identity_node(info, labels), identity=identity, price=price)
+    result = attribute([node], [_pod("p", info.name, {"nvidia.com/gpu": "1"})])
+    assert result.pods["uid-p"].hourly_usd == pytest.approx(per_gpu / 7)
 
 
 def test_every_gke_partition_held_leaves_nothing_idle() -> None:
