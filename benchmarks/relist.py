@@ -23,7 +23,7 @@ class RelistSource:
         self._clock = clock
 
     def snapshot(self) -> ClusterSnapshot:
-        cache = ClusterCache(self._cluster, self._clock.now, deleted_pod_grace_seconds=0.0)
+        cache = ClusterCache(self._cluster, self._clock.now, deleted_pod_tombstone_seconds=0.0)
         for kind in (*BUILTIN, *CRDS):
             cache.expect(kind, None)
             listed = list_call(self._api, kind, None)()

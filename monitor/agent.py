@@ -12,23 +12,22 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from monitor.domain.accrual import accrue
+from monitor.domain.accrual import LedgerChanges, plan
 from monitor.domain.annotations import JobSpec, ParsedAnnotations, merge_progress, parse_job_annotations
 from monitor.domain.attribution import Attribution, PodCost, PricedNode, attribute
 from monitor.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget, job_budget_status
 from monitor.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
 from monitor.domain.periods import period_bounds
+from monitor.domain.price_history import PriceHistory
 from monitor.domain.projection import FINISHED_STATES, ProjectionInput, project
 from monitor.domain.rate_window import advance, extrapolate
 from monitor.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
 from monitor.domain.workload_estimate import EstimateKey, WorkloadEstimate, estimate_workload
-from monitor.ports import AccrualRow, Clock, ClusterSource, EventRecorder, LeaderElector, NodePricer, Store
+from monitor.ports import Clock, ClusterSource, EventRecorder, LeaderElector, NodePricer, Store
 
 log = logging.getLogger(__name__)
-
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ class AgentConfig:
 
 @dataclass(frozen=True)
 class _Held:
-    """What a workload's running pods hold now."""
+    """What a workload's pods hold now (bound to a node and not finished)."""
 
     hourly_usd: float
     gpus: float
@@ -91,6 +90,7 @@ class Agent:
         # Per workload uid: (spec, gpu model, gpus, answer). Building the estimator's cache key (a JSON dump of the
         # spec) per job per tick cost ~10 ms a tick at 1,000 jobs; the spec object only changes with the annotations.
         self._job_estimates: dict[str, tuple[JobSpec, str, int, WorkloadEstimate | AnnotationProblem | None]] = {}
+        self._prices = PriceHistory()  # what each node cost at recent ticks: spans learned late are rated at it
 
     def tick(self) -> TickResult:
         started = time.perf_counter()
@@ -113,21 +113,15 @@ class Agent:
             PricedNode(node, identities[node.name], self._pricer.price(identities[node.name]))
             for node in snapshot.nodes
         ]
-        # EPOCH: a pod that finished while we were not looking still held its node until its finish time; the
-        # watermarks decide what of that is new.
-        attribution = attribute(priced, snapshot.pods, since=EPOCH, claims=snapshot.claims)
-        rows = self._store_rows(snapshot, attribution, now) if is_leader else []
+        attribution = attribute(priced, snapshot.pods, claims=snapshot.claims)
+        if is_leader:
+            changed = self._store.commit_ledger(self._plan(snapshot, priced, attribution, now))
+            if changed:
+                log.debug("ledger: %d segment changes", changed)
         costs = self._store.workload_costs()
-        for row in rows:
-            costs[row.workload_uid] = costs.get(row.workload_uid, 0.0) + row.usd
         jobs = self._jobs(snapshot, attribution, identities, costs, now)
         if is_leader:
-            inserted = self._store.commit_tick(now, rows, jobs)
-            if inserted != len(rows):
-                # Another writer got there first (leader overlap or a replay): trust the store's totals.
-                log.warning("%d of %d accrual rows already existed; re-reading totals", len(rows) - inserted, len(rows))
-                costs = self._store.workload_costs()
-                jobs = [job.model_copy(update={"cost_usd": costs.get(job.ref.uid, job.cost_usd)}) for job in jobs]
+            self._store.save_jobs(now, jobs)
         budgets = self._budgets(jobs, now)
         self._previous = {job.ref.uid: job for job in jobs}
         self._known.update(self._previous)
@@ -157,11 +151,15 @@ class Agent:
         self._annotations[workload.ref.uid] = (workload, parsed)
         return parsed
 
-    def _store_rows(self, snapshot: ClusterSnapshot, attribution: Attribution, now: datetime) -> list[AccrualRow]:
-        # A pod whose owner the cache has not resolved yet waits (its watermark does not move): once the owner
-        # arrives it accrues from its own start, to the right workload, with nothing lost.
-        owned = [pod for pod in snapshot.pods if pod.owner is not None]
-        return accrue(owned, attribution.pods, self._store.watermarks(), now)
+    def _plan(
+        self, snapshot: ClusterSnapshot, priced: Sequence[PricedNode], attribution: Attribution, now: datetime
+    ) -> LedgerChanges:
+        ledger = self._store.ledger()
+        present = {node.info.name for node in priced}
+        self._prices.observe(priced, ledger.accrued_until)
+        self._prices.forget(present, ledger.accrued_until or now)
+        rates_for = self._prices.rates_for(snapshot.claims)
+        return plan(snapshot.pods, attribution.pods, present, rates_for, ledger, now, self._prices.breaks())
 
     def _jobs(
         self,
@@ -180,7 +178,11 @@ class Agent:
         seen: set[str] = set()
         for workload in snapshot.workloads:
             pods = pods_by_owner.get(workload.ref.uid, [])
-            if workload.ref.kind == "Pod" and not any(_billable(attribution.pods.get(p.uid)) for p in pods):
+            if (
+                workload.ref.kind == "Pod"
+                and costs.get(workload.ref.uid, 0.0) <= 0
+                and not any(_billable(attribution.pods.get(p.uid)) for p in pods)
+            ):
                 # A bare pod that holds nothing billable (e.g. a DaemonSet pod on a GPU node, which attribution
                 # lists at $0/h) is not a training workload: thousands of them would each become a $0 JobStatus.
                 continue
@@ -215,13 +217,12 @@ class Agent:
         best: tuple[float, PodCost] | None = None
         starts = []
         for pod in pods:
-            if pod.phase != "Running":
-                continue
-            if pod.started is not None:
-                starts.append(pod.started)
-            cost = pod_costs.get(pod.uid)
+            cost = pod_costs.get(pod.uid)  # only pods holding their node now (bound, not finished or deleted)
             if cost is None:
                 continue
+            held_since = pod.bound or pod.started
+            if held_since is not None:
+                starts.append(held_since)
             hourly += cost.hourly_usd
             gpus += cost.gpus
             if best is None or cost.gpus > best[0]:

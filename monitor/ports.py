@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from monitor.domain.accrual import Ledger, LedgerChanges
 from monitor.domain.model import ClusterSnapshot, NodeIdentity, Price, Value, WorkloadRef
 from monitor.domain.result import JobStatus
 
@@ -53,21 +54,6 @@ class MetricSink(Protocol):
     def put(self, datapoints: Sequence[tuple[str, dict[str, str], float]], at: datetime) -> None: ...
 
 
-class AccrualRow(Value):
-    """Cost of one pod on one node over [start, end). Keyed by (pod_uid, start): replaying a tick is a no-op."""
-
-    pod_uid: str
-    workload_uid: str
-    workload_key: str  # "namespace/Kind/name"
-    namespace: str
-    node: str
-    start: datetime
-    end: datetime
-    hourly_usd: float
-    usd: float
-    price_source: str = ""
-
-
 class OutboxMessage(Value):
     """One notification to deliver once: `dedup` is unique, so enqueueing the same transition twice is a no-op."""
 
@@ -82,19 +68,24 @@ class OutboxMessage(Value):
 
 
 class Store(Protocol):
-    """Persistence of what was measured. One transaction per tick; idempotent keys; survives restarts."""
+    """Persistence of what was measured: the cost ledger (one transaction per tick, idempotent keys) and job
+    snapshots; survives restarts."""
 
-    def watermarks(self) -> dict[str, datetime]:
-        """pod_uid -> the end of the last accrued interval."""
+    def ledger(self) -> Ledger:
+        """The cost ledger as it stands: open segments, what each pod is covered until, accrued-until, horizon."""
         ...
 
-    def commit_tick(self, at: datetime, rows: Sequence[AccrualRow], jobs: Sequence[JobStatus]) -> int:
-        """Inserts accrual rows (skipping any whose (pod_uid, start) exists), advances watermarks and upserts the
-        job snapshots, all in one transaction. Returns how many rows were new."""
+    def commit_ledger(self, changes: LedgerChanges) -> int:
+        """Applies one tick's segment changes and moves accrued-until to `changes.at`, in one transaction; changes
+        already applied (a replay, another writer) are skipped. Returns how many took effect."""
+        ...
+
+    def save_jobs(self, at: datetime, jobs: Sequence[JobStatus]) -> None:
+        """Upserts the job snapshots (never over a newer one)."""
         ...
 
     def workload_costs(self) -> dict[str, float]:
-        """workload_uid -> total USD accrued, all time."""
+        """workload_uid -> total USD accrued, all time (open segments up to accrued-until)."""
         ...
 
     def workload_spend_since(self, since: datetime) -> dict[str, float]:
@@ -106,7 +97,8 @@ class Store(Protocol):
         ...
 
     def prune(self, older_than: datetime) -> int:
-        """Deletes per-tick samples older than the retention (totals are kept). Returns rows deleted."""
+        """Deletes closed segments older than the retention (totals and the hourly rollup are kept). Returns rows
+        deleted."""
         ...
 
 

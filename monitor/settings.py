@@ -35,8 +35,11 @@ class KubeSettings(Section):
     backoff_max_seconds: float = Field(default=30.0, gt=0, description="cap of the exponential watch backoff")
     crd_recheck_seconds: float = Field(default=300.0, gt=0, description="how often to re-discover training CRDs")
     namespaces: list[str] = Field(default_factory=list, description="namespaces to watch; empty = all")
-    deleted_pod_grace_seconds: float = Field(
-        default=600.0, ge=0, description="how long a deleted pod stays in the cache (finished) for its final accrual"
+    deleted_pod_tombstone_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="how long a deleted pod's tombstone (its deletion time; it holds nothing) stays in the cache so "
+        "that the accrual closes its interval at that time",
     )
 
 
@@ -119,7 +122,9 @@ class PricingSettings(Section):
 class StoreSettings(Section):
     url: str = Field(default="sqlite:///trainspend.db", description="SQLAlchemy URL; PostgreSQL for production/HA")
     auto_upgrade: bool = Field(default=True, description="run Alembic migrations on start")
-    retention_days: int = Field(default=90, gt=0, description="how long per-tick samples are kept")
+    retention_days: int = Field(
+        default=90, gt=0, description="how long closed cost segments are kept (totals and the hourly rollup stay)"
+    )
 
 
 # A budget name becomes part of CloudWatch alarm names and a metric label value: a DNS-label shape keeps both valid.

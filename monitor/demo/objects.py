@@ -76,11 +76,15 @@ def pod(
     labels: Mapping[str, str] | None = None,
     annotations: Mapping[str, str] | None = None,
     finished: str | None = None,
+    scheduled: str | None = None,
 ) -> Obj:
-    """A one-container pod. Extended resources (GPUs) go into limits too, as Kubernetes requires."""
+    """A one-container pod. Extended resources (GPUs) go into limits too, as Kubernetes requires. `scheduled`: the
+    time kube-scheduler bound it (its PodScheduled condition, which the scheduler sets True on binding)."""
     reqs = dict(requests or {})
     limits = {k: v for k, v in reqs.items() if "/" in k}
     status: Obj = {"phase": phase}
+    if scheduled:
+        status["conditions"] = [{"type": "PodScheduled", "status": "True", "lastTransitionTime": scheduled}]
     if started:
         status["startTime"] = started
     if finished:

@@ -16,9 +16,11 @@ GPU share of a pod (`gpu_share`): what its requests hold of the node's physical 
 `monitor.domain.gpus` (whole GPUs, time-sliced replicas, MIG profiles, GKE partitions) — the same model that counts the
 node's GPUs for pricing — plus the devices of the DRA ResourceClaims reserved for it (shared by n pods: 1/n each).
 
-Holders are the pods bound to the node that run now or ran during the accrual interval: phase Running, or
-Succeeded/Failed with a finish time after `since`. A pod's hourly cost never depends on the GPU pods beside it, so a
-finished pod and its successor on the same GPU each accrue only over their own wall time.
+Holders are the pods bound to the node (`spec.nodeName` set, Pending/ContainerCreating included) that have not
+finished: a pod holds its node from binding until it is Succeeded/Failed or deleted (`PodInfo.finished`), and a
+finished pod holds nothing — it neither pays nor dilutes the CPU/memory shares of the pods still there. `since` (the
+start of an interval) keeps pods that finished after it. `monitor.domain.accrual` calls `attribute` for each span of
+time with one set of holders, which is what makes a node's charges plus its idle cost equal its price.
 """
 
 from __future__ import annotations
@@ -141,14 +143,12 @@ class _Claims:
 
 
 def holds_resources(pod: PodInfo, since: datetime | None) -> bool:
-    """Running pods hold their node's resources; finished ones did until their finish time (if after `since`)."""
+    """Bound and not finished (see the module docstring); with `since`, also pods that finished after it."""
     if pod.node_name is None:
         return False
-    if pod.phase == "Running":
-        return True
-    if pod.phase in ("Succeeded", "Failed") and pod.finished is not None and since is not None:
-        return pod.finished > since
-    return False
+    if pod.finished is not None:
+        return since is not None and pod.finished > since
+    return pod.phase not in ("Succeeded", "Failed")
 
 
 def _cpu_memory_share(pod: PodInfo, info: NodeInfo) -> Decimal:
@@ -200,12 +200,20 @@ def attribute(
             floats: dict[Decimal, tuple[float, float]] = {}  # share → (hourly USD, GPUs): pods on a node repeat
             for pod in node_pods:
                 share = shares.of(pod, units, known) + claimed.held(pod, units)
-                if pod.phase == "Running":
-                    allocated += share
+                allocated += share
                 pair = floats.get(share)
                 if pair is None:
                     pair = floats[share] = (float(per_gpu * share), float(share))
                 costs[pod.uid] = PodCost(pod.uid, node.info.name, pair[0], pair[1], node.price)
+            if allocated > gpus:
+                # More GPUs held than the node has: a view the scheduler cannot produce (a stale or mis-read pod).
+                # Scaled down, like CPU shares, so the node is never charged more than its price.
+                factor = Decimal(gpus) / allocated
+                for pod in node_pods:
+                    held = costs[pod.uid]
+                    costs[pod.uid] = PodCost(
+                        pod.uid, held.node, float(Decimal(repr(held.hourly_usd)) * factor), held.gpus, held.price
+                    )
             idle = max(Decimal(0), gpus - allocated)
             node_costs.append(
                 NodeCost(

@@ -48,8 +48,10 @@ class PodInfo(Value):
     annotations: dict[str, str] = Field(default_factory=dict)
     # Summed container requests (limits for extended resources), raw Kubernetes quantities.
     requests: dict[str, str] = Field(default_factory=dict)
-    started: datetime | None = None  # status.startTime
-    finished: datetime | None = None  # latest container termination time once Succeeded/Failed, or deletion
+    # A pod holds its node from binding until it finishes or is deleted (DESIGN §3; monitor.domain.accrual).
+    bound: datetime | None = None  # PodScheduled condition's lastTransitionTime (the bind), even while Pending
+    started: datetime | None = None  # status.startTime (the kubelet's acknowledgement)
+    finished: datetime | None = None  # latest container termination once Succeeded/Failed, or the deletion time
     owner: WorkloadRef | None = None  # resolved top training owner
 
 

@@ -1,8 +1,14 @@
 """The watch-fed object cache and the immutable snapshots built from it.
 
 Watchers feed raw objects in (`apply` for one watch event, `replace_all` after a list); `snapshot()` resolves owners
-and returns a `ClusterSnapshot` without touching the network. Deleted pods stay (with `finished` set to their
-deletion time) for a grace period, so the agent can accrue their final interval.
+and returns a `ClusterSnapshot` without touching the network.
+
+A deleted pod stays for a while as a tombstone: `finished` set to the time it stopped holding its node (its DELETED
+event's containers / deletionTimestamp / the event's arrival, `convert.deletion_time`), so the accrual closes its
+interval there. A tombstone holds nothing: it is finished. A pod that vanished from a relist (deleted while the watch
+was down) is finished at the last moment its watch was known to be current (the last event or bookmark heard), the
+latest time it is known to have existed; so is a pod whose DELETED event a resumed watch replays after a failure
+(it arrives late: its arrival time is not its deletion time).
 """
 
 from __future__ import annotations
@@ -42,10 +48,14 @@ Entry = NodeInfo | _PodEntry | _OwnerEntry | ClaimInfo
 
 
 class ClusterCache:
-    def __init__(self, cluster: str, clock: Callable[[], datetime], deleted_pod_grace_seconds: float) -> None:
+    def __init__(self, cluster: str, clock: Callable[[], datetime], deleted_pod_tombstone_seconds: float) -> None:
         self._cluster = cluster
         self._clock = clock
-        self._grace = timedelta(seconds=deleted_pod_grace_seconds)
+        self._grace = timedelta(seconds=deleted_pod_tombstone_seconds)
+        self._heard: dict[str, datetime] = {}  # scope → when its watch last delivered a line (event or bookmark)
+        # Scopes whose watch resumed after a failure: the events it replays happened while nobody listened, so their
+        # arrival time says nothing of when they happened (until a bookmark says the stream is current again).
+        self._catching_up: set[str] = set()
         self._lock = threading.Lock()
         self._build_lock = threading.Lock()  # serialises builds, which share `_resolutions`
         self._objects: dict[str, dict[str, Entry]] = {}  # kind key → uid → entry
@@ -73,6 +83,25 @@ class ClusterCache:
                 self._synced.pop(scope, None)
             self._version += 1
 
+    def heard(self, kind: WatchedKind, namespace: str | None) -> None:
+        """The watch of this scope is current now (it delivered a bookmark)."""
+        now = self._clock()
+        with self._lock:
+            scope = _scope(kind, namespace)
+            self._heard[scope] = now
+            self._catching_up.discard(scope)
+
+    def heard_at(self, kind: WatchedKind, namespace: str | None) -> datetime | None:
+        """When the watch of this scope was last known current (None: never, or catching up after a failure)."""
+        with self._lock:
+            scope = _scope(kind, namespace)
+            return None if scope in self._catching_up else self._heard.get(scope)
+
+    def catch_up(self, kind: WatchedKind, namespace: str | None) -> None:
+        """The watch of this scope resumes after a failure: the events it delivers next may have happened long ago."""
+        with self._lock:
+            self._catching_up.add(_scope(kind, namespace))
+
     @property
     def synced(self) -> bool:
         with self._lock:
@@ -99,24 +128,31 @@ class ClusterCache:
         )
         return _OwnerEntry(kind, ref.uid, refs, ref, convert.to_workload(ref, obj))
 
-    def _remove(self, store: dict[str, Entry], uid: str) -> None:
-        """Deletes an entry; a pod is kept, finished at its deletion time, for the grace period. Under lock."""
+    def _remove(self, store: dict[str, Entry], uid: str, ended: datetime, now: datetime) -> None:
+        """Deletes an entry; a pod becomes a tombstone, finished at `ended` (or its own earlier finish). Under lock."""
         entry = store.get(uid)
         if isinstance(entry, _PodEntry):
             if entry.deleted_at is None:
-                now = self._clock()
-                info = entry.info.model_copy(update={"finished": entry.info.finished or now})
-                store[uid] = _PodEntry(info, entry.refs, now)
+                finished = min(entry.info.finished or ended, ended)
+                store[uid] = _PodEntry(entry.info.model_copy(update={"finished": finished}), entry.refs, now)
         else:
             store.pop(uid, None)
 
     def apply(self, kind: WatchedKind, namespace: str | None, event_type: str, obj: Mapping[str, Any]) -> None:
         uid = str((obj.get("metadata") or {}).get("uid", ""))
-        entry = None if event_type == "DELETED" else self._entry(kind, obj)
+        now = self._clock()
+        deleted = event_type == "DELETED"
+        entry = None if deleted else self._entry(kind, obj)
         with self._lock:
-            store = self._objects.setdefault(_scope(kind, namespace), {})
+            scope = _scope(kind, namespace)
+            if scope in self._catching_up:  # replayed: it happened after the watch was last heard, when unknown
+                observed = min(self._heard.get(scope, now), now)
+            else:
+                observed = self._heard[scope] = now
+            ended = convert.deletion_time(obj, observed) if deleted and kind.role == "pod" else now
+            store = self._objects.setdefault(scope, {})
             if entry is None:
-                self._remove(store, uid)
+                self._remove(store, uid, ended, now)
             else:
                 store[uid] = entry
             self._version += 1
@@ -125,17 +161,22 @@ class ClusterCache:
         """A fresh list: its objects replace the kind's entries; entries missing from it were deleted meanwhile."""
         fresh = {str((o.get("metadata") or {}).get("uid", "")): self._entry(kind, o) for o in objs}
         scope = _scope(kind, namespace)
+        now = self._clock()
         with self._lock:
             store = self._objects.setdefault(scope, {})
+            # Deleted while the watch was down: last known to exist when the watch was last heard.
+            last_heard = min(self._heard.get(scope, now), now)
             for uid in [uid for uid in store if uid not in fresh]:
-                self._remove(store, uid)
+                self._remove(store, uid, last_heard, now)
+            self._heard[scope] = now
+            self._catching_up.discard(scope)
             store.update(fresh)
             self._synced[scope] = True
             self._version += 1
 
     # --- snapshot -----------------------------------------------------------------------------------------------
     def _purge_expired(self, now: datetime) -> None:
-        """Drops deleted pods past their grace period. Under lock."""
+        """Drops tombstones older than their retention. Under lock."""
         for store in self._objects.values():
             expired = [
                 uid

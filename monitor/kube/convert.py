@@ -83,17 +83,49 @@ def pod_requests(spec: Obj) -> dict[str, str]:
     return {name: _format_quantity(amount) for name, amount in sorted(total.items())}
 
 
+def _containers_finished(status: Obj) -> datetime | None:
+    """The latest `state.terminated.finishedAt` when every container has terminated, else None."""
+    statuses = status.get("containerStatuses") or []
+    times = [parse_time(((cs.get("state") or {}).get("terminated") or {}).get("finishedAt")) for cs in statuses]
+    if not times or any(t is None for t in times):
+        return None
+    return max(t for t in times if t is not None)
+
+
+def pod_bound(obj: Obj) -> datetime | None:
+    """When the scheduler bound the pod to its node: the `PodScheduled` condition's lastTransitionTime once True
+    (set by kube-scheduler's binding cycle; the pod holds the node's resources from then, ContainerCreating
+    included); else status.startTime for pods created with spec.nodeName set (no scheduler, no condition)."""
+    status = obj.get("status") or {}
+    for condition in status.get("conditions") or []:
+        if condition.get("type") == "PodScheduled" and str(condition.get("status")) == "True":
+            when = parse_time(condition.get("lastTransitionTime"))
+            if when is not None:
+                return when
+    return parse_time(status.get("startTime"))
+
+
+def deletion_time(obj: Obj, observed_at: datetime) -> datetime:
+    """When a deleted pod stopped holding its node: its containers' last finishedAt when all terminated (the kubelet
+    reports them before it deletes the pod), else the earlier of `metadata.deletionTimestamp` and `observed_at`
+    (when the deletion was seen, or the last moment the watch was known current). The deletionTimestamp is the
+    request time plus the grace period (Kubernetes API conventions, "graceful deletion"), so it only bounds the end
+    from above; nothing is added for a grace period."""
+    meta, status = obj.get("metadata") or {}, obj.get("status") or {}
+    containers = _containers_finished(status)
+    if containers is not None:
+        return containers
+    stamp = parse_time(meta.get("deletionTimestamp"))
+    return observed_at if stamp is None else min(stamp, observed_at)
+
+
 def _pod_finished(obj: Obj) -> datetime | None:
     status = obj.get("status") or {}
     if status.get("phase") not in ("Succeeded", "Failed"):
         return None
-    times = [
-        parse_time(((cs.get("state") or {}).get("terminated") or {}).get("finishedAt"))
-        for cs in status.get("containerStatuses") or []
-    ]
-    known = [t for t in times if t is not None]
-    if known:
-        return max(known)
+    containers = _containers_finished(status)
+    if containers is not None:
+        return containers
     conditions = [parse_time(c.get("lastTransitionTime")) for c in status.get("conditions") or []]
     known = [t for t in conditions if t is not None]
     return max(known) if known else None
@@ -119,6 +151,7 @@ def to_pod(obj: Obj, owner: WorkloadRef | None = None, deleted_at: datetime | No
         uid=str(meta.get("uid", "")),
         node_name=str(node_name) if node_name else None,
         phase=str(status.get("phase") or "Unknown"),
+        bound=pod_bound(obj) if node_name else None,
         labels=_strings(meta.get("labels")),
         annotations=_strings(meta.get("annotations")),
         requests=pod_requests(spec),

@@ -35,7 +35,7 @@ class KubeClusterSource:
     ) -> None:
         self._settings = settings
         self._api = api or build_api_client(settings)
-        self.cache = ClusterCache(cluster, clock, settings.deleted_pod_grace_seconds)
+        self.cache = ClusterCache(cluster, clock, settings.deleted_pod_tombstone_seconds)
         self.stats = WatchStats()
         self._watchers: dict[WatchedKind, list[ResourceWatcher]] = {}
         self._lock = threading.Lock()

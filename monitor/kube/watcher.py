@@ -116,6 +116,8 @@ class ResourceWatcher:
             try:
                 if rv is None:
                     rv = self._list()
+                elif attempt:  # resuming after a failure: what comes first may have happened while we were away
+                    self._cache.catch_up(self.kind, self.namespace)
                 rv = self._watch(rv)
                 attempt = 0
             except GoneError:
@@ -179,6 +181,8 @@ class ResourceWatcher:
                 rv = str((obj.get("metadata") or {}).get("resourceVersion") or rv)
                 if kind in ("ADDED", "MODIFIED", "DELETED"):
                     self._cache.apply(self.kind, self.namespace, kind, obj)
+                else:  # a BOOKMARK: the cache is current up to now (a relist uses it for pods deleted meanwhile)
+                    self._cache.heard(self.kind, self.namespace)
         finally:
             self._resp = None
             resp.release_conn()

@@ -1,65 +1,70 @@
 """`SqlStore`: the `monitor.ports.Store` over SQLAlchemy (SQLite or PostgreSQL).
 
-How "never counts twice" holds, even with two replicas writing during a brief leader overlap:
-- (pod_uid, start) is the primary key of a sample and rows go in with INSERT … ON CONFLICT DO NOTHING RETURNING, so
-  only rows that were really inserted come back; totals, the hourly rollup and watermarks are advanced from those
-  alone, in the same transaction.
-- A row starting before its pod's watermark was already accrued (a stale or replayed tick): it is skipped, and the
-  watermark, which only inserted rows advance, makes the next tick accrue from the right place.
-- Rows reaching back before the retention horizon (where samples were pruned) are cut at the horizon, since a
-  duplicate there could no longer be detected.
+What is stored is the ledger of `monitor.domain.accrual`: cost segments, one row per pod per rate (written when a pod
+binds, its rate changes, or it finishes), not a row per pod per tick. How "never counts twice" holds, even with two
+replicas writing during a brief leader overlap:
+- (pod_uid, start) is the primary key of a segment; segments go in with INSERT … ON CONFLICT DO NOTHING RETURNING and
+  are closed with UPDATE … WHERE end IS NULL, so only what really changed moves USD into the per-workload totals and
+  the hourly rollup, in the same transaction. A replayed tick finds nothing to change.
+- An open segment is summed when read, up to `accrued_until` (the last tick committed): nothing of it is in the
+  totals, so closing it earlier than that (a finish learned late) only ever counts the time it really held.
+- Segments ending before the retention horizon are pruned; totals and the hourly rollup stay, and no segment may
+  start before the horizon again (`Ledger.horizon`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, delete, func, select, text
+from sqlalchemy import Engine, delete, select, text
 
+from monitor.domain.accrual import Ledger, LedgerChanges, Segment, interval_usd
 from monitor.domain.result import JobStatus
-from monitor.ports import AccrualRow
 from monitor.store import memo
 from monitor.store import tables as t
 from monitor.store import tick_writes as writes
 from monitor.store.engine import write_transaction
 from monitor.store.memo import LedgerMemo
-from monitor.store.prorate import (
-    clip_start,
-    hour_at_or_after,
-    hour_floor,
-    hour_fraction_after,
-    share_after,
-)
+from monitor.store.prorate import hour_at_or_after, hour_floor, hour_fraction_after
 from monitor.store.types import require_aware
-from monitor.store.upsert import insert_for
 
 _log = logging.getLogger(__name__)
-_HORIZON_KEY = "samples_pruned_before"
 
 
-def _checked(index: int, row: AccrualRow) -> AccrualRow:
-    utc = row.start.tzinfo is UTC and row.end.tzinfo is UTC  # what the agent writes: nothing to convert
-    start = row.start if utc else require_aware(f"rows[{index}].start", row.start)
-    end = row.end if utc else require_aware(f"rows[{index}].end", row.end)
-    if end < start:
-        raise ValueError(
-            f"rows[{index}] (pod {row.pod_uid}): end {end.isoformat()} is before start {start.isoformat()}"
+def _checked(changes: LedgerChanges) -> LedgerChanges:
+    """The changes with every time in UTC; naive times and reversed or negative segments are refused by field."""
+    opens: list[Segment] = []
+    for i, segment in enumerate(changes.opens):
+        start = require_aware(f"opens[{i}].start", segment.start)
+        end = None if segment.end is None else require_aware(f"opens[{i}].end", segment.end)
+        if end is not None and end < start:
+            raise ValueError(
+                f"opens[{i}] (pod {segment.pod_uid}): end {end.isoformat()} is before start {start.isoformat()}"
+            )
+        if segment.hourly_usd < 0:
+            raise ValueError(f"opens[{i}] (pod {segment.pod_uid}): hourly_usd={segment.hourly_usd} must be ≥ 0")
+        same = start is segment.start and end is segment.end
+        opens.append(segment if same else replace(segment, start=start, end=end))
+    closes = [
+        replace(
+            close,
+            start=require_aware(f"closes[{i}].start", close.start),
+            end=require_aware(f"closes[{i}].end", close.end),
         )
-    if row.usd < 0 or row.hourly_usd < 0:
-        raise ValueError(f"rows[{index}] (pod {row.pod_uid}): usd={row.usd}, hourly_usd={row.hourly_usd} must be ≥ 0")
-    return row if utc else row.model_copy(update={"start": start, "end": end})
+        for i, close in enumerate(changes.closes)
+    ]
+    return LedgerChanges(at=require_aware("changes.at", changes.at), closes=tuple(closes), opens=tuple(opens))
 
 
 class SqlStore:
-    """Persistence of accrued cost and job snapshots. Safe to share between threads (one engine, short transactions).
-
-    Watermarks and totals are also held in memory (`monitor.store.memo`), trusted only while the database holds the
-    write token this instance last saw; any other writer makes the next read reload them.
-    """
+    """Persistence of the cost ledger and job snapshots. Safe to share between threads (one engine, short
+    transactions). The ledger is also held in memory (`monitor.store.memo`), trusted only while the database holds
+    the write token this instance last saw; any other writer makes the next read reload it."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -71,40 +76,70 @@ class SqlStore:
         with self._engine.connect() as conn:
             conn.execute(text("SELECT 1"))
 
-    def watermarks(self) -> dict[str, datetime]:
-        return dict(self._current().watermarks)
+    def ledger(self) -> Ledger:
+        return self._current().ledger()
 
     def workload_costs(self) -> dict[str, float]:
-        return dict(self._current().totals_usd)
+        return self._current().costs()
 
-    def commit_tick(self, at: datetime, rows: Sequence[AccrualRow], jobs: Sequence[JobStatus]) -> int:
-        at = require_aware("at", at)
-        checked = [_checked(i, row) for i, row in enumerate(rows)]
+    def commit_ledger(self, changes: LedgerChanges) -> int:
+        """Applies one tick's changes and moves `accrued_until` to `changes.at` (never back), in one transaction.
+        Returns how many changes took effect (0 for a replay)."""
+        changes = _checked(changes)
         with self._lock, write_transaction(self._engine) as conn:
             token = memo.lock_token(conn)
             held = self._memo if self._memo is not None and token and self._memo.token == token else None
             if held is None:
                 held = memo.load(conn, token)
-                self._memo = held if token else None
-            candidates = self._admissible(conn, checked, held.watermarks)
-            inserted = writes.insert_samples(conn, candidates)
-            added: dict[str, float] = {}
-            ends: dict[str, datetime] = {}
-            if inserted:
-                added = writes.add_totals(conn, inserted, at)
-                writes.add_hourly(conn, inserted)
-                ends = writes.advance_watermarks(conn, inserted)
-                token = memo.write_token(conn)
-            writes.upsert_jobs(conn, at, jobs)
-        # Committed: advance the copy as the SQL advanced the tables. A row the database refused (written by
-        # someone else meanwhile) means the copy missed a write: reload it next time.
+            moved = writes.Moved()
+            closed: list[tuple[str, datetime]] = []
+            for close in changes.closes:
+                segment = held.open.get(close.pod_uid)
+                if segment is None or segment.start != close.start:
+                    continue
+                if writes.close(conn, close, segment, moved):
+                    closed.append((close.pod_uid, close.end))
+            inserted = writes.insert(conn, changes.opens, moved)
+            writes.apply_moved(conn, moved, changes.at)
+            until = held.accrued_until
+            if until is None or changes.at > until:
+                memo.set_meta(conn, memo.ACCRUED_UNTIL_KEY, changes.at.isoformat())
+                until = changes.at
+            new_token = memo.write_token(conn)
         with self._lock:
-            if len(inserted) != len(candidates):
-                self._memo = None
-            elif inserted:
-                held.advance(ends, added, token)
-                self._memo = held
-        return len(inserted)
+            self._advance(held, closed, inserted, moved, until, new_token)
+        return len(closed) + len(inserted)
+
+    def _advance(
+        self,
+        held: LedgerMemo,
+        closed: Sequence[tuple[str, datetime]],
+        inserted: Sequence[Segment],
+        moved: writes.Moved,
+        until: datetime,
+        token: str,
+    ) -> None:
+        """The committed transaction, applied to the in-memory copy exactly as the SQL applied it."""
+        for pod_uid, end in closed:
+            held.open.pop(pod_uid, None)
+            held.covered[pod_uid] = end
+        for segment in inserted:
+            if segment.end is None:
+                held.open[segment.pod_uid] = segment
+            else:
+                current = held.covered.get(segment.pod_uid)
+                held.covered[segment.pod_uid] = segment.end if current is None else max(current, segment.end)
+        for uid, usd in moved.totals.items():
+            held.totals_usd[uid] = held.totals_usd.get(uid, 0.0) + usd
+        held.accrued_until = until
+        held.token = token
+        self._memo = held
+
+    def save_jobs(self, at: datetime, jobs: Sequence[JobStatus]) -> None:
+        """Upserts the job snapshots (an older tick never overwrites a newer snapshot)."""
+        at = require_aware("at", at)
+        with write_transaction(self._engine) as conn:
+            writes.upsert_jobs(conn, at, jobs)
 
     def _current(self) -> LedgerMemo:
         """The in-memory copy, reloaded when the database's write token moved."""
@@ -115,25 +150,41 @@ class SqlStore:
             return self._memo
 
     def workload_spend_since(self, since: datetime) -> dict[str, float]:
-        """Samples, pro rata, when they cover `since`. Below the retention horizon, hours from `since` to the first full
-        hour at or after the horizon come from the hourly rollup (the hour holding `since` pro rata by time, assuming
-        uniform spend within it: exact for hour-aligned periods) and the rest from samples."""
+        """USD accrued at or after `since`: segments pro rata by time (open ones up to accrued_until). Closed segments
+        before the retention horizon are gone: from `since` to the first full hour at or after the horizon their
+        spend comes from the hourly rollup (the hour holding `since` pro rata by time, assuming uniform spend within
+        it: exact for hour-aligned periods)."""
         since = require_aware("since", since)
+        held = self._current()
         with self._engine.connect() as conn:
-            horizon = _horizon(conn)
-            if horizon is None or since >= horizon:
-                return _samples_spend_since(conn, since)
-            boundary = hour_at_or_after(horizon)
-            spend = _samples_spend_since(conn, boundary)
-            hourly = t.workload_hourly_spend
-            result = conn.execute(
-                select(hourly.c.workload_uid, hourly.c.hour, hourly.c.usd).where(
-                    hourly.c.hour >= hour_floor(since), hourly.c.hour < boundary
+            horizon = memo.meta_time(conn, memo.HORIZON_KEY)
+            boundary = since if horizon is None or since >= horizon else hour_at_or_after(horizon)
+            seg = t.cost_segments
+            spend: dict[str, float] = {}
+            closed = conn.execute(
+                select(seg.c.workload_uid, seg.c.start, seg.c.end, seg.c.hourly_usd).where(
+                    seg.c.end.is_not(None), seg.c.end > boundary
                 )
             )
-            for uid, hour, usd in result:
-                spend[uid] = spend.get(uid, 0.0) + float(usd) * hour_fraction_after(hour, since)
-            return spend
+            for uid, start, end, hourly_usd in closed:
+                usd = interval_usd(float(hourly_usd), max(memo.as_utc(start), boundary), memo.as_utc(end))
+                spend[uid] = spend.get(uid, 0.0) + usd
+            if boundary > since:
+                hourly = t.workload_hourly_spend
+                result = conn.execute(
+                    select(hourly.c.workload_uid, hourly.c.hour, hourly.c.usd).where(
+                        hourly.c.hour >= hour_floor(since), hourly.c.hour < boundary
+                    )
+                )
+                for uid, hour, usd in result:
+                    spend[uid] = spend.get(uid, 0.0) + float(usd) * hour_fraction_after(memo.as_utc(hour), since)
+        until = held.accrued_until
+        if until is not None:
+            for segment in held.open.values():
+                usd = interval_usd(segment.hourly_usd, max(segment.start, since), until)
+                if usd:
+                    spend[segment.workload_uid] = spend.get(segment.workload_uid, 0.0) + usd
+        return spend
 
     def jobs(self) -> list[JobStatus]:
         snap = t.job_snapshots
@@ -148,67 +199,16 @@ class SqlStore:
         return statuses
 
     def prune(self, older_than: datetime) -> int:
-        """Deletes samples that ended at or before `older_than` and the watermarks of pods last accrued by then
-        (pods that long finished); totals and the hourly rollup stay. Records the horizon for `commit_tick`."""
+        """Deletes closed segments that ended at or before `older_than` (open ones always stay); totals and the
+        hourly rollup stay. Records the horizon, before which no segment may start again."""
         older_than = require_aware("older_than", older_than)
+        seg = t.cost_segments
         with self._lock, write_transaction(self._engine) as conn:
             memo.lock_token(conn)
-            deleted = conn.execute(delete(t.accrual_samples).where(t.accrual_samples.c.end <= older_than)).rowcount
-            conn.execute(delete(t.pod_watermarks).where(t.pod_watermarks.c.accrued_until <= older_than))
-            current = _horizon(conn)
+            deleted = conn.execute(delete(seg).where(seg.c.end.is_not(None), seg.c.end <= older_than)).rowcount
+            current = memo.meta_time(conn, memo.HORIZON_KEY)
             if current is None or older_than > current:
-                stmt = insert_for(conn, t.store_meta).values(key=_HORIZON_KEY, value=older_than.isoformat())
-                conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": stmt.excluded.value}))
+                memo.set_meta(conn, memo.HORIZON_KEY, older_than.isoformat())
             memo.write_token(conn)
-            self._memo = None  # watermarks went: reload on the next read
+            self._memo = None  # reload on the next read
         return int(deleted)
-
-    # -- commit_tick steps ------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _admissible(conn: Connection, rows: list[AccrualRow], watermarks: Mapping[str, datetime]) -> list[AccrualRow]:
-        """Drops rows already covered by their pod's watermark and cuts rows at the retention horizon."""
-        horizon = _horizon(conn)
-        kept: list[AccrualRow] = []
-        seen: set[tuple[str, datetime]] = set()
-        for row in rows:
-            watermark = watermarks.get(row.pod_uid)
-            if watermark is not None and row.start < watermark:
-                continue
-            if horizon is not None and row.start < horizon:
-                clipped = clip_start(row.start, row.end, row.usd, horizon)
-                if clipped is None:
-                    continue
-                _log.info("accrual of pod %s cut at the retention horizon %s", row.pod_uid, horizon.isoformat())
-                row = row.model_copy(update={"start": clipped[0], "usd": clipped[1]})
-            if (row.pod_uid, row.start) not in seen:
-                seen.add((row.pod_uid, row.start))
-                kept.append(row)
-        return kept
-
-
-def _horizon(conn: Connection) -> datetime | None:
-    value = conn.execute(select(t.store_meta.c.value).where(t.store_meta.c.key == _HORIZON_KEY)).scalar_one_or_none()
-    return None if value is None else datetime.fromisoformat(value).astimezone(UTC)
-
-
-def _samples_spend_since(conn: Connection, since: datetime) -> dict[str, float]:
-    """workload_uid → USD in [since, ∞) from samples: whole samples starting at or after `since` summed in SQL, the
-    few straddling it (at most one per pod) pro rata."""
-    samples = t.accrual_samples
-    spend: dict[str, float] = {
-        uid: float(usd)
-        for uid, usd in conn.execute(
-            select(samples.c.workload_uid, func.sum(samples.c.usd))
-            .where(samples.c.start >= since)
-            .group_by(samples.c.workload_uid)
-        )
-    }
-    straddling = conn.execute(
-        select(samples.c.workload_uid, samples.c.start, samples.c.end, samples.c.usd).where(
-            samples.c.start < since, samples.c.end > since
-        )
-    )
-    for uid, start, end, usd in straddling:
-        spend[uid] = spend.get(uid, 0.0) + share_after(start, end, float(usd), since)
-    return spend

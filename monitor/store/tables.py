@@ -34,35 +34,27 @@ def _id_type() -> BigInteger:
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
-# Cost of one pod over [start, end). (pod_uid, start) is the idempotency key: a replayed tick is a no-op.
-accrual_samples = Table(
-    "accrual_samples",
+# One pod at one hourly rate over [start, end) (monitor.domain.accrual.Segment); `end` NULL while open. A row is
+# written when a pod binds, when its rate changes and when it finishes — not per tick. (pod_uid, start) is the
+# idempotency key: replaying a tick inserts nothing. `usd` is set when the segment closes (0 while open).
+cost_segments = Table(
+    "cost_segments",
     metadata,
     Column("pod_uid", String(64), primary_key=True),
     Column("start", UtcDateTime(), primary_key=True),
-    Column("end", UtcDateTime(), nullable=False),
+    Column("end", UtcDateTime(), nullable=True),
     Column("workload_uid", String(64), nullable=False),
     Column("workload_key", String(512), nullable=False),
     Column("namespace", String(253), nullable=False),
     Column("node", String(253), nullable=False),
     Column("hourly_usd", Float(), nullable=False),
-    Column("usd", Float(), nullable=False),
+    Column("usd", Float(), nullable=False, server_default="0"),
     Column("price_source", String(128), nullable=False, server_default=""),
-    Index("ix_accrual_samples_end", "end"),
-    Index("ix_accrual_samples_workload_uid_start", "workload_uid", "start"),
+    Index("ix_cost_segments_end", "end"),
+    Index("ix_cost_segments_workload_uid_start", "workload_uid", "start"),
 )
 
-# pod_uid -> end of the last accrued interval; only advanced by rows that were actually inserted.
-pod_watermarks = Table(
-    "pod_watermarks",
-    metadata,
-    Column("pod_uid", String(64), primary_key=True),
-    Column("workload_uid", String(64), nullable=False),
-    Column("accrued_until", UtcDateTime(), nullable=False),
-    Index("ix_pod_watermarks_accrued_until", "accrued_until"),
-)
-
-# All-time USD per workload. Kept when samples are pruned.
+# All-time USD per workload of its closed segments (open ones are added when read). Kept when segments are pruned.
 workload_totals = Table(
     "workload_totals",
     metadata,
@@ -73,8 +65,8 @@ workload_totals = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
-# USD per workload per UTC clock hour (samples split at the hour). Kept when samples are pruned, so period budgets stay
-# right after retention; one row per hour a workload ran, far fewer than samples (120 per hour at 30 s ticks).
+# USD per workload per UTC clock hour of its closed segments (split at the hour). Kept when segments are pruned, so
+# period budgets stay right after retention.
 workload_hourly_spend = Table(
     "workload_hourly_spend",
     metadata,
@@ -126,7 +118,8 @@ notification_state = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
-# Small facts about the store itself, e.g. the retention horizon below which samples were pruned.
+# Small facts about the store itself: the retention horizon below which segments were pruned, the time open
+# segments are accrued up to, the write token.
 store_meta = Table(
     "store_meta",
     metadata,

@@ -4,34 +4,40 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from monitor.domain.accrual import Close, LedgerChanges, Segment
 from monitor.domain.model import WorkloadRef
 from monitor.domain.result import Band, JobStatus
-from monitor.ports import AccrualRow
 
 T0 = datetime(2026, 3, 31, 22, 0, tzinfo=UTC)  # two hours before a month (and day) boundary
 
 
-def sample(pod: str, start: datetime, minutes: float, hourly_usd: float = 36.0, workload: str = "w1") -> AccrualRow:
-    return AccrualRow(
+def segment(
+    pod: str,
+    start: datetime,
+    minutes: float | None,
+    hourly_usd: float = 36.0,
+    workload: str = "w1",
+) -> Segment:
+    """A segment of `minutes` (None: open) at `hourly_usd`."""
+    return Segment(
         pod_uid=pod,
         workload_uid=workload,
         workload_key=f"ml/PyTorchJob/{workload}",
         namespace="ml",
         node="gpu-node-1",
         start=start,
-        end=start + timedelta(minutes=minutes),
+        end=None if minutes is None else start + timedelta(minutes=minutes),
         hourly_usd=hourly_usd,
-        usd=hourly_usd * minutes / 60.0,
         price_source="embedded",
     )
 
 
-def chain(pod: str, start: datetime, ticks: int, minutes: float = 0.5, **kwargs: object) -> list[AccrualRow]:
-    """`ticks` consecutive samples of one pod, each starting where the previous ended (as the agent writes them)."""
-    rows = []
-    for i in range(ticks):
-        rows.append(sample(pod, start + timedelta(minutes=minutes * i), minutes, **kwargs))  # type: ignore[arg-type]
-    return rows
+def opens(at: datetime, *segments: Segment) -> LedgerChanges:
+    return LedgerChanges(at=at, opens=segments)
+
+
+def closes(at: datetime, *items: tuple[Segment, datetime]) -> LedgerChanges:
+    return LedgerChanges(at=at, closes=tuple(Close(s.pod_uid, s.start, end) for s, end in items))
 
 
 def job(uid: str = "w1", name: str = "llama", cost_usd: float = 10.0, state: str = "Running") -> JobStatus:

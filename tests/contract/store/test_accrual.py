@@ -1,4 +1,5 @@
-"""Store contract: accrual is idempotent, survives restarts and pruning, and never counts twice."""
+"""Store contract: the cost ledger (segments) is idempotent, survives restarts and pruning, corrects late-learned ends
+and never counts twice. Every expectation is hourly price x wall time."""
 
 from __future__ import annotations
 
@@ -8,54 +9,78 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine
 
-from monitor.ports import AccrualRow
+from monitor.domain.accrual import Close, LedgerChanges
 from monitor.store.engine import create_store_engine
 from monitor.store.repository import SqlStore
-from tests.contract.store.builders import T0, chain, job, sample
+from tests.contract.store.builders import T0, closes, job, opens, segment
+
+H = timedelta(hours=1)
 
 
-def _total(rows: list[AccrualRow]) -> float:
-    return sum((row.usd for row in rows), 0.0)
-
-
-def test_replayed_tick_counts_nothing_twice(engine: Engine) -> None:
+def test_an_open_segment_accrues_up_to_the_last_tick_and_a_replayed_tick_changes_nothing(engine: Engine) -> None:
     store = SqlStore(engine)
-    rows = chain("pod-a", T0, 4) + chain("pod-b", T0, 4, workload="w2")
-    assert store.commit_tick(T0 + timedelta(minutes=2), rows, []) == len(rows)
-    assert store.commit_tick(T0 + timedelta(minutes=2), rows, []) == 0
-    costs = store.workload_costs()
-    assert costs["w1"] == pytest.approx(_total(rows[:4]))
-    assert costs["w2"] == pytest.approx(_total(rows[4:]))
-    assert store.watermarks() == {"pod-a": rows[3].end, "pod-b": rows[7].end}
+    a, b = segment("pod-a", T0, None), segment("pod-b", T0, None, hourly_usd=12.0, workload="w2")
+    assert store.commit_ledger(opens(T0, a, b)) == 2
+    assert store.workload_costs() == {"w1": 0.0, "w2": 0.0}
+    assert store.commit_ledger(LedgerChanges(at=T0 + 2 * H)) == 0  # a steady tick writes no segment
+    assert store.workload_costs() == pytest.approx({"w1": 72.0, "w2": 24.0})
+    assert store.commit_ledger(opens(T0 + 2 * H, a, b)) == 0  # replayed: same keys
+    assert store.commit_ledger(LedgerChanges(at=T0 + H)) == 0  # an older tick never moves accrued_until back
+    assert store.workload_costs() == pytest.approx({"w1": 72.0, "w2": 24.0})
+    ledger = store.ledger()
+    assert set(ledger.open) == {"pod-a", "pod-b"}
+    assert ledger.accrued_until == T0 + 2 * H
 
 
-def test_overlapping_tick_from_a_stale_watermark_is_skipped_and_loses_nothing(engine: Engine) -> None:
+def test_closing_counts_the_segment_once_and_a_second_close_is_skipped(engine: Engine) -> None:
     store = SqlStore(engine)
-    first = chain("pod-a", T0, 2)  # accrued to T0+1min
-    store.commit_tick(T0 + timedelta(minutes=1), first, [])
-    # A replica that read the watermark before `first` committed accrues [T0, T0+3min) in one row: same key.
-    stale = sample("pod-a", T0, 3)
-    # ... or from a start inside the already accrued span: below the watermark.
-    inside = sample("pod-a", T0 + timedelta(seconds=30), 2.5)
-    assert store.commit_tick(T0 + timedelta(minutes=3), [stale, inside], []) == 0
-    assert store.watermarks()["pod-a"] == first[-1].end
-    # The next tick accrues from the watermark, so the span the skipped rows covered is not lost.
-    following = sample("pod-a", first[-1].end, 2)
-    assert store.commit_tick(T0 + timedelta(minutes=3), [following], []) == 1
-    assert store.workload_costs()["w1"] == pytest.approx(36.0 * 3 / 60)
+    a = segment("pod-a", T0, None)
+    store.commit_ledger(opens(T0, a))
+    assert store.commit_ledger(closes(T0 + 3 * H, (a, T0 + 90 * timedelta(minutes=1)))) == 1
+    assert store.commit_ledger(closes(T0 + 3 * H, (a, T0 + 90 * timedelta(minutes=1)))) == 0
+    assert store.workload_costs() == pytest.approx({"w1": 36.0 * 1.5})
+    assert store.ledger().covered == {"pod-a": T0 + timedelta(minutes=90)}
+    assert store.ledger().open == {}
 
 
-def test_concurrent_writers_count_each_interval_once(db_url: str, engine: Engine) -> None:
-    rows = chain("pod-a", T0, 50) + chain("pod-b", T0, 50, workload="w2")
+def test_a_finish_learned_after_the_ticks_went_past_it_charges_only_up_to_the_finish(engine: Engine) -> None:
+    """An outage: the ledger was confirmed to 04:00, the pod's containers finished at 01:30."""
+    store = SqlStore(engine)
+    a = segment("pod-a", T0, None)
+    store.commit_ledger(opens(T0, a))
+    store.commit_ledger(LedgerChanges(at=T0 + 4 * H))
+    assert store.workload_costs() == pytest.approx({"w1": 144.0})
+    store.commit_ledger(closes(T0 + 4 * H + H, (a, T0 + timedelta(hours=1, minutes=30))))
+    assert store.workload_costs() == pytest.approx({"w1": 54.0})
+    assert store.workload_spend_since(T0 + H) == pytest.approx({"w1": 18.0})
+
+
+def test_an_end_before_the_open_segment_removes_it_and_cuts_the_closed_ones(engine: Engine) -> None:
+    """The price changed at 02:00 (a new segment) but the pod, it turns out, was deleted at 01:00."""
+    store = SqlStore(engine)
+    first = segment("pod-a", T0, None)
+    store.commit_ledger(opens(T0, first))
+    second = segment("pod-a", T0 + 2 * H, None, hourly_usd=48.0)
+    store.commit_ledger(LedgerChanges(at=T0 + 2 * H, closes=(Close("pod-a", T0, T0 + 2 * H),), opens=(second,)))
+    store.commit_ledger(LedgerChanges(at=T0 + 3 * H))
+    assert store.workload_costs() == pytest.approx({"w1": 72.0 + 48.0})
+    assert store.commit_ledger(closes(T0 + 4 * H, (second, T0 + H))) == 1
+    assert store.workload_costs() == pytest.approx({"w1": 36.0})
+    assert store.workload_spend_since(T0) == pytest.approx({"w1": 36.0})
+    assert store.ledger().covered == {"pod-a": T0 + H}
+
+
+def test_concurrent_writers_count_each_segment_once(db_url: str, engine: Engine) -> None:
+    segments = [segment(f"pod-{i}", T0, 60.0, workload=f"w{i % 2}") for i in range(40)]
     engines = [create_store_engine(db_url) for _ in range(2)]
     barrier = threading.Barrier(len(engines))
-    inserted: list[int] = []
+    applied: list[int] = []
     errors: list[BaseException] = []
 
     def write(e: Engine) -> None:
         try:
             barrier.wait()
-            inserted.append(SqlStore(e).commit_tick(T0, rows, []))
+            applied.append(SqlStore(e).commit_ledger(opens(T0 + H, *segments)))
         except BaseException as exc:
             errors.append(exc)
 
@@ -67,68 +92,69 @@ def test_concurrent_writers_count_each_interval_once(db_url: str, engine: Engine
     for e in engines:
         e.dispose()
     assert errors == []
-    assert sum(inserted) == len(rows)
-    assert SqlStore(engine).workload_costs() == pytest.approx({"w1": _total(rows[:50]), "w2": _total(rows[50:])})
+    assert sum(applied) == len(segments)
+    assert SqlStore(engine).workload_costs() == pytest.approx({"w0": 20 * 36.0, "w1": 20 * 36.0})
 
 
-def test_a_new_engine_on_the_same_database_sees_watermarks_totals_and_jobs(db_url: str, engine: Engine) -> None:
-    rows = chain("pod-a", T0, 3)
-    SqlStore(engine).commit_tick(T0, rows, [job(cost_usd=_total(rows))])
+def test_a_new_engine_on_the_same_database_sees_the_ledger_totals_and_jobs(db_url: str, engine: Engine) -> None:
+    store = SqlStore(engine)
+    store.commit_ledger(opens(T0, segment("pod-a", T0, 30.0), segment("pod-b", T0, None)))
+    store.commit_ledger(LedgerChanges(at=T0 + H))
+    store.save_jobs(T0 + H, [job(cost_usd=54.0)])
     engine.dispose()
     restarted = create_store_engine(db_url)
     try:
-        store = SqlStore(restarted)
-        assert store.watermarks() == {"pod-a": rows[-1].end}
-        assert store.workload_costs() == pytest.approx({"w1": _total(rows)})
-        assert store.jobs() == [job(cost_usd=_total(rows))]
+        again = SqlStore(restarted)
+        ledger = again.ledger()
+        assert ledger.covered == {"pod-a": T0 + timedelta(minutes=30)}
+        assert list(ledger.open) == ["pod-b"]
+        assert ledger.accrued_until == T0 + H
+        assert again.workload_costs() == pytest.approx({"w1": 18.0 + 36.0})
+        assert again.jobs() == [job(cost_usd=54.0)]
     finally:
         restarted.dispose()
 
 
-def test_spend_since_pro_rates_a_sample_that_straddles_the_boundary(engine: Engine) -> None:
+def test_spend_since_pro_rates_segments_that_straddle_the_boundary(engine: Engine) -> None:
     store = SqlStore(engine)
-    rows = chain("pod-a", T0, 4, minutes=60)  # 22:00 .. 02:00, $36/h
-    store.commit_tick(T0, rows, [])
+    store.commit_ledger(opens(T0 + 4 * H, segment("pod-a", T0, 240.0), segment("pod-b", T0, None, workload="w2")))
     since = T0 + timedelta(minutes=90)
-    assert store.workload_spend_since(since) == pytest.approx({"w1": 36.0 * 2.5})
+    assert store.workload_spend_since(since) == pytest.approx({"w1": 36.0 * 2.5, "w2": 36.0 * 2.5})
     assert store.workload_spend_since(T0 + timedelta(hours=5)) == {}
 
 
 def test_pruning_keeps_totals_and_month_to_date_spend(engine: Engine) -> None:
     store = SqlStore(engine)
-    rows = chain("pod-a", T0, 12, minutes=60)  # 31 Mar 22:00 .. 1 Apr 10:00, $36/h
-    store.commit_tick(T0 + timedelta(hours=12), rows, [])
+    # 31 Mar 22:00 .. 1 Apr 10:00, $36/h, as hourly segments (a price that changed every hour).
+    segments = [segment("pod-a", T0 + i * H, 60.0, hourly_usd=36.0 + (i % 2)) for i in range(12)]
+    store.commit_ledger(opens(T0 + 12 * H, *segments))
+    total = sum(s.usd(T0 + 12 * H) for s in segments)
     month_start = datetime(2026, 4, 1, tzinfo=UTC)
     before = store.workload_spend_since(month_start)
-    assert before == pytest.approx({"w1": 36.0 * 10})
-
-    deleted = store.prune(T0 + timedelta(hours=6, minutes=30))  # deletes the 6 samples ending by 04:00
-    assert deleted == 6
-    assert store.workload_costs() == pytest.approx({"w1": _total(rows)})
+    assert before == pytest.approx({"w1": sum(s.usd(T0 + 12 * H) for s in segments[2:])})
+    assert store.prune(T0 + timedelta(hours=6, minutes=30)) == 6  # the 6 segments ending by 04:00
+    assert store.workload_costs() == pytest.approx({"w1": total})
     assert store.workload_spend_since(month_start) == pytest.approx(before)
-    assert store.workload_spend_since(T0) == pytest.approx({"w1": _total(rows)})
-    # Above the horizon samples still answer exactly.
-    assert store.workload_spend_since(T0 + timedelta(hours=9)) == pytest.approx({"w1": 36.0 * 3})
+    assert store.workload_spend_since(T0) == pytest.approx({"w1": total})
+    assert store.workload_spend_since(T0 + 9 * H) == pytest.approx({"w1": 37.0 + 36.0 + 37.0})
+    assert store.ledger().horizon == T0 + timedelta(hours=6, minutes=30)
 
 
-def test_replay_of_pruned_samples_is_not_counted_again(engine: Engine) -> None:
+def test_open_segments_survive_pruning_and_their_spend_before_the_horizon_still_counts(engine: Engine) -> None:
     store = SqlStore(engine)
-    rows = chain("pod-a", T0, 4, minutes=60)
-    store.commit_tick(T0, rows, [])
-    store.prune(rows[-1].end)  # the pod finished long ago: samples and watermark go
-    assert store.watermarks() == {}
-    assert store.commit_tick(T0 + timedelta(days=1), rows, []) == 0
-    # A row reaching back across the horizon counts only its part after the horizon.
-    late = sample("pod-a", rows[-1].start, 120)  # [01:00, 03:00), horizon 02:00
-    assert store.commit_tick(T0 + timedelta(days=1), [late], []) == 1
-    assert store.workload_costs() == pytest.approx({"w1": _total(rows) + 36.0})
+    store.commit_ledger(opens(T0, segment("pod-a", T0, None)))
+    store.commit_ledger(LedgerChanges(at=T0 + 10 * H))
+    store.prune(T0 + 5 * H)
+    assert list(store.ledger().open) == ["pod-a"]
+    assert store.workload_spend_since(T0 + H) == pytest.approx({"w1": 36.0 * 9})
+    assert store.workload_costs() == pytest.approx({"w1": 360.0})
 
 
 def test_job_snapshots_round_trip_and_an_older_tick_never_overwrites_a_newer_one(engine: Engine) -> None:
     store = SqlStore(engine)
-    store.commit_tick(T0 + timedelta(minutes=1), [], [job(cost_usd=5.0), job(uid="w2", name="bert")])
-    store.commit_tick(T0 + timedelta(minutes=2), [], [job(cost_usd=6.0, state="Succeeded")])
-    store.commit_tick(T0 + timedelta(minutes=1, seconds=30), [], [job(cost_usd=5.5)])
+    store.save_jobs(T0 + timedelta(minutes=1), [job(cost_usd=5.0), job(uid="w2", name="bert")])
+    store.save_jobs(T0 + timedelta(minutes=2), [job(cost_usd=6.0, state="Succeeded")])
+    store.save_jobs(T0 + timedelta(minutes=1, seconds=30), [job(cost_usd=5.5)])
     assert store.jobs() == [job(uid="w2", name="bert"), job(cost_usd=6.0, state="Succeeded")]
 
 
@@ -136,41 +162,48 @@ def test_datetimes_in_any_zone_come_back_as_the_same_instant_in_utc(engine: Engi
     store = SqlStore(engine)
     ist = timezone(timedelta(hours=5, minutes=30))
     start = datetime(2026, 4, 1, 3, 45, 10, 123456, tzinfo=ist)
-    row = sample("pod-a", start, 1)
-    store.commit_tick(start, [row], [])
-    until = store.watermarks()["pod-a"]
-    assert until == row.end
+    closed = segment("pod-a", start, 1.0)
+    store.commit_ledger(opens(start + H, closed))
+    until = store.ledger().covered["pod-a"]
+    assert until == closed.end
     assert until.utcoffset() == timedelta(0)
-    assert until.tzinfo is not None
 
 
 def test_naive_datetimes_are_refused_with_the_field_name(engine: Engine) -> None:
     store = SqlStore(engine)
-    with pytest.raises(ValueError, match=r"rows\[0\]\.start"):
-        store.commit_tick(T0, [sample("pod-a", datetime(2026, 4, 1), 1)], [])
+    with pytest.raises(ValueError, match=r"opens\[0\]\.start"):
+        store.commit_ledger(opens(T0, segment("pod-a", datetime(2026, 4, 1), 1.0)))
     with pytest.raises(ValueError, match="since"):
         store.workload_spend_since(datetime(2026, 4, 1))
-    assert store.watermarks() == {}
+    assert store.ledger().open == {}
+    assert store.ledger().covered == {}
 
 
-def test_a_failing_tick_writes_nothing(engine: Engine) -> None:
+def test_a_failing_commit_writes_nothing(engine: Engine) -> None:
     store = SqlStore(engine)
-    good = sample("pod-a", T0, 1)
-    backwards = good.model_copy(update={"pod_uid": "pod-b", "end": T0 - timedelta(minutes=1)})
-    with pytest.raises(ValueError, match=r"rows\[1\].*before start"):
-        store.commit_tick(T0, [good, backwards], [job()])
+    good = segment("pod-a", T0, 1.0)
+    backwards = segment("pod-b", T0, -1.0)
+    with pytest.raises(ValueError, match=r"opens\[1\].*before start"):
+        store.commit_ledger(opens(T0, good, backwards))
     assert store.workload_costs() == {}
-    assert store.jobs() == []
 
 
 def test_below_the_horizon_spend_comes_from_the_hourly_rollup_pro_rata_within_the_hour(engine: Engine) -> None:
     store = SqlStore(engine)
-    # Two workloads at different prices, 30-minute samples from 22:00 to 04:00.
-    rows = chain("pod-a", T0, 12, minutes=30) + chain("pod-b", T0, 12, minutes=30, hourly_usd=12.0, workload="w2")
-    store.commit_tick(T0 + timedelta(hours=6), rows, [])
-    since = T0 + timedelta(hours=1, minutes=15)  # 23:15, inside a sample and inside an hour
+    # Two workloads at different prices, 30-minute segments from 22:00 to 04:00.
+    halves = timedelta(minutes=30)
+    segments = [segment("pod-a", T0 + i * halves, 30.0) for i in range(12)]
+    segments += [segment("pod-b", T0 + i * halves, 30.0, hourly_usd=12.0, workload="w2") for i in range(12)]
+    store.commit_ledger(opens(T0 + 6 * H, *segments))
+    since = T0 + timedelta(hours=1, minutes=15)  # 23:15, inside a segment and inside an hour
     before = store.workload_spend_since(since)
-    assert before == pytest.approx({"w1": 36.0 * 4.75, "w2": 12.0 * 4.75})
+    expected: dict[str, float] = {}
+    for s in segments:
+        assert s.end is not None
+        expected[s.workload_uid] = expected.get(s.workload_uid, 0.0) + s.hourly_usd * max(
+            0.0, (s.end - max(s.start, since)).total_seconds() / 3600
+        )
+    assert before == pytest.approx(expected)
     store.prune(T0 + timedelta(hours=3, minutes=10))  # horizon 01:10, not on an hour
     assert store.workload_spend_since(since) == pytest.approx(before)
 
@@ -183,7 +216,7 @@ def test_an_in_memory_database_works_for_tests_and_demos() -> None:
         ensure_schema(engine, auto_upgrade=True)
         store = SqlStore(engine)
         store.ping()
-        assert store.commit_tick(T0, [sample("pod-a", T0, 1)], []) == 1
+        assert store.commit_ledger(opens(T0 + H, segment("pod-a", T0, 1.0))) == 1
         assert store.workload_costs() == pytest.approx({"w1": 0.6})
     finally:
         engine.dispose()

@@ -45,6 +45,7 @@ def pod(
     started: datetime | None = T0,
     finished: datetime | None = None,
     owner: WorkloadRef | None = None,
+    bound: datetime | None = None,
 ) -> PodInfo:
     return PodInfo(
         namespace="ml",
@@ -53,6 +54,7 @@ def pod(
         node_name=node,
         phase=phase,
         requests=requests,
+        bound=bound,
         started=started,
         finished=finished,
         owner=owner,

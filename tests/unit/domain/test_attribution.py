@@ -89,19 +89,48 @@ def test_cpu_node_overcommitted_shares_are_scaled_to_the_node_price():
     assert result.pods["uid-cpu-heavy"].hourly_usd == pytest.approx(result.pods["uid-mem-heavy"].hourly_usd)
 
 
-def test_only_running_or_recently_finished_pods_hold_resources():
+def test_pods_hold_from_binding_until_they_finish_and_finished_pods_hold_nothing():
     node = priced_node("p4d-a", P4D_USD_PER_HOUR, gpus=8)
-    gpu = {"nvidia.com/gpu": "8"}
+    gpu = {"nvidia.com/gpu": "4"}
     pods = [
-        pod("pending", "p4d-a", gpu, phase="Pending", started=None),
+        # Bound by the scheduler, pulling its image (ContainerCreating): phase Pending, already holds 4 GPUs.
+        pod("creating", "p4d-a", gpu, phase="Pending", started=None),
         pod("unscheduled", None, gpu, phase="Pending", started=None),
         pod("done-long-ago", "p4d-a", gpu, phase="Succeeded", finished=T0 - timedelta(hours=1)),
         pod("just-done", "p4d-a", gpu, phase="Succeeded", finished=T0 + timedelta(seconds=10)),
     ]
-    result = attribute([node], pods, since=T0)
-    assert set(result.pods) == {"uid-just-done"}
-    # A finished pod pays for its own interval but does not count as allocated now.
-    assert result.nodes[0].idle_gpu_hourly_cost_usd == pytest.approx(P4D_USD_PER_HOUR)
+    now = attribute([node], pods)
+    assert set(now.pods) == {"uid-creating"}
+    assert now.pods["uid-creating"].hourly_usd == pytest.approx(P4D_USD_PER_HOUR / 2)
+    assert now.nodes[0].idle_gpu_hourly_cost_usd == pytest.approx(P4D_USD_PER_HOUR / 2)
+    # Over a span starting before its finish, the finished pod held its 4 GPUs too: nothing is idle then.
+    span = attribute([node], pods, since=T0)
+    assert set(span.pods) == {"uid-creating", "uid-just-done"}
+    assert span.nodes[0].idle_gpu_hourly_cost_usd == pytest.approx(0.0)
+
+
+def test_finished_pods_do_not_dilute_the_cpu_shares_of_a_node():
+    """An m5.2xlarge (8 vCPU, 32 GiB) with a running 4-vCPU pod and two Succeeded 4-vCPU pods still on the API
+    server: the running pod holds half the node and pays half its price, $0.192/h (it paid a third, ~45 % less, when
+    finished pods counted)."""
+    node = priced_node("m5", M5_USD_PER_HOUR, capacity={"cpu": "8", "memory": "32Gi"})
+    cpu = {"cpu": "4", "memory": "8Gi"}
+    pods = [
+        pod("running", "m5", cpu),
+        pod("done-1", "m5", cpu, phase="Succeeded", finished=T0),
+        pod("done-2", "m5", cpu, phase="Succeeded", finished=T0),
+    ]
+    result = attribute([node], pods)
+    assert set(result.pods) == {"uid-running"}
+    assert result.pods["uid-running"].hourly_usd == pytest.approx(0.192)
+
+
+def test_more_gpus_held_than_the_node_has_never_charges_above_its_price():
+    node = priced_node("p4d-a", P4D_USD_PER_HOUR, gpus=8)
+    pods = [pod(f"p{i}", "p4d-a", {"nvidia.com/gpu": "8"}) for i in range(2)]
+    result = attribute([node], pods)
+    assert sum(c.hourly_usd for c in result.pods.values()) == pytest.approx(P4D_USD_PER_HOUR)
+    assert result.nodes[0].idle_gpu_hourly_cost_usd == 0.0
 
 
 def test_pod_on_unpriced_node_costs_nothing_but_counts_gpus():

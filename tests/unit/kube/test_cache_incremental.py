@@ -20,7 +20,7 @@ def _created(obj: dict[str, Any], uid: str) -> dict[str, Any]:
 
 
 def _fresh(jobs: list[dict[str, Any]], pods: list[dict[str, Any]]) -> ClusterSnapshot:
-    cache = ClusterCache("c", lambda: NOW, deleted_pod_grace_seconds=600)
+    cache = ClusterCache("c", lambda: NOW, deleted_pod_tombstone_seconds=600)
     cache.replace_all(PYTORCH, None, jobs)
     cache.replace_all(PODS, None, pods)
     return cache.snapshot()
@@ -31,7 +31,7 @@ def _view(snap: ClusterSnapshot) -> tuple[object, ...]:
 
 
 def test_incremental_snapshots_equal_a_fresh_build_after_every_kind_of_change() -> None:
-    cache = ClusterCache("c", lambda: NOW, deleted_pod_grace_seconds=600)
+    cache = ClusterCache("c", lambda: NOW, deleted_pod_tombstone_seconds=600)
     bert = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "bert"), "j1")
     pods = [_created(objects.pod(f"p{i}", node_name="n", owners=[objects.owner(bert)]), f"u{i}") for i in range(3)]
     cache.replace_all(PYTORCH, None, [bert])

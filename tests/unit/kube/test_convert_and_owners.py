@@ -104,9 +104,9 @@ class _Clock:
         return self.now
 
 
-def test_cache_keeps_deleted_pods_finished_for_the_grace_period_then_drops_them() -> None:
+def test_a_deleted_pod_is_a_tombstone_finished_at_its_deletion_then_dropped() -> None:
     clock = _Clock()
-    cache = ClusterCache("c", clock, deleted_pod_grace_seconds=60)
+    cache = ClusterCache("c", clock, deleted_pod_tombstone_seconds=60)
     cache.expect(PODS, None)
     assert not cache.snapshot().synced
     pod = _created(objects.pod("p", node_name="n", started="2025-01-01T00:00:00Z"), "u1")
@@ -120,9 +120,83 @@ def test_cache_keeps_deleted_pods_finished_for_the_grace_period_then_drops_them(
     assert cache.snapshot().pods == ()
 
 
+def _terminating(pod: dict[str, Any], requested: str, grace_seconds: int, finished: str | None) -> dict[str, Any]:
+    """The pod as its DELETED watch event carries it. The API server sets metadata.deletionTimestamp to the request
+    time plus the grace period (k8s.io/apiserver pkg/registry/rest/delete.go, BeforeDelete); the kubelet reports the
+    containers terminated, then deletes with grace 0 (kubernetes/kubernetes pkg/kubelet/status/status_manager.go)."""
+    stamp = datetime.fromisoformat(requested.replace("Z", "+00:00")) + timedelta(seconds=grace_seconds)
+    meta = {**pod["metadata"], "deletionTimestamp": stamp.strftime("%Y-%m-%dT%H:%M:%SZ")}
+    meta["deletionGracePeriodSeconds"] = 0 if finished else grace_seconds
+    status = dict(pod["status"])
+    if finished:
+        status["containerStatuses"] = [
+            {
+                "name": "main",
+                "ready": False,
+                "restartCount": 0,
+                "image": "trainer:latest",
+                "imageID": "",
+                "state": {"terminated": {"exitCode": 143, "reason": "Error", "finishedAt": finished}},
+            }
+        ]
+    return {**pod, "metadata": meta, "status": status}
+
+
+def test_a_deleted_pod_ends_when_its_containers_stopped_not_after_a_grace_period() -> None:
+    """Deleted at 00:10:00 with the default 30 s grace: the trainer exits on SIGTERM at 00:10:04 and the DELETED
+    event arrives at 00:10:05. It held its GPUs until 00:10:04."""
+    clock = _Clock()
+    cache = ClusterCache("c", clock, deleted_pod_tombstone_seconds=600)
+    pod = _created(objects.pod("p", node_name="n", started="2025-01-01T00:00:00Z"), "u1")
+    cache.replace_all(PODS, None, [pod])
+    clock.now = datetime(2025, 1, 1, 0, 10, 5, tzinfo=UTC)
+    cache.apply(PODS, None, "DELETED", _terminating(pod, "2025-01-01T00:10:00Z", 30, "2025-01-01T00:10:04Z"))
+    [gone] = cache.snapshot().pods
+    assert gone.finished == datetime(2025, 1, 1, 0, 10, 4, tzinfo=UTC)
+
+
+def test_a_force_deleted_pod_ends_at_its_deletion_timestamp() -> None:
+    """`kubectl delete --force --grace-period=0` at 00:10:00, the event seen at 00:10:02: no container status."""
+    clock = _Clock()
+    cache = ClusterCache("c", clock, deleted_pod_tombstone_seconds=600)
+    pod = _created(objects.pod("p", node_name="n", started="2025-01-01T00:00:00Z"), "u1")
+    cache.replace_all(PODS, None, [pod])
+    clock.now = datetime(2025, 1, 1, 0, 10, 2, tzinfo=UTC)
+    cache.apply(PODS, None, "DELETED", _terminating(pod, "2025-01-01T00:10:00Z", 0, None))
+    [gone] = cache.snapshot().pods
+    assert gone.finished == datetime(2025, 1, 1, 0, 10, 0, tzinfo=UTC)
+
+
+def test_a_pod_gone_from_a_relist_ended_when_its_watch_was_last_heard() -> None:
+    clock = _Clock()
+    cache = ClusterCache("c", clock, deleted_pod_tombstone_seconds=600)
+    pod = _created(objects.pod("p", node_name="n", started="2025-01-01T00:00:00Z"), "u1")
+    cache.replace_all(PODS, None, [pod])
+    clock.now += timedelta(minutes=5)
+    cache.heard(PODS, None)  # a bookmark at 00:05, then the API server is unreachable
+    last_heard = clock.now
+    clock.now += timedelta(hours=2)
+    cache.replace_all(PODS, None, [])
+    [gone] = cache.snapshot().pods
+    assert gone.finished == last_heard
+
+
+def test_a_bound_pod_holds_from_its_podscheduled_condition() -> None:
+    creating = objects.pod(
+        "p",
+        node_name="n",
+        phase="Pending",
+        started="2025-01-01T00:00:40Z",  # the kubelet's acknowledgement, while the image is pulled
+        scheduled="2025-01-01T00:00:38Z",
+    )
+    info = convert.to_pod(_created(creating, "u1"))
+    assert info.bound == datetime(2025, 1, 1, 0, 0, 38, tzinfo=UTC)
+    assert convert.to_pod(_created(objects.pod("q", phase="Pending", scheduled="x"), "u2")).bound is None
+
+
 def test_relist_marks_vanished_pods_deleted_and_hides_child_jobs() -> None:
     clock = _Clock()
-    cache = ClusterCache("c", clock, deleted_pod_grace_seconds=600)
+    cache = ClusterCache("c", clock, deleted_pod_tombstone_seconds=600)
     pytorch = next(k for k in CRDS if k.kind == "PyTorchJob")
     pt = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "bert"), "pt")
     cache.replace_all(pytorch, None, [pt])
@@ -137,7 +211,7 @@ def test_relist_marks_vanished_pods_deleted_and_hides_child_jobs() -> None:
 
 
 def test_a_pod_waits_for_its_raycluster_instead_of_being_booked_to_itself() -> None:
-    cache = ClusterCache("c", _Clock(), deleted_pod_grace_seconds=600)
+    cache = ClusterCache("c", _Clock(), deleted_pod_tombstone_seconds=600)
     rayjob_kind = next(k for k in CRDS if k.kind == "RayJob")
     raycluster_kind = next(k for k in CRDS if k.kind == "RayCluster")
     rayjob = _created(objects.custom("ray.io/v1", "RayJob", "rl"), "rj")
@@ -156,7 +230,7 @@ def test_a_pod_waits_for_its_raycluster_instead_of_being_booked_to_itself() -> N
 
 
 def test_a_pod_of_an_unwatched_controller_counts_as_a_bare_pod() -> None:
-    cache = ClusterCache("c", _Clock(), deleted_pod_grace_seconds=600)
+    cache = ClusterCache("c", _Clock(), deleted_pod_tombstone_seconds=600)
     rs = {"apiVersion": "apps/v1", "kind": "ReplicaSet", "metadata": {"name": "web", "uid": "rs"}}
     pod = _created(objects.pod("web-1", node_name="n", owners=[objects.owner(rs)]), "w")
     cache.replace_all(PODS, None, [pod])
