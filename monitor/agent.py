@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from monitor.domain.accrual import LedgerChanges, plan
-from monitor.domain.annotations import JobSpec, ParsedAnnotations, merge_progress, parse_job_annotations
+from monitor.domain.annotations import PREFIX, JobSpec, ParsedAnnotations, merge_progress, parse_job_annotations
 from monitor.domain.attribution import Attribution, PodCost, PricedNode, attribute
+from monitor.domain.bounded import clip
 from monitor.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget, job_budget_status
 from monitor.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
 from monitor.domain.periods import period_bounds
@@ -84,6 +85,7 @@ class Agent:
         # of Jobs that finished long ago but spent inside the current period.
         self._known: dict[str, JobStatus] = {}
         self._reported: set[tuple[str, str, str]] = set()  # (uid, annotation, value) already logged
+        self._failed: set[tuple[str, str]] = set()  # (uid, exception type) whose traceback was logged once
         # The watch cache hands out the same immutable objects until they change: derive per object, not per tick.
         self._identities: dict[str, tuple[NodeInfo, NodeIdentity]] = {}
         self._annotations: dict[str, tuple[WorkloadInfo, ParsedAnnotations]] = {}
@@ -189,9 +191,14 @@ class Agent:
             seen.add(workload.ref.uid)
             try:
                 jobs.append(self._job(workload, pods, attribution.pods, identities, costs, now))
-            except Exception:
-                # One broken workload must never stop the accounting of the others.
-                log.exception("could not account %s", workload.ref.key)
+            except Exception as error:
+                # One broken workload never stops the others, nor vanishes: it keeps its cost, without a projection.
+                if (workload.ref.uid, type(error).__name__) not in self._failed:
+                    self._failed.add((workload.ref.uid, type(error).__name__))
+                    log.exception("could not project %s; it is shown with its cost only", workload.ref.key)
+                previous = self._previous.get(workload.ref.uid)
+                team = workload.labels.get(self._config.team_label, "")
+                jobs.append(_cost_only_job(workload, team, costs.get(workload.ref.uid, 0.0), previous, now, error))
         jobs.extend(self._gone_jobs(seen, costs, now))
         return jobs
 
@@ -396,6 +403,30 @@ class Agent:
             ]
             statuses.append(evaluate_budget(spec, workloads, now))
         return statuses
+
+
+def _cost_only_job(
+    workload: WorkloadInfo, team: str, cost_usd: float, previous: JobStatus | None, now: datetime, error: Exception
+) -> JobStatus:
+    """A workload whose derived fields failed: its identity and cost so far, and a problem saying why no more."""
+    problem = AnnotationProblem(
+        annotation=PREFIX.rstrip("/"),
+        value="",
+        message=clip(f"no projection could be made ({type(error).__name__}: {error}); the cost so far is exact"),
+    )
+    return JobStatus(
+        ref=workload.ref,
+        team=team,
+        labels=dict(workload.labels),
+        state=workload.state,
+        cost_usd=max(cost_usd, 0.0),
+        hourly_cost_usd=0.0,
+        started=previous.started if previous else workload.created,
+        finished=workload.finished,
+        problems=(problem,),
+        running_seconds=previous.running_seconds if previous else 0.0,
+        observed_at=now,
+    )
 
 
 def _budget_workload(job: JobStatus, spend_usd: float, live: bool) -> BudgetWorkload:

@@ -16,6 +16,15 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from estimator.models import Checkpointing, Method, Precision
+from monitor.domain.bounded import (
+    MAX_INTEGER,
+    MAX_JSON_CHARS,
+    MAX_SCALAR_CHARS,
+    BoundError,
+    check_length,
+    clip,
+    load_bounded_json,
+)
 from monitor.domain.quantities import QuantityError, parse_count
 from monitor.domain.result import AnnotationProblem
 
@@ -23,6 +32,12 @@ PREFIX = "trainspend.io/"
 # A tokens annotation that disagrees with dataset-tokens x epochs by more than this is reported (tokens wins).
 _TOKENS_TOLERANCE = 0.01
 _E = TypeVar("_E", bound=StrEnum)
+# Upper bounds of the integer annotations: far above any real run, low enough that the estimator's arithmetic stays
+# finite. Context windows: 10M tokens is the longest published (Llama 4 Scout, ai.meta.com/blog/llama-4, 2025-04-05).
+_MAX_SEQ_LEN = 2**24
+_MAX_MICRO_BATCH = 2**16
+# Below 0.1 % MFU no run is configured on purpose; a tinier value only makes the estimate's step time overflow.
+_MIN_MFU = 0.001
 
 
 @dataclass(frozen=True)
@@ -76,12 +91,8 @@ class ParsedAnnotations:
     problems: tuple[AnnotationProblem, ...] = field(default_factory=tuple)
 
 
-class _BadValueError(ValueError):
-    """One annotation's value is unusable; `fix` says what it must be ("must be ... such as ...")."""
-
-    def __init__(self, fix: str) -> None:
-        self.fix = fix
-        super().__init__(fix)
+# One annotation's value is unusable; `fix` says what it must be ("must be ... such as ...").
+_BadValueError = BoundError
 
 
 def _positive_count(raw: str) -> float:
@@ -93,6 +104,7 @@ def _positive_count(raw: str) -> float:
 
 
 def _number(raw: str, low: float, high: float, fix: str, *, low_open: bool = False) -> float:
+    check_length(raw)
     try:
         value = float(raw.strip())
     except ValueError:
@@ -103,7 +115,7 @@ def _number(raw: str, low: float, high: float, fix: str, *, low_open: bool = Fal
 
 
 def _integer(raw: str, low: int, high: int | None, fix: str) -> int:
-    text = raw.strip().replace("_", "")
+    text = check_length(raw).strip().replace("_", "")
     try:
         value = int(text)
     except ValueError:
@@ -115,7 +127,7 @@ def _integer(raw: str, low: int, high: int | None, fix: str) -> int:
         if not math.isfinite(as_float) or not as_float.is_integer():
             raise _BadValueError(fix) from None
         value = int(as_float)
-    if value < low or (high is not None and value > high):
+    if value < low or value > (MAX_INTEGER if high is None else high):
         raise _BadValueError(fix)
     return value
 
@@ -146,9 +158,11 @@ def _model_config(raw: str) -> dict[str, Any]:
         'must be a JSON object of Hugging Face config.json keys such as {"hidden_size": 4096, "num_hidden_layers": 32}'
     )
     try:
-        value = json.loads(raw)
+        value = load_bounded_json(raw)
     except json.JSONDecodeError as error:
         raise _BadValueError(f"{fix} (JSON error: {error.msg} at position {error.pos})") from None
+    except BoundError as error:
+        raise _BadValueError(f"{fix}; it {error.fix}") from None
     if not isinstance(value, dict) or not value:
         raise _BadValueError(fix)
     return value
@@ -180,12 +194,23 @@ _PARSERS: dict[str, tuple[str, Callable[[str], object]]] = {
     "dataset-tokens": ("dataset_tokens", _positive_count),
     "epochs": ("epochs", lambda raw: _number(raw, 0.0, 1e6, 'must be a positive number such as "3"', low_open=True)),
     "method": ("method", _choice(Method)),
-    "seq-len": ("seq_len", lambda raw: _integer(raw, 1, None, 'must be a positive integer such as "4096"')),
-    "micro-batch": ("micro_batch", lambda raw: _integer(raw, 1, None, 'must be a positive integer such as "4"')),
+    "seq-len": (
+        "seq_len",
+        lambda raw: _integer(raw, 1, _MAX_SEQ_LEN, f'must be a positive integer up to {_MAX_SEQ_LEN} such as "4096"'),
+    ),
+    "micro-batch": (
+        "micro_batch",
+        lambda raw: _integer(
+            raw, 1, _MAX_MICRO_BATCH, f'must be a positive integer up to {_MAX_MICRO_BATCH} such as "4"'
+        ),
+    ),
     "precision": ("precision", _choice(Precision, _PRECISION_ALIASES)),
     "zero-stage": ("zero_stage", lambda raw: _integer(raw, 0, 3, "must be 0, 1, 2 or 3 (FSDP full shard is 3)")),
     "grad-checkpointing": ("grad_checkpointing", _choice(Checkpointing, _CHECKPOINTING_ALIASES)),
-    "mfu": ("mfu", lambda raw: _number(raw, 0.0, 1.0, 'must be a fraction in (0, 1] such as "0.4"', low_open=True)),
+    "mfu": (
+        "mfu",
+        lambda raw: _number(raw, _MIN_MFU, 1.0, f'must be a fraction in (0, 1] (at least {_MIN_MFU}) such as "0.4"'),
+    ),
     "budget-usd": (
         "budget_usd",
         lambda raw: _number(
@@ -224,18 +249,23 @@ def parse_job_annotations(
             continue
         name, parser = entry
         try:
-            values[name] = parser(raw)
+            values[name] = parser(check_length(raw, MAX_JSON_CHARS if name == "model_config" else MAX_SCALAR_CHARS))
         except _BadValueError as bad:
-            problems.append(AnnotationProblem(annotation=key, value=raw, message=bad.fix))
+            problems.append(_problem(key, raw, bad.fix))
     spec = JobSpec(**values)  # type: ignore[arg-type]  # each parser returns its field's type
     spec, more = _check_consistency(spec, annotations, known_models)
     return ParsedAnnotations(spec=spec, problems=tuple(problems + more))
 
 
+def _problem(annotation: str, raw: str, message: str) -> AnnotationProblem:
+    """A problem repeating at most `DISPLAY_CHARS` of the key and value (they travel into Events, logs, the API)."""
+    return AnnotationProblem(annotation=clip(annotation), value=clip(raw), message=message)
+
+
 def _unknown_annotation(key: str, raw: str) -> AnnotationProblem:
-    close = difflib.get_close_matches(key, ANNOTATIONS, n=1)
+    close = difflib.get_close_matches(key, ANNOTATIONS, n=1) if len(key) <= MAX_SCALAR_CHARS else []
     hint = f"did you mean {close[0]}?" if close else "known annotations: " + ", ".join(ANNOTATIONS)
-    return AnnotationProblem(annotation=key, value=raw, message=f"not a trainspend annotation; {hint}")
+    return _problem(key, raw, f"not a trainspend annotation; {hint}")
 
 
 def _check_consistency(
@@ -246,29 +276,27 @@ def _check_consistency(
         close = difflib.get_close_matches(spec.model, list(known_models), n=3)
         hint = f"closest presets: {', '.join(close)}" if close else "or describe it with trainspend.io/model-config"
         key = PREFIX + "model"
-        problems.append(
-            AnnotationProblem(annotation=key, value=annotations[key], message=f"not a known model preset; {hint}")
-        )
+        problems.append(_problem(key, annotations[key], f"not a known model preset; {hint}"))
         spec = replace(spec, model=None)
     if spec.tokens is not None and spec.dataset_tokens is not None:
         implied = spec.dataset_tokens * (spec.epochs or 1.0)
         if abs(implied - spec.tokens) > _TOKENS_TOLERANCE * spec.tokens:
             key = PREFIX + "tokens"
             problems.append(
-                AnnotationProblem(
-                    annotation=key,
-                    value=annotations[key],
-                    message=f"disagrees with {PREFIX}dataset-tokens x epochs ({implied:.4g}); tokens is used: "
+                _problem(
+                    key,
+                    annotations[key],
+                    f"disagrees with {PREFIX}dataset-tokens x epochs ({implied:.4g}); tokens is used: "
                     "remove one of them",
                 )
             )
     if spec.step is not None and spec.total_steps is not None and spec.step > spec.total_steps:
         key = PREFIX + "step"
         problems.append(
-            AnnotationProblem(
-                annotation=key,
-                value=annotations[key],
-                message=f"exceeds {PREFIX}total-steps ({spec.total_steps}); progress is taken as 1: fix total-steps",
+            _problem(
+                key,
+                annotations[key],
+                f"exceeds {PREFIX}total-steps ({spec.total_steps}); progress is taken as 1: fix total-steps",
             )
         )
     problems.extend(_missing_partners(spec, annotations))
@@ -281,19 +309,19 @@ def _missing_partners(spec: JobSpec, annotations: Mapping[str, str]) -> list[Ann
     if spec.step is not None and spec.total_steps is None and spec.progress is None:
         key = PREFIX + "step"
         problems.append(
-            AnnotationProblem(
-                annotation=key,
-                value=annotations[key],
-                message=f"needs {PREFIX}total-steps to give progress: add it, or report {PREFIX}progress instead",
+            _problem(
+                key,
+                annotations[key],
+                f"needs {PREFIX}total-steps to give progress: add it, or report {PREFIX}progress instead",
             )
         )
     if spec.epochs is not None and spec.dataset_tokens is None:
         key = PREFIX + "epochs"
         problems.append(
-            AnnotationProblem(
-                annotation=key,
-                value=annotations[key],
-                message=f"is used only with {PREFIX}dataset-tokens (tokens = dataset-tokens x epochs): add "
+            _problem(
+                key,
+                annotations[key],
+                f"is used only with {PREFIX}dataset-tokens (tokens = dataset-tokens x epochs): add "
                 f"dataset-tokens, or remove epochs and give {PREFIX}tokens",
             )
         )

@@ -22,6 +22,11 @@ is so far past the estimate that the estimate is no guide any more).
 Remaining cost = R_q / 3600 x burn, where burn is the current hourly cost or, while the Job is paused/pending
 (burn 0), its average hourly cost over its running time so far. Projected total = cost so far + remaining.
 Expected completion = now + R_0.5 while the Job runs; None while paused (nobody knows when it resumes).
+
+Extreme inputs (bounded annotations still allow 10^18 tokens, a progress of 5e-324): an observation with
+s_o > 10 (progress below ~0.01 %) carries no usable weight and is left out; a band that is not finite (the estimate
+exceeds what a double holds once multiplied by the burn) gives no projection, only the cost so far; an ETA past the
+last representable datetime is None. The Job is always returned with its cost.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ DEFAULT_ESTIMATE_RELATIVE_UNCERTAINTY = 0.30
 THROUGHPUT_DRIFT = 0.10
 FINISHED_STATES = frozenset({"Succeeded", "Failed"})
 PAUSED_STATES = frozenset({"Pending", "Suspended"})
+# An observation whose log-sd exceeds this (a band of e^+-12.8, progress < ~0.01 %) says nothing about T.
+MAX_USABLE_LOG_SD = 10.0
+_MAX_EXP_ARGUMENT = 709.0  # math.exp overflows just above 709.78
 
 
 @dataclass(frozen=True)
@@ -64,8 +72,17 @@ class Projection:
     basis: str  # "final" | "throughput" | "estimator" | "blend" | ""
 
 
+def _exp(x: float) -> float:
+    """exp(x), inf instead of OverflowError (the caller drops non-finite bands)."""
+    return math.exp(x) if x < _MAX_EXP_ARGUMENT else math.inf
+
+
 def _lognormal_band(mu: float, sigma: float) -> Band:
-    return Band(p10=math.exp(mu - Z90 * sigma), p50=math.exp(mu), p90=math.exp(mu + Z90 * sigma))
+    return Band(p10=_exp(mu - Z90 * sigma), p50=_exp(mu), p90=_exp(mu + Z90 * sigma))
+
+
+def _finite(*bands: Band) -> bool:
+    return all(math.isfinite(band.p10) and math.isfinite(band.p50) and math.isfinite(band.p90) for band in bands)
 
 
 def observed_log_sd(progress: float) -> float:
@@ -76,11 +93,19 @@ def observed_log_sd(progress: float) -> float:
 def total_seconds_band(inp: ProjectionInput) -> tuple[Band, str] | None:
     """The band of total running seconds T and its basis, or None when neither progress nor an estimate exists."""
     estimates: list[tuple[float, float]] = []  # (log T, log-sd)
-    if inp.estimate_total_seconds is not None and inp.estimate_total_seconds > 0:
-        estimates.append((math.log(inp.estimate_total_seconds), max(inp.estimate_relative_uncertainty, 1e-6)))
-    observed = inp.progress is not None and 0 < inp.progress < 1 and inp.running_seconds > 0
+    estimate = inp.estimate_total_seconds
+    if estimate is not None and 0 < estimate < math.inf:
+        sd = min(max(inp.estimate_relative_uncertainty, 1e-6), MAX_USABLE_LOG_SD)
+        estimates.append((math.log(estimate), sd if math.isfinite(sd) else MAX_USABLE_LOG_SD))
+    observed = (
+        inp.progress is not None
+        and 0 < inp.progress < 1
+        and 0 < inp.running_seconds < math.inf
+        and observed_log_sd(inp.progress) <= MAX_USABLE_LOG_SD
+    )
     if observed and inp.progress is not None:
-        estimates.append((math.log(inp.running_seconds / inp.progress), observed_log_sd(inp.progress)))
+        # log(elapsed / p) as a difference: the quotient overflows for a tiny p.
+        estimates.append((math.log(inp.running_seconds) - math.log(inp.progress), observed_log_sd(inp.progress)))
     if not estimates:
         return None
     precision = sum(1.0 / sd**2 for _, sd in estimates)
@@ -123,23 +148,40 @@ def project(inp: ProjectionInput) -> Projection:
         p50=inp.cost_usd + remaining_cost.p50,
         p90=inp.cost_usd + remaining_cost.p90,
     )
+    if not _finite(remaining, remaining_cost, projected):
+        return Projection(None, None, None, None, progress, progress_source, "")
     running = inp.state not in PAUSED_STATES and inp.hourly_cost_usd > 0
-    eta = inp.now + timedelta(seconds=remaining.p50) if running else None
-    return Projection(projected, remaining_cost, remaining, eta, progress, progress_source, basis)
+    return Projection(
+        projected,
+        remaining_cost,
+        remaining,
+        _eta(inp.now, remaining.p50) if running else None,
+        progress,
+        progress_source,
+        basis,
+    )
+
+
+def _eta(now: datetime, remaining_seconds: float) -> datetime | None:
+    """now + remaining, or None when that is past the last datetime Python represents (year 9999)."""
+    horizon_seconds = (datetime.max.replace(tzinfo=now.tzinfo) - now).total_seconds()
+    if remaining_seconds >= horizon_seconds - 86_400:  # a day's margin for the timezone offset
+        return None
+    return now + timedelta(seconds=remaining_seconds)
 
 
 def _remaining_after(total: Band, elapsed_seconds: float) -> Band:
     """Quantiles of T - elapsed given T > elapsed, for log T ~ Normal(log p50, s) with s from the p50..p90 gap."""
     mu = math.log(total.p50)
     sigma = (math.log(total.p90) - mu) / Z90
-    if elapsed_seconds <= 0 or sigma <= 0:
+    if not (0 < elapsed_seconds < math.inf) or not (0 < sigma < math.inf):
         return Band(p10=total.p10, p50=total.p50, p90=total.p90)
     dist = NormalDist(mu, sigma)
     below = dist.cdf(math.log(elapsed_seconds))
     quantiles = []
     for q in (0.1, 0.5, 0.9):
         level = min(below + q * (1.0 - below), 1.0 - 1e-12)
-        quantiles.append(max(math.exp(dist.inv_cdf(level)) - elapsed_seconds, 0.0))
+        quantiles.append(max(_exp(dist.inv_cdf(level)) - elapsed_seconds, 0.0))
     return Band(p10=quantiles[0], p50=quantiles[1], p90=quantiles[2])
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 _BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
 _DECIMAL = {
@@ -28,6 +28,11 @@ _QUANTITY = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTP
 # Token counts as people write them: "2e9", "2_000_000_000", "2B" (billion), "500M", "1.5T", "300k".
 _COUNT = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([kKmMbBgGtT]?)$")
 _COUNT_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
+# Longest text read as a number: "2_000_000_000_000" is 17; a longer value is not a quantity but a payload.
+MAX_NUMBER_CHARS = 64
+# The largest count taken: 10^18 tokens, 5 orders of magnitude above the largest published training run (Llama 3,
+# 15.6e12 tokens, arXiv:2407.21783 §3.1); far beyond it an estimate is meaningless and its ETA overflows a datetime.
+MAX_COUNT = 1e18
 
 
 class QuantityError(ValueError):
@@ -43,16 +48,20 @@ class QuantityError(ValueError):
 def parse_quantity(value: str, field: str = "quantity") -> Decimal:
     """Exact value of a Kubernetes quantity: "500m" -> 0.5, "64Gi" -> 68719476736, "1e3" -> 1000."""
     text = value.strip()
-    match = _QUANTITY.match(text)
+    fix = 'use a Kubernetes quantity such as "2", "500m", "64Gi" or "1e3"'
+    match = _QUANTITY.match(text) if len(text) <= MAX_NUMBER_CHARS else None
     if match is None:
-        raise QuantityError(field, value, 'use a Kubernetes quantity such as "2", "500m", "64Gi" or "1e3"')
+        raise QuantityError(field, value[:MAX_NUMBER_CHARS], fix)
     number = Decimal(match.group(1))
     suffix = match.group(2) or ""
-    if suffix in _BINARY:
-        return number * _BINARY[suffix]
-    if suffix in _DECIMAL:
-        return number * _DECIMAL[suffix]
-    return number * (Decimal(10) ** int(suffix[1:]))
+    try:
+        if suffix in _BINARY:
+            return number * _BINARY[suffix]
+        if suffix in _DECIMAL:
+            return number * _DECIMAL[suffix]
+        return number * (Decimal(10) ** int(suffix[1:]))
+    except ArithmeticError:  # decimal.Overflow: "1e999999999" is beyond Decimal's exponent range
+        raise QuantityError(field, value, fix + " (this one overflows)") from None
 
 
 def quantity_or_zero(resources: Mapping[str, str], name: str) -> Decimal:
@@ -67,16 +76,18 @@ def quantity_or_zero(resources: Mapping[str, str], name: str) -> Decimal:
 
 
 def parse_count(value: str, field: str = "count") -> float:
-    """A positive count of tokens/items: "2e9", "2_000_000_000", "2B", "500M", "1.5T", "300k" (B and G = 10^9)."""
+    """A positive count of tokens/items: "2e9", "2_000_000_000", "2B", "500M", "1.5T", "300k" (B and G = 10^9),
+    at most `MAX_COUNT`."""
     text = value.strip().replace("_", "").replace(",", "")
-    match = _COUNT.match(text)
-    fix = 'use a positive number such as "2e9", "2000000000", "2B", "500M" or "1.5T"'
+    match = _COUNT.match(text) if len(text) <= MAX_NUMBER_CHARS else None
+    fix = f'use a positive number up to {MAX_COUNT:.0e} such as "2e9", "2000000000", "2B", "500M" or "1.5T"'
     if match is None:
-        raise QuantityError(field, value, fix)
+        raise QuantityError(field, value[:MAX_NUMBER_CHARS], fix)
     try:
         number = Decimal(match.group(1)) * _COUNT_SUFFIX[match.group(2).lower()]
-    except InvalidOperation as error:  # pragma: no cover - the regex admits only valid decimals
-        raise QuantityError(field, value, fix) from error
-    if number <= 0:
+    except ArithmeticError:  # decimal.Overflow of "1e999999999" (InvalidOperation is one too)
+        raise QuantityError(field, value, fix) from None
+    count = float(number)
+    if not (0 < count <= MAX_COUNT):  # also rejects inf and what underflows to 0.0
         raise QuantityError(field, value, fix)
-    return float(number)
+    return count

@@ -7,6 +7,7 @@ and the assumptions behind it come out. The projection (`projection.py`) blends 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +18,10 @@ from estimator.errors import EstimatorError
 from estimator.models import Checkpointing, Hardware, Method, ModelArch, Parallelism, Precision, TrainingRun
 from estimator.throughput import training_time
 from monitor.domain.annotations import JobSpec
+from monitor.domain.bounded import clip
 from monitor.domain.result import AnnotationProblem
+
+_UNUSABLE = "must describe a workload the estimator can compute: no estimate is made, the Job is accounted without one"
 
 
 @dataclass(frozen=True)
@@ -54,11 +58,16 @@ def estimate_workload(key: EstimateKey) -> WorkloadEstimate | AnnotationProblem 
     tokens = spec.total_tokens
     if not spec.describes_workload or tokens is None or key.gpus <= 0:
         return None
+    field = "trainspend.io/model-config" if spec.model_config is not None else "trainspend.io/model"
     try:
         arch = _arch(spec)
     except EstimatorError as exc:
-        field = "trainspend.io/model-config" if spec.model_config is not None else "trainspend.io/model"
-        return AnnotationProblem(annotation=field, value=str(exc.value), message=str(exc))
+        return AnnotationProblem(annotation=field, value=clip(str(exc.value)), message=clip(str(exc), 1000))
+    except (ArithmeticError, ValueError, TypeError) as exc:
+        # A config.json value the estimator's arithmetic cannot take (10^300 layers overflow a float).
+        return AnnotationProblem(
+            annotation=field, value="", message=_UNUSABLE + f" ({type(exc).__name__}: {clip(str(exc))})"
+        )
     try:
         gpu = catalog_gpu(key.gpu_model)
     except EstimatorError as exc:
@@ -77,7 +86,17 @@ def estimate_workload(key: EstimateKey) -> WorkloadEstimate | AnnotationProblem 
     try:
         time = training_time(arch, run, Hardware(gpu=gpu, count=key.gpus))
     except EstimatorError as exc:
-        return AnnotationProblem(annotation="trainspend.io/" + exc.field, value=str(exc.value), message=str(exc))
+        return AnnotationProblem(
+            annotation="trainspend.io/" + exc.field, value=clip(str(exc.value)), message=clip(str(exc), 1000)
+        )
+    except (ArithmeticError, ValueError) as exc:
+        return AnnotationProblem(
+            annotation=field, value="", message=_UNUSABLE + f" ({type(exc).__name__}: {clip(str(exc))})"
+        )
+    if not (0 < time.total_hours < math.inf):
+        return AnnotationProblem(
+            annotation="trainspend.io/tokens", value=str(tokens), message=_UNUSABLE + f" (total {time.total_hours} h)"
+        )
     summary: dict[str, Any] = {
         "model": arch.name,
         "tokens": tokens,
