@@ -14,9 +14,8 @@ from monitor.app import build_daemon
 from monitor.clock import ManualClock
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from tests.integration.daemon.test_daemon_accrual import P4D, T0, clock, gpu_node, iso, server, settings_for
+from tests.integration.daemon.helpers import P4D, T0, gpu_node, iso, settings_for
 
-__all__ = ["clock", "server"]  # pytest fixtures imported from the accrual test
 P = "trainspend.io/"
 MODEL = {P + "model": "llama-3-8b"}
 BAD = {
