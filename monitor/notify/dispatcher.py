@@ -18,6 +18,8 @@ from monitor.ports import Outbox, OutboxMessage
 
 log = logging.getLogger(__name__)
 
+IDEMPOTENCY_FIELD = "idempotency_key"
+
 
 @dataclass(frozen=True)
 class DispatchReport:
@@ -58,46 +60,63 @@ class Dispatcher:
         self.base_backoff_seconds = base_backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
         self.batch = batch
+        # Pending messages read per run (due or in backoff): each (channel, subject) keeps at most one after a run.
+        self.pending_limit = max(batch, 1000)
         self.rng = rng or random.Random()
         self.secrets = tuple(s for s in secrets if s)
         self.sent_total = 0
         self.failed_total = 0
 
     def run_once(self, now: datetime) -> DispatchReport:
-        """Delivers every due message once. Within one run, a failure holds back later messages of the same subject
-        and channel (so a PagerDuty resolve never overtakes its trigger)."""
+        """Delivers, per (channel, subject), only the newest pending message, and only once every older one is
+        settled: older pending ones are superseded by it (dropped, never sent), so no message overtakes an older one
+        in backoff, and a stale state is never delivered after a newer one. A resolve whose subject has no delivered
+        trigger on that channel resolves nothing and is dropped (PagerDuty never sees a resolve before its trigger)."""
         sent = failed = dropped = deferred = 0
-        blocked: set[tuple[str, str]] = set()
-        for message in self.outbox.due(now, self.batch):
-            assert message.id is not None, "outbox messages read back carry their id"
-            group = (message.channel, str(message.payload.get("subject", message.dedup)))
-            if group in blocked:
+        groups: dict[tuple[str, str], list[OutboxMessage]] = {}
+        for message in self.outbox.pending(self.pending_limit):
+            groups.setdefault(_group(message), []).append(message)
+        for (channel_name, subject), messages in groups.items():
+            newest = messages[-1]
+            assert newest.id is not None, "outbox messages read back carry their id"
+            for older in messages[:-1]:
+                assert older.id is not None
+                self.outbox.drop(older.id, f"superseded by {newest.dedup}")
+                dropped += 1
+            if newest.next_attempt_at > now:
                 deferred += 1
                 continue
-            if (now - message.created_at).total_seconds() > self.max_age_seconds:
-                self.outbox.drop(message.id, f"older than max_age_seconds={self.max_age_seconds:g}")
+            reason = self._drop_reason(newest, channel_name, subject, now)
+            if reason:
+                self.outbox.drop(newest.id, reason)
                 dropped += 1
                 continue
-            channel = self.channels.get(message.channel)
-            if channel is None:
-                self.outbox.drop(message.id, f"channel {message.channel!r} is not configured")
-                dropped += 1
-                continue
-            outcome = self._deliver(channel, message, now)
+            outcome = self._deliver(self.channels[channel_name], newest, now)
             if outcome == "sent":
                 sent += 1
             else:
-                blocked.add(group)
                 failed += 1
                 dropped += outcome == "dropped"
         self.sent_total += sent
         self.failed_total += failed
         return DispatchReport(sent=sent, failed=failed, dropped=dropped, deferred=deferred)
 
+    def _drop_reason(self, message: OutboxMessage, channel: str, subject: str, now: datetime) -> str:
+        """Why `message` is given up without an attempt, or "" to send it."""
+        if (now - message.created_at).total_seconds() > self.max_age_seconds:
+            return f"older than max_age_seconds={self.max_age_seconds:g}"
+        if channel not in self.channels:
+            return f"channel {channel!r} is not configured"
+        if message.payload.get("action") == "resolve" and self.outbox.last_delivered(channel, subject) != "trigger":
+            return "resolves a trigger that was never delivered on this channel"
+        return ""
+
     def _deliver(self, channel: Channel, message: OutboxMessage, now: datetime) -> str:
         assert message.id is not None
         try:
-            channel.send(message.payload, now)
+            # The dedup key is unique per message and stable across retries: receivers drop a re-send after a crash
+            # between their 2xx and our mark_sent.
+            channel.send({**message.payload, IDEMPOTENCY_FIELD: message.dedup}, now)
         except DeliveryError as exc:
             return self._failed(message, mask(str(exc), self.secrets), exc.retryable, now)
         except Exception as exc:  # a bug in one channel must not stop the others; retried like a transient error
@@ -118,3 +137,8 @@ class Dispatcher:
         self.outbox.mark_failed(message.id, error, now + timedelta(seconds=delay))
         log.warning("notification failed (attempt %d), retry in %.0f s: %s", attempts, delay, error)
         return "failed"
+
+
+def _group(message: OutboxMessage) -> tuple[str, str]:
+    """(channel, subject): the unit in which messages are delivered in order."""
+    return message.channel, str(message.payload.get("subject", message.dedup))

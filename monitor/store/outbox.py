@@ -1,4 +1,9 @@
-"""`SqlOutbox`: the `monitor.ports.Outbox` over SQLAlchemy — notifications survive restarts and go out once."""
+"""`SqlOutbox`: the `monitor.ports.Outbox` over SQLAlchemy — notifications survive restarts and go out once.
+
+Marking a message sent also records, in the same transaction, the action it delivered for its (channel, subject)
+(`notification_state` key `delivered:<channel>:<subject>`): the dispatcher asks it before sending a resolve, so a
+resolve of a trigger that never went out is not sent.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +40,24 @@ class SqlOutbox:
                 added += len(conn.execute(stmt).all())
         return added
 
+    def pending(self, limit: int = 1000) -> list[OutboxMessage]:
+        """Messages neither sent nor dropped, due or in backoff, in the order they were enqueued."""
+        if limit <= 0:
+            raise ValueError(f"limit={limit} must be > 0")
+        box = t.outbox
+        query = (
+            select(box).where(box.c.sent_at.is_(None), box.c.dropped_reason.is_(None)).order_by(box.c.id).limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_message(row) for row in conn.execute(query)]
+
+    def last_delivered(self, channel: str, subject: str) -> str | None:
+        """The action ("trigger" | "resolve") of the last message sent for (channel, subject); None if none was."""
+        state = t.notification_state
+        with self._engine.connect() as conn:
+            found = conn.execute(select(state.c.state).where(state.c.key == delivered_key(channel, subject))).scalar()
+        return None if found is None else str(found)
+
     def due(self, now: datetime, limit: int = 100) -> list[OutboxMessage]:
         """Messages neither sent nor dropped whose next attempt is due, oldest due first."""
         if limit <= 0:
@@ -51,22 +74,18 @@ class SqlOutbox:
             .limit(limit)
         )
         with self._engine.connect() as conn:
-            return [
-                OutboxMessage(
-                    id=row.id,
-                    dedup=row.dedup,
-                    channel=row.channel,
-                    payload=row.payload,
-                    created_at=row.created_at,
-                    attempts=row.attempts,
-                    next_attempt_at=row.next_attempt_at,
-                    last_error=row.last_error,
-                )
-                for row in conn.execute(query)
-            ]
+            return [_message(row) for row in conn.execute(query)]
 
     def mark_sent(self, message_id: int, at: datetime) -> None:
-        self._update(message_id, sent_at=require_aware("at", at))
+        """Records the delivery (clearing a drop that raced with it: what was sent was sent) and what it delivered."""
+        box = t.outbox
+        with write_transaction(self._engine) as conn:
+            _update_one(conn, message_id, {"sent_at": require_aware("at", at), "dropped_reason": None})
+            row = conn.execute(select(box.c.channel, box.c.payload).where(box.c.id == message_id)).one()
+            payload = row.payload if isinstance(row.payload, dict) else {}
+            action = str(payload.get("action", ""))
+            if action and payload.get("subject"):
+                _set_state(conn, delivered_key(row.channel, str(payload["subject"])), action, at)
 
     def mark_failed(self, message_id: int, error: str, next_attempt_at: datetime) -> None:
         """Counts one failed attempt and schedules the next one."""
@@ -103,18 +122,40 @@ class SqlOutbox:
     def set_state(self, key: str, state: str, at: datetime) -> None:
         if not key:
             raise ValueError("set_state: key must not be empty (e.g. 'budget:team-a')")
-        table = t.notification_state
         with write_transaction(self._engine) as conn:
-            stmt = insert_for(conn, table).values(key=key, state=state, updated_at=require_aware("at", at))
-            conn.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=["key"], set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at}
-                )
-            )
+            _set_state(conn, key, state, at)
 
     def _update(self, message_id: int, **values: Any) -> None:
         with write_transaction(self._engine) as conn:
             _update_one(conn, message_id, values)
+
+
+def delivered_key(channel: str, subject: str) -> str:
+    """The `notification_state` key of the last action delivered for (channel, subject)."""
+    return f"delivered:{channel}:{subject}"
+
+
+def _set_state(conn: Connection, key: str, state: str, at: datetime) -> None:
+    table = t.notification_state
+    stmt = insert_for(conn, table).values(key=key, state=state, updated_at=require_aware("at", at))
+    conn.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["key"], set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at}
+        )
+    )
+
+
+def _message(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        dedup=row.dedup,
+        channel=row.channel,
+        payload=row.payload,
+        created_at=row.created_at,
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        last_error=row.last_error,
+    )
 
 
 def _update_one(conn: Connection, message_id: int, values: dict[str, Any]) -> None:

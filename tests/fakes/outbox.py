@@ -38,9 +38,18 @@ class InMemoryOutbox:
         pending = [e.message for _, e in sorted(self.entries.items()) if e.status == "pending"]
         return [m for m in pending if m.next_attempt_at <= now][:limit]
 
+    def pending(self, limit: int = 1000) -> list[OutboxMessage]:
+        return [e.message for _, e in sorted(self.entries.items()) if e.status == "pending"][:limit]
+
+    def last_delivered(self, channel: str, subject: str) -> str | None:
+        return self.state.get(f"delivered:{channel}:{subject}")
+
     def mark_sent(self, message_id: int, at: datetime) -> None:
         entry = self.entries[message_id]
         entry.status, entry.sent_at = "sent", at
+        payload = entry.message.payload
+        if payload.get("action") and payload.get("subject"):
+            self.state[f"delivered:{entry.message.channel}:{payload['subject']}"] = str(payload["action"])
 
     def mark_failed(self, message_id: int, error: str, next_attempt_at: datetime) -> None:
         entry = self.entries[message_id]

@@ -85,3 +85,26 @@ def test_notification_state_is_kept_per_key_and_overwritten(engine: Engine) -> N
     outbox.set_state("job:ml/llama", "ok", T0)
     outbox.set_state("budget:team-a", "breach", T0 + timedelta(minutes=1))
     assert outbox.states() == {"budget:team-a": "breach", "job:ml/llama": "ok"}
+
+
+def test_pending_lists_backoff_too_in_enqueue_order_and_sent_records_the_delivered_action(engine: Engine) -> None:
+    outbox = SqlOutbox(engine)
+    trigger = message("s:1:ok->breach:pagerduty", channel="pagerduty").model_copy(
+        update={"payload": {"subject": "budget:prod:a", "action": "trigger"}}
+    )
+    resolve = message("s:2:breach->ok:pagerduty", channel="pagerduty").model_copy(
+        update={"payload": {"subject": "budget:prod:a", "action": "resolve"}}
+    )
+    outbox.enqueue([trigger, resolve])
+    first, second = outbox.pending()
+    outbox.mark_failed(first.id or 0, "HTTP 500", T0 + timedelta(hours=1))
+    assert [m.dedup for m in outbox.pending()] == [trigger.dedup, resolve.dedup]  # backoff is still pending
+    assert [m.dedup for m in outbox.due(T0)] == [resolve.dedup]
+    assert outbox.last_delivered("pagerduty", "budget:prod:a") is None
+    outbox.drop(first.id or 0, "superseded")
+    outbox.mark_sent(first.id or 0, T0)  # a send that raced with the drop: what went out is recorded
+    assert outbox.last_delivered("pagerduty", "budget:prod:a") == "trigger"
+    outbox.mark_sent(second.id or 0, T0)
+    assert outbox.last_delivered("pagerduty", "budget:prod:a") == "resolve"
+    assert outbox.last_delivered("slack", "budget:prod:a") is None
+    assert outbox.pending() == []

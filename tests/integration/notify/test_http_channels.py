@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from pydantic import SecretStr
 
+from monitor.clock import ManualClock
 from monitor.notify.dispatcher import Dispatcher
 from monitor.notify.factory import build_channels, build_dispatcher
 from monitor.notify.notifier import Notifier
@@ -70,7 +71,8 @@ def test_webhook_signature_verifies(receiver: Receiver) -> None:
     outbox = InMemoryOutbox()
     Notifier("prod", ["webhook"]).enqueue(budget_tick("warning"), outbox, AT)
     with client() as http:
-        channel = WebhookChannel(SecretStr(receiver.url + "/hook"), SecretStr("s3cret"), http)
+        wall = ManualClock(AT)  # the signature's time is the wall clock's at the send
+        channel = WebhookChannel(SecretStr(receiver.url + "/hook"), SecretStr("s3cret"), http, wall_clock=wall)
         Dispatcher(outbox, {"webhook": channel}).run_once(AT)
     (delivery,) = receiver.deliveries
     timestamp = delivery.headers[TIMESTAMP_HEADER.lower()]
