@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from monitor.domain.model import CapacityType, NodeIdentity, Price
 from monitor.ports import Clock
@@ -132,8 +133,10 @@ class AwsPricingFetcher:
             if code in _THROTTLE_CODES:
                 raise PricingThrottledError(f"AWS throttled ({code})") from error
             raise PricingApiError(f"AWS {code or 'error'}: {error}") from error
-        except BotoCoreError as error:  # connection errors, timeouts, unparsable responses
-            raise PricingApiError(f"AWS request failed: {error}") from error
+        except BotoCoreError as error:  # connection errors, timeouts, credentials
+            raise PricingApiError(f"AWS request failed: {type(error).__name__}: {error}") from error
+        except ResponseParserError as error:  # not a BotoCoreError: a 5xx whose body is not XML/JSON (a proxy's page)
+            raise PricingApiError(f"AWS sent an unparsable response: {str(error)[:200]}") from error
 
     def _on_demand(self, instance_type: str, region: str) -> Price | None:
         entries: list[str] = []

@@ -99,6 +99,10 @@ class CachedSource:
         except PricingApiError as error:
             self._on_error(error, now)
             return self._stale(key, f"{self.name} failed: {error}")
+        except Exception as error:  # the edge of every adapter: a failure class nobody mapped is still an API failure
+            log.exception("pricing API %s raised an unmapped %s", self.name, type(error).__name__)
+            self._on_error(PricingApiError(f"{type(error).__name__}: {str(error)[:200]}"), now)
+            return self._stale(key, f"{self.name} failed: {type(error).__name__}")
         self._failures = 0
         self._blocked_until = None
         self._entries[key] = _Entry(answer, now)

@@ -16,15 +16,15 @@ def get_json(client: httpx.Client, url: str, params: dict[str, str] | None = Non
         response = client.get(url, params=params)
     except httpx.TimeoutException as error:
         raise PricingApiError(f"timeout calling {_host(url)}") from error
-    except httpx.HTTPError as error:
-        raise PricingApiError(f"cannot reach {_host(url)}: {error}") from error
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as error:
+        raise PricingApiError(f"cannot reach {_host(url)}: {type(error).__name__}") from error
     if response.status_code == 429:
         raise PricingThrottledError(f"{_host(url)} throttled (HTTP 429)", _retry_after(response))
     if response.status_code >= 400:
         raise PricingApiError(f"{_host(url)} answered HTTP {response.status_code}")
     try:
         body = response.json()
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:  # RecursionError: a body nested deeper than the parser recurses
         raise PricingApiError(f"{_host(url)} sent malformed JSON: {error}") from error
     if not isinstance(body, dict):
         raise PricingApiError(f"{_host(url)} sent JSON that is not an object")

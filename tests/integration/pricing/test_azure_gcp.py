@@ -208,6 +208,9 @@ def test_gcp_missing_component_sku_gives_no_answer_rather_than_an_underprice() -
         (Reply(200, "{not json"), "malformed JSON"),
         (Reply(200, {"Items": "nope"}), "malformed"),
         (Reply(200, {"Items": []}, delay_seconds=1.0), "timeout"),
+        (Reply(200, "[" * 100_000 + "]" * 100_000), "malformed JSON"),  # RecursionError in the decoder
+        (Reply(200, b"\xff\xfe garbage"), "malformed JSON"),
+        (Reply(502, "<html>Bad Gateway</html>", {"Content-Type": "text/html"}), "HTTP 502"),
     ],
 )
 def test_azure_faults_keep_last_good_price_flagged_stale(fault: Reply, why: str) -> None:
