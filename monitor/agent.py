@@ -16,15 +16,17 @@ from datetime import datetime
 
 from monitor.domain.accrual import LedgerChanges, plan
 from monitor.domain.annotations import PREFIX, JobSpec, ParsedAnnotations, merge_progress, parse_job_annotations
-from monitor.domain.attribution import Attribution, PodCost, PricedNode, attribute
+from monitor.domain.attribution import Attribution, PodCost, PricedNode
 from monitor.domain.bounded import clip
 from monitor.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget, job_budget_status
 from monitor.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
+from monitor.domain.node_memo import NodeAttributionMemo
 from monitor.domain.periods import period_bounds
 from monitor.domain.price_history import PriceHistory
 from monitor.domain.projection import FINISHED_STATES, ProjectionInput, project
 from monitor.domain.rate_window import advance, extrapolate
 from monitor.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
+from monitor.domain.snapshot_schedule import SnapshotSchedule
 from monitor.domain.workload_estimate import EstimateKey, WorkloadEstimate, estimate_workload
 from monitor.ports import Clock, ClusterSource, EventRecorder, LeaderElector, NodePricer, Store
 
@@ -37,6 +39,7 @@ class AgentConfig:
     team_label: str = "team"
     budgets: tuple[BudgetSpec, ...] = ()
     finished_job_ttl_seconds: float = 3600.0
+    job_snapshot_interval_seconds: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,10 @@ class Agent:
         # spec) per job per tick cost ~10 ms a tick at 1,000 jobs; the spec object only changes with the annotations.
         self._job_estimates: dict[str, tuple[JobSpec, str, int, WorkloadEstimate | AnnotationProblem | None]] = {}
         self._prices = PriceHistory()  # what each node cost at recent ticks: spans learned late are rated at it
+        self._attribution = NodeAttributionMemo()
+        self._touched: set[str] = set()  # nodes whose segments the last plan changed
+        self._committed_at: datetime | None = None
+        self._snapshots = SnapshotSchedule(config.job_snapshot_interval_seconds)
 
     def tick(self) -> TickResult:
         started = time.perf_counter()
@@ -115,15 +122,15 @@ class Agent:
             PricedNode(node, identities[node.name], self._pricer.price(identities[node.name]))
             for node in snapshot.nodes
         ]
-        attribution = attribute(priced, snapshot.pods, claims=snapshot.claims)
+        attribution, unchanged = self._attribution.attribute(priced, snapshot.pods, snapshot.claims)
         if is_leader:
-            changed = self._store.commit_ledger(self._plan(snapshot, priced, attribution, now))
+            changed = self._store.commit_ledger(self._plan(snapshot, priced, attribution, unchanged, now))
             if changed:
                 log.debug("ledger: %d segment changes", changed)
         costs = self._store.workload_costs()
         jobs = self._jobs(snapshot, attribution, identities, costs, now)
         if is_leader:
-            self._store.save_jobs(now, jobs)
+            self._store.save_jobs(now, self._snapshots.due(jobs, now))
         budgets = self._budgets(jobs, now)
         self._previous = {job.ref.uid: job for job in jobs}
         self._known.update(self._previous)
@@ -154,14 +161,32 @@ class Agent:
         return parsed
 
     def _plan(
-        self, snapshot: ClusterSnapshot, priced: Sequence[PricedNode], attribution: Attribution, now: datetime
+        self,
+        snapshot: ClusterSnapshot,
+        priced: Sequence[PricedNode],
+        attribution: Attribution,
+        unchanged: set[str],
+        now: datetime,
     ) -> LedgerChanges:
         ledger = self._store.ledger()
         present = {node.info.name for node in priced}
         self._prices.observe(priced, ledger.accrued_until)
         self._prices.forget(present, ledger.accrued_until or now)
-        rates_for = self._prices.rates_for(snapshot.claims)
-        return plan(snapshot.pods, attribution.pods, present, rates_for, ledger, now, self._prices.breaks())
+        breaks = self._prices.breaks()
+        # A node needs no planning when its inputs are the objects of the last tick, that tick (committed by us, the
+        # ledger's last writer) changed nothing on it, and its price did not change since.
+        skip: set[str] = set()
+        if ledger.accrued_until is not None and ledger.accrued_until == self._committed_at:
+            skip = unchanged - self._touched - breaks.keys()
+        changes = plan(
+            snapshot.pods, attribution.pods, present, self._prices.rates_for(snapshot.claims), ledger, now, breaks, skip
+        )
+        self._touched = {segment.node for segment in changes.opens}
+        self._touched.update(
+            ledger.open[close.pod_uid].node for close in changes.closes if close.pod_uid in ledger.open
+        )
+        self._committed_at = now
+        return changes
 
     def _jobs(
         self,

@@ -157,19 +157,24 @@ def plan(
     ledger: Ledger,
     now: datetime,
     breaks: Mapping[str, Sequence[datetime]] | None = None,
+    skip: Collection[str] = (),
 ) -> LedgerChanges:
     """The segment changes that bring `ledger` up to `now` (see the module docstring).
 
     `holding_now`: the attribution of the pods holding their nodes at `now` (reused for the last span of a node when
     its holders are the same); `priced_nodes`: nodes present and priced now (a pod's segment on a node that is gone
     ends when the ledger last saw it); `rates_for`: the attribution of one node for a given set of holders over a span
-    starting at a given time (at the price the node had then); `breaks`: per node, times its price changed."""
+    starting at a given time (at the price the node had then); `breaks`: per node, times its price changed; `skip`:
+    nodes known to need nothing (the same pods at the same rates as at the tick that last changed nothing there)."""
     unknown = ledger.accrued_until if ledger.accrued_until is not None else now
     by_node: dict[str, list[_Hold]] = {}
     seen: set[str] = set()
     for pod in pods:
         if pod.owner is None and pod.uid in ledger.open:
             seen.add(pod.uid)  # its owner is being resolved again: its segment stays as it is
+            continue
+        if pod.node_name in skip:
+            seen.add(pod.uid)
             continue
         interval = hold_interval(pod, ledger, unknown)
         if interval is None or pod.node_name is None:
@@ -212,6 +217,8 @@ def _plan_node(
     window = ledger.accrued_until
     if window is None:  # the first tick ever: from the earliest bind on record
         window = min([now, *(h.start for h in holds if h.end is None or h.end > h.start)])
+    elif not any(window < moment < now for moment in breaks) and _steady(holds, holding_now, ledger.open, window):
+        return  # the common case: the same pods at the same rates since the last tick, nothing to write
     active: list[_Hold] = []
     for hold in holds:
         hold.start = max(hold.start, window)
@@ -251,6 +258,29 @@ def _plan_node(
     for hold in active:
         if hold.booked:
             _reconcile(hold, pieces.get(hold.pod.uid, []), ledger.open.get(hold.pod.uid), window, now, changes)
+
+
+def _steady(
+    holds: Sequence[_Hold], holding_now: Mapping[str, PodCost], open_segments: Mapping[str, Segment], window: datetime
+) -> bool:
+    """True when the node's holders over [window, now) are its holders now, each at the rate of its open segment (or
+    at no rate and without one): `_plan_node` would change nothing."""
+    for hold in holds:
+        segment = open_segments.get(hold.pod.uid)
+        if hold.end is not None and hold.end <= hold.start and segment is None:
+            continue  # finished and accounted: it lingers on the API server, holding nothing
+        if hold.end is not None or hold.start > window:
+            return False
+        cost = holding_now.get(hold.pod.uid)
+        hourly = cost.hourly_usd if cost is not None else 0.0
+        if segment is None:
+            if hourly > 0 and hold.booked:
+                return False
+            continue
+        source = cost.price.source if cost is not None and cost.price is not None else ""
+        if segment.hourly_usd != hourly or segment.price_source != source:
+            return False
+    return True
 
 
 def _append(pieces: list[_Piece], piece: _Piece) -> None:

@@ -161,3 +161,22 @@ def test_a_preempted_job_keeps_its_remaining_cost_in_the_budget_projection(world
     preempted = agent.tick().budgets[0]
     assert preempted.spend_usd == pytest.approx(32.0)
     assert preempted.projected_spend_usd == pytest.approx(running, rel=0.05)
+
+
+def test_a_quiet_cluster_writes_no_segment_and_a_finish_on_a_quiet_node_still_closes_at_its_time(world) -> None:
+    cluster, store, clock, events = world
+    w = workload("llama")
+    cluster.workloads = [w]
+    trainer = pod("llama-master-0", w, "gpu-1", 8, started=T0)
+    cluster.pods = [trainer]
+    agent = make_agent(cluster, store, clock, events)
+    for _ in range(5):
+        clock.advance(30)
+        agent.tick()
+    assert len(store.segments) == 1  # one open segment, nothing per tick
+    done = trainer.model_copy(update={"phase": "Succeeded", "finished": T0 + timedelta(seconds=140)})
+    cluster.pods = [done]
+    clock.advance(30)
+    assert job_of(agent.tick(), "llama").cost_usd == pytest.approx(32.0 * 140 / 3600)
+    clock.advance(300)
+    assert job_of(agent.tick(), "llama").cost_usd == pytest.approx(32.0 * 140 / 3600)

@@ -285,9 +285,9 @@ def observed(s: Scenario, now: datetime, restarted_at: datetime | None) -> list[
             assert p.end is not None
             if restarted_at is not None and p.end < restarted_at:
                 continue  # deleted while the daemon was down: the new cache never saw it
-            if s.outage is not None and p.bound < s.outage[0] and s.outage[0] <= p.end < s.outage[1]:
+            if s.outage is not None and p.bound <= s.outage[0] and s.outage[0] <= p.end < s.outage[1]:
                 finished = s.outage[0]  # vanished from the relist: last heard when the outage began
-            elif s.outage is not None and s.outage[0] <= p.bound < s.outage[1] and p.end < s.outage[1]:
+            elif s.outage is not None and s.outage[0] < p.bound < s.outage[1] and p.end < s.outage[1]:
                 continue  # came and went while the watch was down
         pods.append(
             pod(
