@@ -102,6 +102,12 @@ class Checkpointing(StrEnum):
     FULL = "full"
 
 
+class AttentionKernel(StrEnum):
+    FA2 = "fa2"  # FlashAttention-2: PyTorch SDPA's flash backend (the default of HF transformers' "sdpa")
+    FA3 = "fa3"  # FlashAttention-3 (Hopper only; other GPUs fall back to FA2's rates)
+    CUDNN = "cudnn"  # cuDNN fused attention (Transformer Engine, SDPA's cuDNN backend; Hopper rates)
+
+
 class LoraConfig(Frozen):
     rank: int = Field(default=16, gt=0)
     alpha: int = 32
@@ -127,6 +133,7 @@ class TrainingRun(Frozen):
     checkpointing: Checkpointing = Checkpointing.NONE
     parallelism: Parallelism = Parallelism()
     mfu: float | None = Field(default=None, gt=0, le=1, description="override of the modelled MFU")
+    attention_kernel: AttentionKernel = AttentionKernel.FA2
 
 
 class GPU(Frozen):

@@ -1,0 +1,132 @@
+"""Memory-bound work of one decoder layer, derived from its structure: bytes moved and ops dispatched per token.
+
+Every non-GEMM op of the Hugging Face eager layer reads its inputs and writes its output once; per token, with
+a = 2 bytes (bf16 activations), r = bytes of the residual stream (4 under fp32-master autocast, else 2), w the width
+an op works on (h = hidden, q / k = query / key widths, i = MLP width):
+
+    RMSNorm (eager: upcast, pow, mean, ·rsqrt, downcast, ·weight)   (r + 34)·w for r = 2, 28·w for r = 4
+    LayerNorm (one fused kernel)                                    2·r·w
+    rotary (q·cos + rotate_half(q)·sin, for q and k)                10·a·w_rot, + 2·a·w to re-join a partial rotary
+    attention output transpose to (tokens, q)                       2·a·q
+    activation: gated act(gate)·up / plain act(up)                  5·a·i / 2·a·i
+    residual adds (two per layer, sequential or parallel)           2·(2r + a)·h
+    MoE token permutation and weighted combine                      4·a·h·top_k
+    autocast: each Linear casts its fp32 input to bf16              6·in per consuming Linear
+
+Backward moves BACKWARD_TRAFFIC_RATIO × the forward bytes: the backward of y = f(x) reads dy and x and writes dx
+(1.5× a unary op's forward), of a binary op 5 tensors for 3, and HF's eager norms recompute their fp32
+intermediates (≈ 2×); biased Linears add a reduction reading the output gradient (a·out). Sources: the op
+sequences of transformers' `LlamaRMSNorm`, `apply_rotary_pos_emb`, `LlamaMLP`, `GPTNeoXLayer`; counted, not fitted.
+
+The loss (transformers `ForCausalLMLoss`): logits.float() (2V read, 4V written), log_softmax (two reads, one write
+of 4V), nll; backward: zero-filled 4V gradient, log_softmax backward (reads 8V, writes 4V), cast back to bf16
+(4V + 2V) — 40·V bytes per token, against the 92·V a vocab-32000 fit implied.
+"""
+
+from __future__ import annotations
+
+from estimator.models import Method, MlpType, ModelArch, NormType, TrainingRun
+from estimator.params import kv_width, q_width
+from estimator.precision import state_recipe
+
+BACKWARD_TRAFFIC_RATIO = 2.0
+LOSS_BYTES_PER_VOCAB = 40.0
+ACTIVATION_BYTES = 2.0
+AUTOCAST_CAST_BYTES = 6.0  # read fp32 (4) + write bf16 (2) per element
+AUTOCAST_WEIGHT_BYTES = 12.0  # per weight and micro-batch: fp32 → bf16 cast (6) and its gradient cast back (6)
+# Dispatcher ops of the eager HF layer, forward (counted from the modules' code, see `forward_ops`); the profiler
+# counted 110 forward + backward for the bf16 Llama layer, whose forward has LLAMA_FORWARD_OPS.
+LLAMA_FORWARD_OPS = 52.0
+PROFILED_LLAMA_OPS = 110.0
+
+
+def residual_stream_bytes(run: TrainingRun) -> float:
+    full_autocast = run.method == Method.FULL and state_recipe(run.precision, run.optimizer).autocast
+    return 4.0 if full_autocast else 2.0
+
+
+def norm_bytes(arch: ModelArch, width: float, residual: float) -> float:
+    """Forward bytes of one norm over `width` elements (module docstring)."""
+    if arch.norm_type == NormType.LAYERNORM:
+        return 2.0 * residual * width
+    return (residual + 34.0) * width if residual == 2.0 else 28.0 * width
+
+
+def mlp_width(arch: ModelArch) -> float:
+    """Width of the MLP one token passes through (MoE: top-k routed + shared experts)."""
+    if arch.num_experts:
+        routed = (arch.moe_intermediate_size or arch.intermediate_size) * arch.num_experts_per_tok
+        return float(routed + arch.shared_expert_intermediate_size * max(arch.num_shared_experts, 1))
+    return float(arch.intermediate_size)
+
+
+def _linear_inputs(arch: ModelArch) -> float:
+    """Σ input widths over the Linears that cast their input under autocast (fused Linears cast once)."""
+    h, i = arch.hidden_size, mlp_width(arch)
+    qkv = 1 if arch.fused_qkv else 3
+    up = 1 if (arch.fused_gate_up or arch.mlp_type != MlpType.GATED) else 2
+    return h * qkv + q_width(arch) + h * up + i
+
+
+def _bias_outputs(arch: ModelArch) -> float:
+    h, i = arch.hidden_size, mlp_width(arch)
+    out = (q_width(arch) + 2 * kv_width(arch)) if arch.qkv_bias else 0.0
+    out += h if arch.attn_out_bias else 0.0
+    if arch.mlp_bias:
+        out += h + i * (2 if arch.mlp_type == MlpType.GATED else 1)
+    return out
+
+
+def layer_forward_bytes(arch: ModelArch, run: TrainingRun) -> float:
+    """Memory-bound bytes one layer's forward moves per token (module docstring)."""
+    a, r = ACTIVATION_BYTES, residual_stream_bytes(run)
+    h, q, k, i = arch.hidden_size, q_width(arch), kv_width(arch), mlp_width(arch)
+    total = arch.norms_per_layer * norm_bytes(arch, h, r)
+    if arch.qk_norm:
+        total += norm_bytes(arch, q + k, 2.0)
+    if arch.position_encoding.value == "rope":
+        total += 10.0 * a * arch.rotary_fraction * (q + k)
+        if arch.rotary_fraction < 1.0:
+            total += 2.0 * a * (q + k)
+    total += 2.0 * a * q
+    total += (5.0 if arch.mlp_type == MlpType.GATED else 2.0) * a * i
+    total += 2.0 * (2.0 * r + a) * h
+    if arch.num_experts:
+        total += 4.0 * a * h * arch.num_experts_per_tok
+    if r == 4.0:
+        total += AUTOCAST_CAST_BYTES * _linear_inputs(arch)
+    return total
+
+
+def layer_backward_bytes(arch: ModelArch, run: TrainingRun) -> float:
+    """Memory-bound bytes one layer's backward moves per token: the ratio × forward, + bias-gradient reductions."""
+    return BACKWARD_TRAFFIC_RATIO * layer_forward_bytes(arch, run) + ACTIVATION_BYTES * _bias_outputs(arch)
+
+
+def loss_bytes(arch: ModelArch) -> float:
+    """Bytes HF's causal-LM loss moves per token, forward and backward: 40·V (module docstring)."""
+    return LOSS_BYTES_PER_VOCAB * arch.vocab_size
+
+
+def forward_ops(arch: ModelArch) -> float:
+    """Dispatcher ops of one layer's forward: eager RMSNorm 8 (LayerNorm 1) per norm; one per Linear (+1 to split a
+    fused qkv; a fused gate_up's chunk replaces the second Linear); 8 views/transposes around attention; rotary 16
+    (+6 for a partial rotary); SDPA 1; activation 2 (gated) or 1; two residual adds; MoE routing (softmax, top-k,
+    gather, scatter, combine) 6."""
+    norm = 8.0 if arch.norm_type == NormType.RMSNORM else 1.0
+    ops = arch.norms_per_layer * norm + (2 * norm if arch.qk_norm else 0.0)
+    gated = arch.mlp_type == MlpType.GATED
+    ops += (3.0 if arch.fused_qkv else 4.0) + (3.0 if gated else 2.0)
+    ops += 8.0 + 1.0
+    if arch.position_encoding.value == "rope":
+        ops += 16.0 + (6.0 if arch.rotary_fraction < 1.0 else 0.0)
+    ops += (2.0 if gated else 1.0) + 2.0
+    if arch.num_experts:
+        ops += 6.0
+    return ops
+
+
+def layer_ops(arch: ModelArch) -> tuple[float, float]:
+    """(forward, backward) dispatcher ops of one layer: the forward count and the profiled Llama backward share."""
+    fwd = forward_ops(arch)
+    return fwd, fwd * (PROFILED_LLAMA_OPS - LLAMA_FORWARD_OPS) / LLAMA_FORWARD_OPS

@@ -1,0 +1,185 @@
+"""One micro-batch of one pipeline stage, as phases of GPU work and host launch time (see estimator.throughput).
+
+Per micro-batch the bottleneck (last) stage runs L_s = L / p layers, each:
+
+    GEMMs      Σ_Linear max(2·m·k·n / (peak · MATMUL_FRACTION), operand bytes / bandwidth)   (Williams et al. 2009)
+    attention  causal FLOPs at the kernel's published rate for this sequence length (estimator.attention)
+    memory     bytes counted from the layer's structure (estimator.layer_traffic) / (bandwidth · memory_fraction)
+    tensor parallel: two all-reduces of T·h bf16 forward and two backward (Narayanan et al. 2021 §3.2)
+
+then the tail (final norm, head GEMMs, HF loss, embedding gradient). Backward = 2 × the forward GEMMs (1 × for frozen
+LoRA bases), 2.5 × attention, BACKWARD_TRAFFIC_RATIO × memory traffic; full checkpointing recomputes each layer's
+forward in the backward phase (Chen et al. 2016), selective checkpointing its attention (Korthikanti et al. 2022).
+"""
+
+from __future__ import annotations
+
+from estimator.attention import attention_forward_seconds, attention_seconds
+from estimator.errors import InvalidRunError
+from estimator.flops import attended_keys
+from estimator.interconnect import all_reduce_bus_bytes_per_second, intra_node_bus_bytes_per_second
+from estimator.layer_traffic import (
+    AUTOCAST_WEIGHT_BYTES,
+    BACKWARD_TRAFFIC_RATIO,
+    layer_backward_bytes,
+    layer_forward_bytes,
+    layer_ops,
+    loss_bytes,
+    norm_bytes,
+    residual_stream_bytes,
+)
+from estimator.models import GPU, Checkpointing, Frozen, Hardware, Method, MlpType, ModelArch, Precision, TrainingRun
+from estimator.params import kv_width, q_width
+from estimator.precision import state_recipe
+
+MATMUL_FRACTION = 752.0 / 989.5  # measured bf16 8192³ GEMM on an H100 (748–755 of 989 TFLOP/s)
+BANDWIDTH_FRACTION = 3.0 / 3.35  # measured device copy on an H100 (3.0 of 3.35 TB/s)
+# Assumed, not measured here: large fp8 GEMMs reach about two thirds of the datasheet fp8 rate. Labelled.
+FP8_MATMUL_FRACTION = 0.65
+FP8_CAST_BYTES = 3.0  # read bf16 (2) + write fp8 (1) per quantised element
+LORA_CAST_BYTES = 24.0  # per adapted Linear input element, fwd + bwd: fp32 cast and bf16 re-cast (counted)
+# Host ops (counted): autocast casts input and weight of every Linear in the forward (2) and their backward
+# (39 − 14 = 25 over 7 Linears in the profiler); LoRA's cast, A, B, scale, add (12 per adapter, fwd + bwd);
+# non-reentrant checkpointing's saved-tensor hooks (97 ops per layer − the 52 recomputed forward ops);
+# fp8: quantise input and output gradient and their amax (4 per Linear); the tail: final norm, head, loss and
+# embedding forward and backward (30).
+AUTOCAST_FWD_OPS_PER_LINEAR = 2.0
+AUTOCAST_BWD_OPS_PER_LINEAR = 25.0 / 7.0
+LORA_OPS_PER_ADAPTER = 12.0
+CHECKPOINT_HOOK_OPS = 45.0
+FP8_OPS_PER_LINEAR = 4.0
+TAIL_OPS = 30.0
+
+
+class StepConstants(Frozen):
+    """The fitted constants of the step-time model (fitted by `benchmarks.estimator_accuracy`, see throughput)."""
+
+    launch_seconds: float  # host time per dispatched op of eager PyTorch
+    memory_fraction: float  # fraction of the measured copy bandwidth the eager memory-bound kernels reach
+
+
+class Phase(Frozen):
+    gpu_seconds: float
+    host_seconds: float
+
+    @property
+    def seconds(self) -> float:
+        """A phase lasts as long as the slower of the host launching it and the GPU running it."""
+        return max(self.gpu_seconds, self.host_seconds)
+
+
+def peak_flops(gpu: GPU, precision: Precision = Precision.BF16) -> float:
+    """Dense tensor-core peak of the precision used: fp8 for fp8, fp16 for fp16 AMP, else bf16 (fp16 on Turing)."""
+    tflops = gpu.bf16_tflops or gpu.fp16_tflops
+    if precision == Precision.FP8 and gpu.fp8_tflops:
+        tflops = gpu.fp8_tflops
+    elif precision == Precision.FP16_AMP and gpu.fp16_tflops:
+        tflops = gpu.fp16_tflops
+    if not tflops:
+        raise InvalidRunError(
+            "gpu",
+            gpu.id,
+            "the catalog has no bf16/fp16 TFLOP/s figure for this GPU, so its step time cannot be modelled; "
+            "choose a GPU with a published figure (e.g. A10 for an A10G)",
+        )
+    return tflops * 1e12
+
+
+def bandwidth(gpu: GPU) -> float:
+    return gpu.memory_bandwidth_bytes_per_second * BANDWIDTH_FRACTION
+
+
+def linears(arch: ModelArch) -> list[tuple[int, int]]:
+    """(in, out) of the Linears one token passes through in one layer (MoE: top-k + shared experts)."""
+    h, qw, kw = arch.hidden_size, q_width(arch), kv_width(arch)
+    i = arch.intermediate_size
+    if arch.num_experts:
+        i = (arch.moe_intermediate_size or i) * arch.num_experts_per_tok + arch.shared_expert_intermediate_size
+    mlp = [(h, i), (h, i), (i, h)] if arch.mlp_type == MlpType.GATED else [(h, i), (i, h)]
+    return [(h, qw), (h, kw), (h, kw), (qw, h), *mlp]
+
+
+def gemm_seconds(m: float, k: int, n: int, gpu: GPU, fp8: bool = False) -> float:
+    """t = max(2mkn / (peak · fraction), operand bytes / bandwidth): bf16 operands, or fp8 ones with bf16 output."""
+    if fp8 and gpu.fp8_tflops:
+        compute = 2.0 * m * k * n / (gpu.fp8_tflops * 1e12 * FP8_MATMUL_FRACTION)
+        return max(compute, (m * k + k * n + 2.0 * m * n) / bandwidth(gpu))
+    compute = 2.0 * m * k * n / (peak_flops(gpu) * MATMUL_FRACTION)
+    return max(compute, 2.0 * (m * k + k * n + m * n) / bandwidth(gpu))
+
+
+def _tp_seconds_per_layer(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
+    """Four all-reduces of T·h bf16 per layer (2 forward, 2 backward), in the node unless the group spans nodes."""
+    t = run.parallelism.tensor
+    if t <= 1:
+        return 0.0
+    volume = 4.0 * 2.0 * (t - 1) / t * 2.0 * run.micro_batch * run.seq_len * arch.hidden_size
+    within = t <= hw.gpus_per_node
+    return volume / (intra_node_bus_bytes_per_second(hw) if within else all_reduce_bus_bytes_per_second(hw))
+
+
+def micro_batch_phases(
+    arch: ModelArch, run: TrainingRun, hw: Hardware, constants: StepConstants
+) -> tuple[Phase, Phase, Phase]:
+    """(forward, tail, backward) of one micro-batch on the last pipeline stage (module docstring)."""
+    gpu, t = hw.gpu, run.parallelism.tensor
+    layers = arch.num_layers / run.parallelism.pipeline
+    tokens = float(run.micro_batch * run.seq_len)
+    full = run.method == Method.FULL
+    fp8 = full and run.precision == Precision.FP8
+    autocast = full and state_recipe(run.precision, run.optimizer).autocast
+    memory_bw = bandwidth(gpu) * constants.memory_fraction
+    shapes = linears(arch)
+    gemm_fwd = sum(gemm_seconds(tokens, fan_in, fan_out // t, gpu, fp8) for fan_in, fan_out in shapes)
+    attn_flops = tokens * 2.0 * attended_keys(arch, run.seq_len) * q_width(arch) / t
+    bf16_peak = peak_flops(gpu)
+    kernel = run.attention_kernel.value
+    attn_fwd = attention_forward_seconds(attn_flops, run.seq_len, gpu, bf16_peak, kernel)
+    attn_bwd = attention_seconds(attn_flops, run.seq_len, gpu, bf16_peak, kernel) - attn_fwd
+    mem_fwd = layer_forward_bytes(arch, run) * tokens / t / memory_bw
+    mem_bwd = layer_backward_bytes(arch, run) * tokens / t / memory_bw
+    weights = sum(fan_in * fan_out for fan_in, fan_out in shapes) / t
+    if autocast:  # every micro-batch casts the fp32 weights to bf16 and their gradients back
+        mem_bwd += AUTOCAST_WEIGHT_BYTES * weights / memory_bw
+    if not full:
+        adapted = sum(fan_in for fan_in, _ in shapes[: len(run.lora.targets)])
+        cast = LORA_CAST_BYTES * adapted * tokens / t / memory_bw
+        mem_fwd, mem_bwd = mem_fwd + cast / 3.0, mem_bwd + 2.0 * cast / 3.0
+    if fp8:
+        quantised = sum(fan_in + fan_out for fan_in, fan_out in shapes) * tokens / t
+        mem_fwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw
+        mem_bwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw
+    tp = _tp_seconds_per_layer(arch, run, hw)
+    fwd_layer = gemm_fwd + attn_fwd + mem_fwd + tp / 2.0
+    bwd_layer = gemm_fwd * (2.0 if full else 1.0) + attn_bwd + mem_bwd + tp / 2.0
+    if run.checkpointing == Checkpointing.FULL:
+        bwd_layer += fwd_layer
+    elif run.checkpointing == Checkpointing.SELECTIVE:
+        bwd_layer += attn_fwd
+
+    ops_fwd, ops_bwd = layer_ops(arch)
+    n_linear = len(shapes)
+    if autocast or not full:
+        ops_fwd += AUTOCAST_FWD_OPS_PER_LINEAR * n_linear
+        ops_bwd += AUTOCAST_BWD_OPS_PER_LINEAR * n_linear
+    if not full:
+        ops_fwd += LORA_OPS_PER_ADAPTER * len(run.lora.targets) / 2.0
+        ops_bwd += LORA_OPS_PER_ADAPTER * len(run.lora.targets) / 2.0
+    if fp8:
+        ops_fwd += FP8_OPS_PER_LINEAR * n_linear / 2.0
+        ops_bwd += FP8_OPS_PER_LINEAR * n_linear / 2.0
+    if run.checkpointing == Checkpointing.FULL:
+        ops_bwd += ops_fwd + CHECKPOINT_HOOK_OPS
+
+    head = gemm_seconds(tokens, arch.hidden_size, arch.vocab_size // t, gpu) * (3.0 if full else 2.0)
+    final_norm = (1.0 + BACKWARD_TRAFFIC_RATIO) * norm_bytes(arch, arch.hidden_size, residual_stream_bytes(run))
+    tail_bytes = (loss_bytes(arch) / t + final_norm) * tokens
+    if full:  # the embedding gradient: a zero-filled V·h table and the tokens' rows added into it
+        grad_bytes = state_recipe(run.precision, run.optimizer).grad_bytes
+        tail_bytes += grad_bytes * arch.vocab_size * arch.hidden_size / t + 4.0 * arch.hidden_size * tokens
+    launch = constants.launch_seconds
+    return (
+        Phase(gpu_seconds=layers * fwd_layer, host_seconds=layers * ops_fwd * launch),
+        Phase(gpu_seconds=head + tail_bytes / memory_bw, host_seconds=TAIL_OPS * launch),
+        Phase(gpu_seconds=layers * bwd_layer, host_seconds=layers * ops_bwd * launch),
+    )
