@@ -15,7 +15,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 
-BENCHMARKS = ("estimator_accuracy", "estimator_speed", "forecast", "scale")
+BENCHMARKS = ("estimator_accuracy", "estimator_speed", "forecast", "scale", "store_growth")
 
 
 def _machine() -> str:
