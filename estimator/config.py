@@ -309,6 +309,8 @@ def _families() -> dict[str, Callable[[Config, str], ModelArch]]:
         "RefinedWeb": _falcon,
         "RefinedWebModel": _falcon,
         "deepseek": _deepseek,
+        # SmolLM3: a Llama layer (same modules and biases); some layers skip RoPE, which changes no count.
+        "smollm3": _llama,
     }
 
 
@@ -326,11 +328,30 @@ def arch_from_hf_config(config: Mapping[str, object], name: str = "custom") -> M
     model_type = config.get("model_type", "llama")
     family = _families().get(str(model_type))
     if family is None:
-        hint = " (multi-head latent attention is not modelled)" if str(model_type).startswith("deepseek_v") else ""
-        raise InvalidConfigError(
-            "model_type", model_type, f"unsupported{hint}; supported: {', '.join(supported_model_types())}"
-        )
+        return check_arch(_assumed_llama(config, name, str(model_type)))
     return check_arch(family(config, name))
+
+
+# Keys of layouts the Llama reading would miscount: multi-head latent attention (DeepSeek-V2/V3, Kimi), MPT's and
+# other non-standard names for the layer shape. A config with one of them is refused rather than guessed.
+_NON_LLAMA_KEYS = ("kv_lora_rank", "q_lora_rank", "d_model", "n_layers", "n_embd", "expansion_ratio")
+_LLAMA_KEYS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")
+
+
+def _assumed_llama(config: Config, name: str, model_type: str) -> ModelArch:
+    """An unmapped decoder whose standard keys suffice, read as a Llama layer, with the assumption recorded."""
+    odd = [k for k in _NON_LLAMA_KEYS if k in config]
+    missing = [k for k in _LLAMA_KEYS if k not in config]
+    if odd or missing:
+        why = f"has {', '.join(odd)}, which a Llama layout would miscount" if odd else f"lacks {', '.join(missing)}"
+        hint = " (multi-head latent attention is not modelled)" if "kv_lora_rank" in odd else ""
+        raise InvalidConfigError(
+            "model_type",
+            model_type,
+            f"unsupported{hint}: the config {why}; supported: {', '.join(supported_model_types())}",
+        )
+    arch = _llama({**config, "model_type": model_type}, name)
+    return arch.model_copy(update={"assumed_family": "llama"})
 
 
 def check_arch(arch: ModelArch) -> ModelArch:

@@ -92,7 +92,7 @@ def estimate(arch: ModelArch, run: TrainingRun, hardware: Hardware, offers: tupl
     memory = training_memory(arch, run, hardware.gpu)
     time = training_time(arch, run, hardware)
     breakdown = {name: int(getattr(memory, f"{name}_bytes")) for name in _MEMORY_COMPONENTS}
-    assumptions = (*memory.assumptions, *time.assumptions, *cost_assumptions())
+    assumptions = (*_arch_assumptions(arch), *memory.assumptions, *time.assumptions, *cost_assumptions())
     return Estimate(
         model=arch.name,
         gpu=hardware.gpu.id,
@@ -161,6 +161,19 @@ def price_on_offers(
         note = f"{nodes(hw)} nodes over {network_label(hw)}"
         lines.append(line.model_copy(update={"notes": f"{note}; {line.notes}" if line.notes else note}))
     return tuple(sorted(lines, key=lambda line: (line.total_usd, line.provider, line.instance)))
+
+
+def _arch_assumptions(arch: ModelArch) -> tuple[Assumption, ...]:
+    if not arch.assumed_family:
+        return ()
+    return (
+        Assumption(
+            name="model family",
+            value=f"{arch.family} read as {arch.assumed_family} (its standard config keys)",
+            why="this model_type has no mapping of its own; parameter counts are exact only if its layers are "
+            f"{arch.assumed_family} layers",
+        ),
+    )
 
 
 def _unique(assumptions: tuple[Assumption, ...]) -> tuple[Assumption, ...]:

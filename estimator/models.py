@@ -74,6 +74,8 @@ class ModelArch(Frozen):
     word_embed_proj_dim: int = 0  # OPT: embeddings of this width projected in/out of hidden_size (0 = hidden_size)
     rotary_fraction: float = Field(default=1.0, gt=0, le=1)  # share of head_dim rotated (NeoX rotary_pct, Phi)
     source: str = ""  # where the config values come from (HF repo id), for presets
+    # Set when a config's model_type has no mapping of its own and its standard keys were read as this family's.
+    assumed_family: str = ""
 
 
 class Method(StrEnum):

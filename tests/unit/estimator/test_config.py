@@ -212,13 +212,48 @@ def test_bad_values_name_the_key(key: str, value: object) -> None:
         arch_from_hf_config({**load("llama-2-7b"), key: value})
 
 
-def test_unknown_model_type_lists_supported() -> None:
+def test_unknown_model_type_without_standard_keys_lists_supported() -> None:
+    # MambaConfig's keys (transformers): d_model, n_layer, vocab_size; no attention heads.
+    mamba = {"model_type": "mamba", "d_model": 768, "n_layer": 24, "vocab_size": 50280}
     with pytest.raises(InvalidConfigError, match="gpt_neox") as err:
-        arch_from_hf_config({**load("llama-2-7b"), "model_type": "mamba"})
+        arch_from_hf_config(mamba)
     assert err.value.field == "model_type"
+    assert "d_model" in err.value.fix
+    # DeepseekV3Config: multi-head latent attention keys a Llama reading would miscount.
+    mla = {**load("llama-2-7b"), "model_type": "deepseek_v3", "kv_lora_rank": 512, "q_lora_rank": 1536}
     with pytest.raises(InvalidConfigError, match="latent attention"):
-        arch_from_hf_config({**load("llama-2-7b"), "model_type": "deepseek_v3"})
+        arch_from_hf_config(mla)
     assert "llama" in supported_model_types()
+
+
+def test_unmapped_decoder_with_standard_keys_is_read_as_llama_and_says_so() -> None:
+    llama = arch_from_hf_config(load("llama-2-7b"))
+    other = arch_from_hf_config({**load("llama-2-7b"), "model_type": "some_new_llama_like"})
+    assert other.assumed_family == "llama"
+    assert other.family == "some_new_llama_like"
+    assert count_params(other).total == count_params(llama).total
+    assert llama.assumed_family == ""
+
+
+def test_smollm3_is_a_llama_layer_with_tied_embeddings() -> None:
+    # SmolLM3-3B's shape (HuggingFaceTB/SmolLM3-3B config.json: 36 layers, hidden 2048, 16 heads, 4 kv heads,
+    # intermediate 11008, vocab 128256, tied). SmolLM3's decoder layer has Llama's modules; NoPE layers change no count.
+    cfg = {
+        "model_type": "smollm3",
+        "hidden_size": 2048,
+        "num_hidden_layers": 36,
+        "num_attention_heads": 16,
+        "num_key_value_heads": 4,
+        "intermediate_size": 11008,
+        "vocab_size": 128256,
+        "tie_word_embeddings": True,
+        "no_rope_layers": [1, 1, 1, 0] * 9,
+    }
+    arch = arch_from_hf_config(cfg)
+    assert arch.assumed_family == ""
+    h, kv, i, layers = 2048, 512, 11008, 36
+    per_layer = 2 * h * h + 2 * h * kv + 3 * h * i + 2 * h
+    assert count_params(arch).total == 128256 * h + layers * per_layer + h
 
 
 def test_experts_per_token_above_experts() -> None:
@@ -235,3 +270,14 @@ def test_check_arch_rejects_direct_archs_that_cannot_exist() -> None:
         check_arch(good.model_copy(update={"num_experts_per_tok": 0}))
     with pytest.raises(InvalidConfigError, match="first_k_dense_replace"):
         check_arch(good.model_copy(update={"first_dense_layers": 33}))
+
+
+def test_an_estimate_of_an_assumed_family_names_the_assumption() -> None:
+    from estimator.catalog.gpus import gpu
+    from estimator.estimate import estimate
+    from estimator.models import Hardware, TrainingRun
+
+    arch = arch_from_hf_config({**load("llama-2-7b"), "model_type": "some_new_llama_like"})
+    result = estimate(arch, TrainingRun(tokens=1e9), Hardware(gpu=gpu("H100-SXM"), count=8), ())
+    family = next(a for a in result.assumptions if a.name == "model family")
+    assert "some_new_llama_like read as llama" in family.value
