@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -15,6 +16,7 @@ from estimator.catalog.gpus import gpu as catalog_gpu
 from estimator.currency import Currency, ExchangeRate, amount_in, cfets_rate, rate_assumption
 from estimator.errors import EstimatorError
 from estimator.models import CapacityType, Checkpointing, Method, Optimizer, Precision
+from estimator.pareto import fold_gpu_counts, pareto_front
 from estimator.plan import Candidate, Plan, PlanConstraints, plan, top_rejections
 from monitor.cli.estimate import (
     SYMBOLS,
@@ -48,9 +50,10 @@ from monitor.cli.estimate import (
     money_table,
     resolve_currency,
 )
+from monitor.cli.plan_chart import CHART_SUFFIXES, write_plan_chart
 
 
-def _row(candidate: Candidate, currency: Currency, rate: ExchangeRate) -> list[str]:
+def _row(candidate: Candidate, currency: Currency, rate: ExchangeRate, hidden: int = 0) -> list[str]:
     total = "—"
     if candidate.total_usd is not None:
         amount = amount_in(candidate.total_usd, candidate.native_total, candidate.currency, currency, rate)
@@ -61,6 +64,8 @@ def _row(candidate: Candidate, currency: Currency, rate: ExchangeRate) -> list[s
         offer = f"{candidate.provider} {candidate.instance} {capacity}"
         if candidate.nodes and candidate.nodes > 1:
             offer += f" ×{candidate.nodes} nodes"
+    if hidden:
+        offer += f" (+{hidden} GPU counts)"
     return [
         f"{candidate.gpus}x {candidate.gpu_id}",
         str(candidate.zero_stage),
@@ -92,15 +97,26 @@ def print_plan(
     currency: Currency = Currency.USD,
     rate: ExchangeRate | None = None,
 ) -> None:
-    """The accepted candidates (cheapest first), and the rejected ones with why when asked."""
+    """The Pareto front (fastest to cheapest), then the other accepted offers cheapest first with the rows that
+    differ only by GPU count folded into one, and the rejected ones with why when asked."""
     rate = rate or cfets_rate()
     symbol = SYMBOLS[currency]
-    table = _table(f"Cheapest {min(top, len(result.accepted))} of {len(result.accepted)} plans that fit", symbol)
-    for candidate in result.accepted[:top]:
-        table.add_row(*_row(candidate, currency, rate))
-    if result.accepted:
+    front = pareto_front(result.accepted)
+    if front:
+        table = _table(f"Pareto front: {len(front)} plans no other is both faster and cheaper than", symbol)
+        for candidate in front:
+            table.add_row(*_row(candidate, currency, rate))
         console.print(table)
-    else:
+    on_front = {id(c) for c in front}
+    folded = fold_gpu_counts(c for c in result.accepted if id(c) not in on_front)
+    if folded:
+        shown = min(top, len(folded))
+        title = f"Cheapest {shown} of {len(folded)} other offers ({len(result.accepted)} plans fit in all)"
+        table = _table(title, symbol)
+        for candidate, hidden in folded[:top]:
+            table.add_row(*_row(candidate, currency, rate, hidden))
+        console.print(table)
+    if not result.accepted:
         console.print("[bold red]No candidate fits memory, deadline and budget.[/] The most common reasons:")
         for reason, count in top_rejections(result):
             console.print(f"  {count} × {reason}", highlight=False)
@@ -151,6 +167,10 @@ def plan_command(
     currency: CurrencyOpt = "USD",
     cny_per_usd: CnyPerUsdOpt = None,
     as_json: JsonOpt = False,
+    chart: Annotated[
+        Path | None,
+        typer.Option("--chart", help="also write cost vs wall time, Pareto front marked, to FILE.svg or FILE.html"),
+    ] = None,
 ) -> None:
     """Find the cheapest hardware and offer that fit in memory and finish by a deadline within a budget.
 
@@ -174,6 +194,8 @@ def plan_command(
         pipeline=pipeline_parallel,
         mfu=mfu,
     )
+    if chart is not None and chart.suffix.lower() not in CHART_SUFFIXES:
+        fail(f"--chart {chart}: give a file ending in {' or '.join(CHART_SUFFIXES)}")
     if max_gpus < 1:
         fail(f"--max-gpus {max_gpus}: give at least 1")
     counts = tuple(n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512) if n <= max_gpus)
@@ -197,6 +219,11 @@ def plan_command(
         typer.echo(json.dumps(plan_json(result, show_rejected, shown, rate), indent=2))
     else:
         print_plan(result, Console(), top, show_rejected, shown, rate)
+    if chart is not None:
+        try:
+            write_plan_chart(result, chart)
+        except OSError as error:
+            fail(f"--chart {chart}: cannot write it ({error.strerror or error}); give a writable path")
     if not result.accepted:
         raise typer.Exit(1)
 
