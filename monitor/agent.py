@@ -23,6 +23,7 @@ from monitor.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInf
 from monitor.domain.node_memo import NodeAttributionMemo
 from monitor.domain.periods import period_bounds
 from monitor.domain.price_history import PriceHistory
+from monitor.domain.progress_sources import choose as choose_progress
 from monitor.domain.projection import FINISHED_STATES, ProjectionInput, project
 from monitor.domain.rate_window import advance, extrapolate
 from monitor.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
@@ -299,7 +300,10 @@ class Agent:
                 estimate = answer
         elif previous is not None and previous.estimate is not None:
             estimate = WorkloadEstimate(float(str(previous.estimate.get("total_hours", 0))) * 3600, previous.estimate)
-        progress = merge_progress(workload.annotations, [pod.annotations for pod in pods])
+        reported = choose_progress(
+            merge_progress(workload.annotations, [pod.annotations for pod in pods]), workload, running_seconds
+        )
+        progress = reported.progress
         cost = costs.get(workload.ref.uid, 0.0)
         state = workload.state
         window = advance(previous.rate_window if previous else None, held.earliest_start, progress, running_seconds)
@@ -337,7 +341,13 @@ class Agent:
             remaining_cost_usd=projection.remaining_cost_usd,
             expected_completion=projection.expected_completion,
             progress=projection.progress,
-            progress_source="extrapolated" if current_progress != progress else projection.progress_source,
+            progress_source="extrapolated"
+            if current_progress != progress
+            else (
+                reported.source
+                if projection.progress_source == "reported" and reported.source
+                else projection.progress_source
+            ),
             gpus=held.gpus,
             budget_usd=spec.budget_usd,
             budget_state=budget_state,

@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from monitor.demo.objectstore import ApiError, Obj, ObjectStore
-from monitor.demo.resources import CRD_TYPES, ResourceType, served_types
+from monitor.demo.resources import DEFAULT_CRD_GROUPS, ResourceType, served_types
 
 
 def _utc_now() -> datetime:
@@ -50,7 +50,7 @@ class LocalApiServer:
         event_window: int = 200_000,
         bookmark_interval_seconds: float = 1.0,
     ) -> None:
-        groups = frozenset(CRD_TYPES) if crd_groups is None else frozenset(crd_groups)
+        groups = DEFAULT_CRD_GROUPS if crd_groups is None else frozenset(crd_groups)
         self.store = ObjectStore(served_types(groups), clock, event_window)
         self.bookmark_interval_seconds = bookmark_interval_seconds
         self.requests: Counter[str] = Counter()  # "list pods", "watch jobs.batch", ... (for tests and benchmarks)

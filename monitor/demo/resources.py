@@ -34,7 +34,11 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
 )
 
 # Training CRDs by API group, with the versions their operators serve today (Kubeflow training-operator v1,
-# JobSet v1alpha2, KubeRay v1, Volcano v1alpha1).
+# Kubeflow Trainer v2 v1alpha1, JobSet v1alpha2, KubeRay v1, Volcano v1alpha1, Argo Workflows v1alpha1).
+# "mpi-operator" is the mpi-operator's install: mpijobs.kubeflow.org at v2beta1. It is the same CRD as the
+# training-operator's MPIJob, so beside "kubeflow.org" it replaces that one (the training-operator installed with
+# its MPI controller off, as the mpi-operator's docs ask); it is not served by default.
+MPI_OPERATOR = "mpi-operator"
 CRD_TYPES: dict[str, tuple[ResourceType, ...]] = {
     "kubeflow.org": (
         ResourceType("kubeflow.org", "v1", "pytorchjobs", "PyTorchJob", namespaced=True),
@@ -47,12 +51,18 @@ CRD_TYPES: dict[str, tuple[ResourceType, ...]] = {
         ResourceType("ray.io", "v1", "rayclusters", "RayCluster", namespaced=True),
     ),
     "batch.volcano.sh": (ResourceType("batch.volcano.sh", "v1alpha1", "jobs", "Job", namespaced=True),),
+    "trainer.kubeflow.org": (
+        ResourceType("trainer.kubeflow.org", "v1alpha1", "trainjobs", "TrainJob", namespaced=True),
+    ),
+    "argoproj.io": (ResourceType("argoproj.io", "v1alpha1", "workflows", "Workflow", namespaced=True),),
+    MPI_OPERATOR: (ResourceType("kubeflow.org", "v2beta1", "mpijobs", "MPIJob", namespaced=True),),
     # Not a CRD but an optional built-in API (DRA, GA in Kubernetes 1.34): served, like the CRDs, only when chosen.
     "resource.k8s.io": (
         ResourceType("resource.k8s.io", "v1", "resourceclaims", "ResourceClaim", namespaced=True),
         ResourceType("resource.k8s.io", "v1", "resourceclaimtemplates", "ResourceClaimTemplate", namespaced=True),
     ),
 }
+DEFAULT_CRD_GROUPS = frozenset(CRD_TYPES) - {MPI_OPERATOR}
 
 
 def served_types(crd_groups: frozenset[str]) -> tuple[ResourceType, ...]:
@@ -63,4 +73,6 @@ def served_types(crd_groups: frozenset[str]) -> tuple[ResourceType, ...]:
     types = list(BUILTIN_TYPES)
     for group in sorted(crd_groups):
         types.extend(CRD_TYPES[group])
+    if MPI_OPERATOR in crd_groups:  # one mpijobs.kubeflow.org CRD: the mpi-operator's
+        types = [t for t in types if not (t.key == "mpijobs.kubeflow.org" and t.version == "v1")]
     return tuple(types)

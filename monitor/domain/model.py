@@ -62,6 +62,11 @@ class WorkloadInfo(Value):
     created: datetime | None = None
     finished: datetime | None = None  # completion/failure time when the workload is done
     state: str = "Running"  # Pending | Running | Succeeded | Failed | Suspended
+    # Progress the workload's own status reports (Kubeflow Trainer v2 TrainJob status.trainerStatus), beside the
+    # annotations: 0..1, the trainer's remaining seconds, and when it last reported. None when it reports nothing.
+    status_progress: float | None = None
+    status_remaining_seconds: float | None = None
+    status_reported_at: datetime | None = None
 
 
 class ClaimedDevice(Value):

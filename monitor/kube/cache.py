@@ -200,7 +200,7 @@ class ClusterCache:
             intermediates = frozenset(
                 (k.group, k.kind)
                 for k in CRDS
-                if k.role == "intermediate" and any(s.startswith(k.key + "@") for s in self._objects)
+                if (k.role == "intermediate" or k.awaited) and any(s.startswith(k.key + "@") for s in self._objects)
             )
         with self._build_lock:
             snap = _build(self._cluster, now, entries, synced, intermediates, self._resolutions)
@@ -231,8 +231,9 @@ def _scope(kind: WatchedKind, namespace: str | None) -> str:
 def _awaits_owner(
     refs: Sequence[OwnerRef], parents: Mapping[str, object], intermediates: frozenset[tuple[str, str]]
 ) -> bool:
-    """A pod whose controller is a watched intermediate owner (a RayCluster) that the cache has not seen yet: its
-    top owner is unknown for now, so it must not be booked to itself (it is, once the owner arrives)."""
+    """A pod whose controller is a watched intermediate or awaited owner (a RayCluster) that the cache has not seen
+    yet: its top owner (the RayCluster, or a RayJob above it) is unknown for now, so it is booked to nobody until the
+    owner arrives (never to itself, nor to the RayCluster and then to its RayJob)."""
     controller = next((r for r in refs if r.controller), refs[0] if refs else None)
     return (
         controller is not None
@@ -273,9 +274,10 @@ class _Resolutions:
         cached = self.pods.get(info.uid)
         if cached is not None and cached[0] is entry:
             return cached[1], cached[2]
-        found = resolve(entry.refs, info.namespace, self.parents)
         implied: WorkloadInfo | None = None
-        if found is None and _awaits_owner(entry.refs, self.parents, self.intermediates):
+        awaits = _awaits_owner(entry.refs, self.parents, self.intermediates)
+        found = None if awaits else resolve(entry.refs, info.namespace, self.parents)
+        if awaits:
             resolved = _with_owner(info, None)
         elif found is None:
             ref = WorkloadRef(kind="Pod", api_version="v1", namespace=info.namespace, name=info.name, uid=info.uid)

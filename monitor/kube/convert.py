@@ -203,7 +203,9 @@ def workload_state(kind: str, obj: Obj) -> tuple[str, datetime | None]:
         if spec.get("suspend") or "Suspended" in conditions:
             return "Suspended", None
         return ("Running" if status.get("active") else "Pending"), None
-    if kind in ("PyTorchJob", "MPIJob", "TFJob"):  # kubeflow training-operator JobStatus conditions
+    # kubeflow training-operator v1 and mpi-operator v2beta1 JobStatus: Created / Running / Restarting / Succeeded /
+    # Failed / Suspended conditions
+    if kind in ("PyTorchJob", "MPIJob", "TFJob"):
         done = _first(conditions, ("Succeeded", "Failed"))
         if done:
             return done[0], end or done[1]
@@ -227,6 +229,30 @@ def workload_state(kind: str, obj: Obj) -> tuple[str, datetime | None]:
         if deployment == "Suspended":
             return "Suspended", None
         return ("Running" if job == "RUNNING" or deployment == "Running" else "Pending"), None
+    if kind == "TrainJob":  # trainer.kubeflow.org/v1alpha1: Complete / Failed / Suspended conditions
+        done = _first(conditions, ("Complete", "Failed"))
+        if done:
+            return ("Succeeded" if done[0] == "Complete" else "Failed"), done[1]
+        if "Suspended" in conditions or spec.get("suspend"):
+            return "Suspended", None
+        jobs = status.get("jobsStatus") or []
+        active = any(int(j.get("active") or 0) + int(j.get("ready") or 0) > 0 for j in jobs if isinstance(j, Mapping))
+        # jobsStatus (Trainer >= v2.1) mirrors the JobSet's child Jobs; without it the TrainJob counts as running, as
+        # a JobSet does
+        return ("Pending" if jobs and not active else "Running"), None
+    if kind == "RayCluster":  # ray.io/v1 standalone: status.state "ready" | "suspended"; it never completes
+        if spec.get("suspend") or str(status.get("state", "")).lower() == "suspended":
+            return "Suspended", None
+        return ("Running" if str(status.get("state", "")).lower() == "ready" else "Pending"), None
+    if kind == "Workflow":  # argoproj.io/v1alpha1: status.phase Pending | Running | Succeeded | Failed | Error
+        phase, when = str(status.get("phase", "")), parse_time(status.get("finishedAt"))
+        if phase == "Succeeded":
+            return "Succeeded", when
+        if phase in ("Failed", "Error"):
+            return "Failed", when
+        if spec.get("suspend"):
+            return "Suspended", None
+        return ("Running" if phase == "Running" else "Pending"), None
     if kind == "VolcanoJob":  # batch.volcano.sh: status.state.phase
         state = status.get("state") or {}
         phase, when = str(state.get("phase", "")), parse_time(state.get("lastTransitionTime"))
@@ -240,9 +266,32 @@ def workload_state(kind: str, obj: Obj) -> tuple[str, datetime | None]:
     return "Running", None
 
 
+def trainer_status(obj: Obj) -> tuple[float | None, float | None, datetime | None]:
+    """(progress 0..1, remaining seconds, reported at) from a TrainJob's status.trainerStatus (Kubeflow Trainer
+    v2.2 API: progressPercentage int 0..100, estimatedRemainingSeconds int >= 0, lastUpdatedTime; each optional).
+    Values outside the API's bounds are dropped rather than trusted (a webhook-less cluster can hold anything)."""
+    raw = (obj.get("status") or {}).get("trainerStatus")
+    if not isinstance(raw, Mapping):
+        return None, None, None
+    percent, remaining = _number(raw.get("progressPercentage")), _number(raw.get("estimatedRemainingSeconds"))
+    progress = percent / 100 if percent is not None and 0 <= percent <= 100 else None
+    return (
+        progress,
+        (remaining if remaining is not None and remaining >= 0 else None),
+        parse_time(raw.get("lastUpdatedTime")),
+    )
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
 def to_workload(ref: WorkloadRef, obj: Obj) -> WorkloadInfo:
     meta = obj.get("metadata") or {}
     state, finished = workload_state(ref.kind, obj)
+    progress, remaining, reported_at = trainer_status(obj) if ref.kind == "TrainJob" else (None, None, None)
     return WorkloadInfo(
         ref=ref,
         labels=_strings(meta.get("labels")),
@@ -250,4 +299,7 @@ def to_workload(ref: WorkloadRef, obj: Obj) -> WorkloadInfo:
         created=parse_time(meta.get("creationTimestamp")),
         finished=finished,
         state=state,
+        status_progress=progress,
+        status_remaining_seconds=remaining,
+        status_reported_at=reported_at,
     )

@@ -26,6 +26,6 @@ def served_crds(api: client.ApiClient, request_timeout_seconds: float) -> tuple[
                 kind.group, kind.version, _request_timeout=request_timeout_seconds
             )
             plurals[kind.api_version] = {r.name for r in resources.resources or []}
-        if kind.plural in plurals[kind.api_version]:
+        if kind.plural in plurals[kind.api_version] and all(k.key != kind.key for k in found):
             found.append(kind)
     return tuple(found)

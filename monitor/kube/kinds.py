@@ -16,6 +16,9 @@ class WatchedKind:
     kind: str  # the API kind
     role: Role
     domain_kind: str = ""  # WorkloadRef.kind for workloads, e.g. "VolcanoJob" for batch.volcano.sh Job
+    # Usually a child of another training kind (a RayJob's RayCluster): a pod it controls waits for it to be cached
+    # before being booked, so it is not booked to it and then to its owner.
+    awaited: bool = False
 
     @property
     def api_version(self) -> str:
@@ -35,16 +38,22 @@ PODS = WatchedKind("", "v1", "pods", "Pod", "pod")
 JOBS = WatchedKind("batch", "v1", "jobs", "Job", "workload", "Job")
 BUILTIN: tuple[WatchedKind, ...] = (NODES, PODS, JOBS)
 
-# Training operators' CRDs (Kubeflow training-operator v1, JobSet v1alpha2, KubeRay v1, Volcano v1alpha1).
-# RayCluster is an intermediate owner: a RayJob owns a RayCluster, which owns the pods.
+# Training operators' CRDs (Kubeflow training-operator v1, mpi-operator v2beta1, Kubeflow Trainer v2 v1alpha1,
+# JobSet v1alpha2, KubeRay v1, Volcano v1alpha1, Argo Workflows v1alpha1, which Kubeflow Pipelines runs on).
+# The topmost training kind owning a pod wins: a TrainJob over its JobSet, a RayJob over its RayCluster; a RayCluster
+# or a JobSet nobody owns is a workload itself. mpijobs.kubeflow.org is served by either operator (one CRD, so one
+# of the two versions): discovery watches the first listed version the cluster serves.
 CRDS: tuple[WatchedKind, ...] = (
     WatchedKind("kubeflow.org", "v1", "pytorchjobs", "PyTorchJob", "workload", "PyTorchJob"),
+    WatchedKind("kubeflow.org", "v2beta1", "mpijobs", "MPIJob", "workload", "MPIJob"),
     WatchedKind("kubeflow.org", "v1", "mpijobs", "MPIJob", "workload", "MPIJob"),
     WatchedKind("kubeflow.org", "v1", "tfjobs", "TFJob", "workload", "TFJob"),
+    WatchedKind("trainer.kubeflow.org", "v1alpha1", "trainjobs", "TrainJob", "workload", "TrainJob"),
     WatchedKind("jobset.x-k8s.io", "v1alpha2", "jobsets", "JobSet", "workload", "JobSet"),
     WatchedKind("ray.io", "v1", "rayjobs", "RayJob", "workload", "RayJob"),
-    WatchedKind("ray.io", "v1", "rayclusters", "RayCluster", "intermediate"),
+    WatchedKind("ray.io", "v1", "rayclusters", "RayCluster", "workload", "RayCluster", awaited=True),
     WatchedKind("batch.volcano.sh", "v1alpha1", "jobs", "Job", "workload", "VolcanoJob"),
+    WatchedKind("argoproj.io", "v1alpha1", "workflows", "Workflow", "workload", "Workflow"),
 )
 
 # (API group, API kind) → WorkloadRef.kind, for every kind that is a training workload (any version).

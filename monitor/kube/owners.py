@@ -1,8 +1,9 @@
 """Resolving a pod (or a child Job) to its top training owner by walking ownerReferences through the cache.
 
-Chains handled: Pod → Job; Pod → Job → JobSet; Pod → PyTorchJob/MPIJob/TFJob; Pod → RayCluster → RayJob;
-Pod → Volcano Job. The topmost training kind in the chain wins, so a JobSet's child Jobs are not separate
-workloads. An owner missing from the cache (its CRD not watched) still counts by its ownerReference.
+Chains handled: Pod → Job; Pod → Job → JobSet (→ TrainJob); Pod → PyTorchJob/MPIJob/TFJob; Pod → Job → MPIJob
+(mpi-operator's launcher); Pod → RayCluster (→ RayJob); Pod → Volcano Job; Pod → Workflow. The topmost training
+kind in the chain wins, so a JobSet's child Jobs are not separate workloads. An owner missing from the cache (its CRD
+not watched) still counts by its ownerReference.
 """
 
 from __future__ import annotations

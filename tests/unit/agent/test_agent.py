@@ -180,3 +180,18 @@ def test_a_quiet_cluster_writes_no_segment_and_a_finish_on_a_quiet_node_still_cl
     assert job_of(agent.tick(), "llama").cost_usd == pytest.approx(32.0 * 140 / 3600)
     clock.advance(300)
     assert job_of(agent.tick(), "llama").cost_usd == pytest.approx(32.0 * 140 / 3600)
+
+
+def test_a_trainjob_status_progress_drives_the_projection_and_says_so(world) -> None:
+    cluster, store, clock, events = world
+    w = workload("tj", kind="TrainJob").model_copy(update={"status_progress": 0.25})
+    cluster.workloads = [w]
+    cluster.pods = [pod("tj-node-0-0", w, "gpu-1", 8, started=T0)]
+    clock.advance(3600)
+    job = job_of(make_agent(cluster, store, clock, events).tick(), "tj")
+    assert (job.progress, job.progress_source) == (0.25, "trainer_status")
+    assert job.remaining_cost_usd is not None
+    assert job.remaining_cost_usd.p50 == pytest.approx(96.0, rel=0.01)  # 3 more hours at $32/h
+    annotated = workload("pt", progress="0.25")
+    cluster.workloads, cluster.pods = [annotated], [pod("pt-0", annotated, "gpu-1", 8, started=T0)]
+    assert job_of(make_agent(cluster, store, clock, events).tick(), "pt").progress_source == "reported"
