@@ -34,6 +34,7 @@ class CostLine(Frozen):
     native_per_hour: float | None = Field(default=None, description="usd_per_hour in `currency`, when not USD")
     native_total: float | None = None
     price_as_of: date | None
+    fits: bool = Field(default=True, description="the run's peak memory fits this offer's GPU")
     price_is_estimate: bool
     source: str
     notes: str = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from estimator.auto_layout import first_fitting_layout
 from estimator.cost import CostLine, cost_assumptions, cost_for_offer
 from estimator.errors import InvalidRunError
 from estimator.flops import training_flops
@@ -83,16 +84,23 @@ def run_for_hardware(run: TrainingRun, gpus: int, zero_stage: int | None = None)
     return run.model_copy(update={"parallelism": layout})
 
 
-def estimate(arch: ModelArch, run: TrainingRun, hardware: Hardware, offers: tuple[Offer, ...]) -> Estimate:
-    """Composes the estimator for one run on `hardware`, priced on those `offers` whose GPU is `hardware.gpu`."""
+def estimate(
+    arch: ModelArch, run: TrainingRun, hardware: Hardware, offers: tuple[Offer, ...], auto_layout: bool = False
+) -> Estimate:
+    """Composes the estimator for one run on `hardware`, priced on those `offers` whose GPU is `hardware.gpu`.
+    `auto_layout`: use the first ZeRO stage / checkpointing that fits (estimator.auto_layout)."""
     run = run_for_hardware(run, hardware.count)
+    layout: tuple[Assumption, ...] = ()
+    if auto_layout:
+        run, chosen = first_fitting_layout(arch, run, hardware)
+        layout = (chosen,)
     check_precision(run.precision, hardware.gpu)
     params = count_params(arch, run.method, run.lora)
     flops = training_flops(arch, run)
     memory = training_memory(arch, run, hardware.gpu)
     time = training_time(arch, run, hardware)
     breakdown = {name: int(getattr(memory, f"{name}_bytes")) for name in _MEMORY_COMPONENTS}
-    assumptions = (*_arch_assumptions(arch), *memory.assumptions, *time.assumptions, *cost_assumptions())
+    assumptions = (*layout, *_arch_assumptions(arch), *memory.assumptions, *time.assumptions, *cost_assumptions())
     return Estimate(
         model=arch.name,
         gpu=hardware.gpu.id,
@@ -131,7 +139,9 @@ def estimate(arch: ModelArch, run: TrainingRun, hardware: Hardware, offers: tupl
             gpu_hours=time.gpu_hours,
             mfu=time.mfu,
         ),
-        cost=price_on_offers(arch, run, hardware, time, offers),
+        cost=tuple(
+            line.model_copy(update={"fits": memory.fits}) for line in price_on_offers(arch, run, hardware, time, offers)
+        ),
         assumptions=_unique(assumptions),
     )
 

@@ -383,6 +383,9 @@ def estimate_command(
     currency: CurrencyOpt = "USD",
     cny_per_usd: CnyPerUsdOpt = None,
     as_json: JsonOpt = False,
+    auto_layout: Annotated[
+        bool, typer.Option("--auto-layout", help="use the first ZeRO stage, then checkpointing, that fits")
+    ] = False,
 ) -> None:
     """Estimate one training run: parameters, memory per GPU, time, and cost on every provider's offers."""
     arch = load_arch(model, model_config)
@@ -417,7 +420,7 @@ def estimate_command(
                 usd_per_kwh=usd_per_kwh,
                 utilisation=onprem_utilisation,
             )
-        result = estimate(arch, run, hardware, _offers(provider, tco, hardware.gpu.id, gpus))
+        result = estimate(arch, run, hardware, _offers(provider, tco, hardware.gpu.id, gpus), auto_layout)
     except EstimatorError as error:
         fail(explain(error, model_config))
     except ValidationError as error:

@@ -246,3 +246,16 @@ def test_plan_in_cny() -> None:
     assert table.exit_code == 0
     assert "total ¥" in table.stdout
     assert all(len(line) <= 80 for line in table.stdout.splitlines())
+
+
+def test_auto_layout_picks_a_fitting_layout_and_json_marks_fits_per_row() -> None:
+    args = ("estimate", "--model", "llama-3-8b", "--tokens", "1e9", "--gpu", "H100-SXM", "--gpus", "8")
+    args += ("--micro-batch", "4", "--seq-len", "8192", "--json")
+    plain = json.loads(_invoke(*args).stdout)
+    assert plain["memory"]["fits"] is False
+    assert plain["cost"]
+    assert all(row["fits"] is False for row in plain["cost"])
+    auto = json.loads(_invoke(*args, "--auto-layout").stdout)
+    assert auto["memory"]["fits"] is True
+    assert all(row["fits"] is True for row in auto["cost"])
+    assert any(a["name"] == "layout" for a in auto["assumptions"])
