@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from pydantic import ValidationError
@@ -45,6 +45,7 @@ from estimator.models import (
     Precision,
     TrainingRun,
 )
+from monitor.cli.inputs import checked_providers, count_parser, fail
 
 # Field names of the estimator's errors and pydantic locations → the flag a user typed.
 FLAGS = {
@@ -79,8 +80,14 @@ GIB = 1 << 30
 
 ModelOpt = Annotated[str | None, typer.Option("--model", help="preset name, e.g. llama-3-8b")]
 ModelConfigOpt = Annotated[Path | None, typer.Option("--model-config", help="a Hugging Face config.json")]
-TokensOpt = Annotated[float | None, typer.Option("--tokens", help="total training tokens, e.g. 2e9")]
-DatasetTokensOpt = Annotated[float | None, typer.Option("--dataset-tokens", help="tokens per epoch (with --epochs)")]
+TokensOpt = Annotated[
+    float | None,
+    typer.Option("--tokens", parser=count_parser("--tokens"), help="total training tokens, e.g. 2e9, 2B or 500M"),
+]
+DatasetTokensOpt = Annotated[
+    float | None,
+    typer.Option("--dataset-tokens", parser=count_parser("--dataset-tokens"), help="tokens per epoch (with --epochs)"),
+]
 EpochsOpt = Annotated[float, typer.Option("--epochs", help="passes over --dataset-tokens")]
 SeqLenOpt = Annotated[int, typer.Option("--seq-len", help="tokens per sequence")]
 MicroBatchOpt = Annotated[int, typer.Option("--micro-batch", help="sequences per GPU per forward/backward")]
@@ -99,12 +106,6 @@ CurrencyOpt = Annotated[str, typer.Option("--currency", help="show costs in USD 
 CnyPerUsdOpt = Annotated[
     float | None, typer.Option("--cny-per-usd", help="exchange rate to use (default: the dated CFETS parity)")
 ]
-
-
-def fail(message: str) -> NoReturn:
-    """One line on stderr and exit code 2: bad input is the user's to fix, not a crash."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(2)
 
 
 def explain(error: EstimatorError, model_config: Path | None = None) -> str:
@@ -224,9 +225,9 @@ def human_count(value: float) -> str:
 def catalog_offers(provider: list[str] | None) -> tuple[Offer, ...]:
     """Every embedded offer (US clouds, GPU clouds, Alibaba Cloud, Tencent Cloud) plus derived reserved prices."""
     offers = with_reserved(embedded_offers())
-    if provider:
-        wanted = {p.lower() for p in provider}
-        offers = tuple(o for o in offers if o.provider.lower() in wanted)
+    wanted = checked_providers(provider or None, (o.provider for o in offers))
+    if wanted:
+        offers = tuple(o for o in offers if o.provider in wanted)
     return offers
 
 

@@ -44,12 +44,12 @@ from monitor.cli.estimate import (
     catalog_offers,
     explain,
     explain_validation,
-    fail,
     human_bytes,
     load_arch,
     money_table,
     resolve_currency,
 )
+from monitor.cli.inputs import fail
 from monitor.cli.plan_chart import CHART_SUFFIXES, write_plan_chart
 
 

@@ -16,7 +16,6 @@ from rich.table import Table
 
 from estimator.catalog.gpus import gpu as catalog_gpu
 from estimator.catalog.offers import embedded_offers
-from estimator.catalog.providers import canonical_provider
 from estimator.currency import (
     Currency,
     ExchangeRate,
@@ -28,6 +27,7 @@ from estimator.currency import (
 )
 from estimator.errors import EstimatorError, UnknownGPUError
 from estimator.models import Offer
+from monitor.cli.inputs import checked_providers
 from monitor.domain.gpu_names import normalise_gpu
 from monitor.domain.model import CapacityType, NodeIdentity, Price
 from monitor.pricing.factory import build_price_chain
@@ -64,7 +64,10 @@ def prices(
     """List the embedded dated price catalog (filtered), or price one instance through the live chain."""
     capacity = _capacity(capacity_type)
     gpu_id = _gpu_id(gpu) if gpu else None
-    wanted_provider = canonical_provider(provider) if provider is not None else None
+    known = [o.provider for o in embedded_offers()]
+    wanted_provider = None
+    if provider is not None:
+        wanted_provider = (checked_providers([provider], known) or [provider])[0]
     if live:
         _live(wanted_provider, region, instance_type, gpu_id, capacity, as_json)
         return

@@ -20,7 +20,8 @@ from estimator.errors import EstimatorError
 from estimator.inference import Quantisation
 from estimator.models import Assumption, CapacityType, Method, Offer, TrainingRun
 from estimator.serving import ServingLoad, ServingPlan, load_from_tokens_per_second, serving_plan
-from monitor.cli.estimate import JsonOpt, ModelConfigOpt, ModelOpt, ProviderOpt, explain, fail, human_bytes, load_arch
+from monitor.cli.estimate import JsonOpt, ModelConfigOpt, ModelOpt, ProviderOpt, explain, human_bytes, load_arch
+from monitor.cli.inputs import checked_providers, count_parser, fail
 
 CurrencyOpt = Annotated[str, typer.Option("--currency", help="USD or CNY; the exchange rate is shown as an assumption")]
 RateOpt = Annotated[
@@ -38,7 +39,8 @@ def _money(currency: str, cny_per_usd: float | None) -> tuple[Currency, Exchange
 
 def _offers(providers: list[str] | None) -> tuple[Offer, ...]:
     offers = all_offers() + china_offers()
-    return tuple(o for o in offers if providers is None or o.provider in providers)
+    wanted = checked_providers(providers or None, (o.provider for o in offers))
+    return tuple(o for o in offers if wanted is None or o.provider in wanted)
 
 
 def _footer(console: Console, assumptions: tuple[Assumption, ...]) -> None:
@@ -246,7 +248,10 @@ def budget_tiers_command(
     budget: Annotated[float, typer.Option("--budget", help="amount to spend, in --currency")],
     method: Annotated[Method, typer.Option("--method", help="full, lora or qlora")] = Method.LORA,
     seq_len: Annotated[int, typer.Option("--seq-len")] = 2048,
-    dataset_tokens: Annotated[float | None, typer.Option("--dataset-tokens", help="tokens per epoch")] = None,
+    dataset_tokens: Annotated[
+        float | None,
+        typer.Option("--dataset-tokens", parser=count_parser("--dataset-tokens"), help="tokens per epoch, e.g. 2B"),
+    ] = None,
     min_epochs: Annotated[float, typer.Option("--min-epochs", help="passes the budget must buy")] = 1.0,
     model: Annotated[list[str] | None, typer.Option("--model", help="presets to consider (repeatable)")] = None,
     currency: CurrencyOpt = "USD",

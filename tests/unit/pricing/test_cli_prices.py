@@ -38,8 +38,11 @@ def test_table_without_filters_lists_the_catalog() -> None:
 def test_gpu_alias_filter_and_no_match_exit_code() -> None:
     ok = CliRunner().invoke(_app(), ["prices", "--gpu", "H100", "--provider", "gcp", "--json"])
     assert {r["gpu"] for r in json.loads(ok.output)} == {"H100-SXM"}
-    none = CliRunner().invoke(_app(), ["prices", "--provider", "nowhere"])
-    assert none.exit_code == 1
+    none = CliRunner().invoke(_app(), ["prices", "--provider", "aws", "--instance-type", "a3-highgpu-8g"])
+    assert none.exit_code == 1  # valid filters that match nothing
+    unknown = CliRunner().invoke(_app(), ["prices", "--provider", "nowhere"])
+    assert unknown.exit_code == 2  # a provider the catalog lacks is bad input, named with the known ones
+    assert "--provider nowhere" in unknown.output
 
 
 def test_bad_capacity_type_names_the_option() -> None:
