@@ -127,7 +127,7 @@ def speed_assumption(gpus: tuple[GPU, ...]) -> Assumption:
     return Assumption(
         name="speed_model",
         value="; ".join(parts),
-        why="calibrated = estimator.throughput.training_time (roofline fitted on H100 and A100 runs); "
+        why="calibrated = estimator.throughput.training_time (phases of a roofline, fitted on H100 runs); "
         "labelled-efficiency = a share of peak FLOP/s for hardware that calibration does not cover",
     )
 
