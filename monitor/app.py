@@ -242,7 +242,11 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
 
         alarm_sync = build_reconciler(settings).sync
     latest = LatestResult()
-    exporter = Exporter(settings.finished_job_ttl_seconds, display_currency=settings.currency)
+    exporter = Exporter(
+        settings.finished_job_ttl_seconds,
+        display_currency=settings.currency,
+        opencost_series=settings.exporter.opencost_series,
+    )
     host, port = parse_listen(settings.listen)
 
     def readiness() -> tuple[bool, dict[str, str]]:

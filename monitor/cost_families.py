@@ -124,20 +124,15 @@ def budget_families(result: TickResult) -> list[Family]:
     return [limit, spend, projected, threshold]
 
 
-def node_families(result: TickResult) -> list[Family]:
-    # OpenCost names and labels, so that existing dashboards keep working (units as OpenCost: USD per hour).
-    total = _rows(
-        "node_total_hourly_cost", "Total hourly cost of the node, USD per hour (OpenCost-compatible).", NODE_LABELS
-    )
+def node_families(result: TickResult, opencost_series: bool = False) -> list[Family]:
+    """The node series under trainspend's own names, and with `opencost_series` the same values under OpenCost's
+    and Kubecost's names too (opt-in: beside a real OpenCost those would be averaged or doubled)."""
+    total = _rows("trainspend_node_hourly_cost_usd", "Total hourly cost of the node, USD per hour.", NODE_LABELS)
     per_gpu = _rows(
-        "node_gpu_hourly_cost", "Hourly cost of one GPU of the node, USD per hour (OpenCost-compatible).", NODE_LABELS
+        "trainspend_node_gpu_hourly_cost_usd", "Hourly cost of one GPU of the node, USD per hour.", NODE_LABELS
     )
-    count = _rows("node_gpu_count", "GPUs on the node, count (OpenCost-compatible).", NODE_LABELS)
-    spot = _rows(
-        "kubecost_node_is_spot",
-        "1 when the node is spot/preemptible capacity, else 0 (Kubecost-compatible).",
-        NODE_LABELS,
-    )
+    count = _rows("trainspend_node_gpus", "GPUs on the node.", NODE_LABELS)
+    spot = _rows("trainspend_node_is_spot", "1 when the node is spot/preemptible capacity, else 0.", NODE_LABELS)
     idle = _rows(
         "trainspend_node_idle_gpu_hourly_cost_usd",
         "Hourly cost of the node's GPUs no pod requested, USD per hour.",
@@ -170,4 +165,21 @@ def node_families(result: TickResult) -> list[Family]:
         price_info.add([result.cluster, ident.node, ident.instance_type or "", n.price.source, as_of], 1.0)
         stale.add(labels, 1.0 if n.price.stale else 0.0)
         estimated.add(labels, 1.0 if n.price.estimated else 0.0)
-    return [total, per_gpu, count, spot, idle, price_info, stale, estimated]
+    own = [total, per_gpu, count, spot]
+    compatible = [_renamed(family, name, doc) for family, (name, doc) in zip(own, _OPENCOST_NAMES, strict=True)]
+    return [*own, *(compatible if opencost_series else []), idle, price_info, stale, estimated]
+
+
+# OpenCost names and labels (units as OpenCost: USD per hour), in the order of node_families' own four.
+_OPENCOST_NAMES = (
+    ("node_total_hourly_cost", "Total hourly cost of the node, USD per hour (OpenCost-compatible)."),
+    ("node_gpu_hourly_cost", "Hourly cost of one GPU of the node, USD per hour (OpenCost-compatible)."),
+    ("node_gpu_count", "GPUs on the node, count (OpenCost-compatible)."),
+    ("kubecost_node_is_spot", "1 when the node is spot/preemptible capacity, else 0 (Kubecost-compatible)."),
+)
+
+
+def _renamed(family: Family, name: str, doc: str) -> Family:
+    """The same samples under another name (the samples list is shared: both are built once per tick, never
+    mutated after)."""
+    return Family(name, doc, family.kind, family.labels, family.samples)

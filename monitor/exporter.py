@@ -69,13 +69,16 @@ class Exporter(Collector):
     tick's own clock, `TickResult.at`), which bounds label cardinality; its totals stay in the store and the API.
     """
 
-    def __init__(self, finished_job_ttl_seconds: float = 3600.0, display_currency: str = "USD") -> None:
+    def __init__(
+        self, finished_job_ttl_seconds: float = 3600.0, display_currency: str = "USD", opencost_series: bool = False
+    ) -> None:
         if finished_job_ttl_seconds < 0:
             raise ValueError(
                 f"finished_job_ttl_seconds={finished_job_ttl_seconds!r} is negative: use 0 or more seconds"
             )
         self.finished_job_ttl_seconds = finished_job_ttl_seconds
         self.display_currency = display_currency
+        self.opencost_series = opencost_series  # settings.exporter.opencost_series
         self._lock = threading.Lock()
         self._result: TickResult | None = None
         self._histogram = _TickHistogram(TICK_BUCKETS_SECONDS)
@@ -121,7 +124,11 @@ class Exporter(Collector):
         if not result.is_leader:
             return []  # only the leader publishes cost series, so that two replicas never double a sum() in PromQL
         jobs = [j for j in result.jobs if self._is_live(j, result.at)]
-        families = [*job_families(result.cluster, jobs), *budget_families(result), *node_families(result)]
+        families = [
+            *job_families(result.cluster, jobs),
+            *budget_families(result),
+            *node_families(result, self.opencost_series),
+        ]
         if self.display_currency != "USD":
             # Series stay in USD (sums across clusters must not mix currencies); HELP says what users see elsewhere.
             note = (

@@ -179,6 +179,15 @@ class NotifySettings(Section):
     link_base_url: str | None = Field(default=None, description="base URL for links in messages (Grafana)")
 
 
+class ExporterSettings(Section):
+    opencost_series: bool = Field(
+        default=False,
+        description="also export OpenCost's node_total_hourly_cost, node_gpu_hourly_cost, node_gpu_count and "
+        "Kubecost's kubecost_node_is_spot; leave off where a Prometheus also scrapes OpenCost (its queries would "
+        "then average or double the two), turn on to feed OpenCost/Kubecost dashboards without OpenCost",
+    )
+
+
 class Settings(BaseSettings):
     """Everything trainspend can be told. See the chart's values.yaml for the same fields, documented."""
 
@@ -213,6 +222,7 @@ class Settings(BaseSettings):
         default_factory=CloudWatchSettings, description="CloudWatch metrics and alarms"
     )
     notify: NotifySettings = Field(default_factory=NotifySettings, description="on-call notification channels")
+    exporter: ExporterSettings = Field(default_factory=ExporterSettings, description="Prometheus series")
     config_file: Path | None = Field(default=None, description="optional YAML file with these settings")
     secrets_dir: Path | None = Field(default=None, description="optional directory of secret files")
 

@@ -200,15 +200,15 @@ def nodes() -> Board:
     b.panel(
         "Hourly cost by instance type",
         "timeseries",
-        [(f"sum by (instance_type) (node_total_hourly_cost{{{SEL}}})", "{{instance_type}}")],
+        [(f"sum by (instance_type) (trainspend_node_hourly_cost_usd{{{SEL}}})", "{{instance_type}}")],
         width=12,
         core=True,
     )
-    spot = f"sum(node_total_hourly_cost{{{SEL}}} * on (cluster, node) kubecost_node_is_spot{{{SEL}}})"
+    spot = f"sum(trainspend_node_hourly_cost_usd{{{SEL}}} * on (cluster, node) trainspend_node_is_spot{{{SEL}}})"
     b.panel(
         "Hourly cost by capacity type",
         "piechart",
-        [(spot, "spot"), (f"sum(node_total_hourly_cost{{{SEL}}}) - {spot}", "on-demand / reserved / owned")],
+        [(spot, "spot"), (f"sum(trainspend_node_hourly_cost_usd{{{SEL}}}) - {spot}", "on-demand / reserved / owned")],
         width=12,
         core=True,
     )
@@ -217,14 +217,14 @@ def nodes() -> Board:
         "stat",
         [
             (
-                f"{spot} / sum(node_total_hourly_cost{{{SEL}}})",
+                f"{spot} / sum(trainspend_node_hourly_cost_usd{{{SEL}}})",
                 "spot share",
             )
         ],
         unit="percentunit",
         core=True,
     )
-    b.panel("GPUs", "stat", [(f"sum(node_gpu_count{{{SEL}}})", "GPUs")], unit="short", core=True)
+    b.panel("GPUs", "stat", [(f"sum(trainspend_node_gpus{{{SEL}}})", "GPUs")], unit="short", core=True)
     b.panel(
         "Idle GPU cost by node",
         "table",

@@ -80,7 +80,8 @@ def test_metrics_exposition_carries_job_series(demo: DemoRunner) -> None:
     text = httpx.get(f"{demo.url}/metrics", timeout=5).text
     assert 'trainspend_job_cost_usd_total{cluster="demo"' in text
     assert 'quantile="0.5"' in text
-    assert "node_total_hourly_cost{" in text
+    assert "trainspend_node_hourly_cost_usd{" in text
+    assert "node_total_hourly_cost{" not in text  # OpenCost's names are opt-in (exporter.opencost_series)
 
 
 def test_real_prometheus_scrapes_the_demo(demo: DemoRunner, tmp_path: Path) -> None:

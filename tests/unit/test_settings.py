@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -46,3 +48,23 @@ def test_yaml_file_then_secrets_dir_then_environment(tmp_path, monkeypatch: pyte
 def test_a_monthly_price_override_is_rejected_naming_the_field() -> None:
     with pytest.raises(ValidationError, match="gpu_usd_per_hour"):
         Settings(pricing={"gpu_usd_per_hour": {"H100-SXM": 1800.0}})  # type: ignore[arg-type]
+
+
+def test_opencost_series_default_off_and_set_by_env_or_config_file_for_run_and_demo(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from monitor.demo.runner import demo_settings
+
+    assert Settings().exporter.opencost_series is False
+    monkeypatch.setenv("TRAINSPEND_EXPORTER__OPENCOST_SERIES", "true")
+    assert Settings().exporter.opencost_series is True
+    assert demo_settings("127.0.0.1:0", "http://127.0.0.1:1", tmp_path / "d.db").exporter.opencost_series is True
+    monkeypatch.delenv("TRAINSPEND_EXPORTER__OPENCOST_SERIES")
+    config = tmp_path / "config.yaml"
+    config.write_text("exporter:\n  opencost_series: true\ncurrency: CNY\n")
+    monkeypatch.setenv("TRAINSPEND_CONFIG_FILE", str(config))
+    demo = demo_settings("127.0.0.1:0", "http://127.0.0.1:1", tmp_path / "d.db")
+    assert (demo.exporter.opencost_series, demo.currency, demo.cluster) == (True, "CNY", "demo")
+    monkeypatch.setenv("TRAINSPEND_EXPORTER__OPENCOST_SERIES", "maybe")
+    with pytest.raises(ValueError, match="opencost_series"):
+        Settings()

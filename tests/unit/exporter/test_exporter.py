@@ -46,15 +46,34 @@ def test_render_gives_body_and_prometheus_content_type() -> None:
 
 def test_promtool_check_metrics_finds_only_the_opencost_name() -> None:
     promtool = require_binary("promtool")
-    exporter = Exporter()
-    exporter.update(sample_result())
-    text = _exposition(exporter)
-    proc = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
-    problems = {line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()}
-    assert problems == {KNOWN_OPENCOST_LINT}
-    own = "".join(line + "\n" for line in text.splitlines() if "node_gpu_count" not in line)
-    clean = subprocess.run([promtool, "check", "metrics"], input=own, capture_output=True, text=True, check=False)
-    assert clean.returncode == 0, clean.stdout + clean.stderr
+    for opencost_series, expected in ((False, set()), (True, {KNOWN_OPENCOST_LINT})):
+        exporter = Exporter(opencost_series=opencost_series)
+        exporter.update(sample_result())
+        text = _exposition(exporter)
+        proc = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False)
+        problems = {line.strip() for line in (proc.stdout + proc.stderr).splitlines() if line.strip()}
+        assert problems == expected
+
+
+OPENCOST_TWINS = {
+    "node_total_hourly_cost": "trainspend_node_hourly_cost_usd",
+    "node_gpu_hourly_cost": "trainspend_node_gpu_hourly_cost_usd",
+    "node_gpu_count": "trainspend_node_gpus",
+    "kubecost_node_is_spot": "trainspend_node_is_spot",
+}
+
+
+def test_opencost_series_are_opt_in_and_equal_trainspends_own() -> None:
+    off = Exporter()
+    off.update(sample_result())
+    series = _families(_exposition(off))
+    assert not set(OPENCOST_TWINS) & set(series)  # beside a real OpenCost these would be averaged or doubled
+    assert all(series[own] for own in OPENCOST_TWINS.values())  # the dashboards' series are always there
+    on = Exporter(opencost_series=True)
+    on.update(sample_result())
+    both = _families(_exposition(on))
+    for opencost, own in OPENCOST_TWINS.items():
+        assert both[opencost] == both[own] == series[own]
 
 
 def test_no_series_uses_labels_that_prometheus_renames() -> None:
@@ -102,7 +121,7 @@ def test_a_follower_exports_only_self_metrics() -> None:
     exporter.update(sample_result(is_leader=False))
     series = _families(_exposition(exporter))
     assert "trainspend_job_cost_usd_total" not in series
-    assert "node_total_hourly_cost" not in series
+    assert "trainspend_node_hourly_cost_usd" not in series
     assert "trainspend_budget_limit_usd" not in series
     assert series["trainspend_leader"] == [({"cluster": "prod"}, 0.0)]
     assert series["trainspend_tick_duration_seconds_count"] == [({"cluster": "prod"}, 1.0)]
