@@ -112,9 +112,7 @@ def _preset(name: str) -> ModelArch:
         names = preset_names()
         close = difflib.get_close_matches(name.strip().lower(), names, n=5, cutoff=0.4)
         hint = f"did you mean {', '.join(close)}?" if close else f"known presets include {', '.join(names[:5])}"
-        raise ValueError(
-            f"model={name!r}: not a model preset; {hint} (all presets: `trainspend estimate --help`)"
-        ) from None
+        raise ValueError(f"model={name!r}: not a model preset; {hint} (all presets: `trainspend models`)") from None
 
 
 def _validation_message(exc: ValidationError) -> str:

@@ -191,6 +191,16 @@ def preset_names() -> list[str]:
     return sorted(_catalog())
 
 
+# The shapes of trainspend's own H100 measurements: presets so the accuracy benchmark can name them, not models a
+# user would train, so listings leave them out (they still resolve by name).
+REFERENCE_PREFIX = "h100-ref-"
+
+
+def public_preset_names() -> list[str]:
+    """The preset names a listing shows: every preset but the measurement reference shapes, sorted."""
+    return [name for name in preset_names() if not name.startswith(REFERENCE_PREFIX)]
+
+
 def preset_source(name: str) -> str:
     """The Hugging Face repo id (or measurement) a preset's config values come from."""
     return preset(name).source
@@ -213,5 +223,5 @@ def preset(name: str) -> ModelArch:
     close = difflib.get_close_matches(wanted, list(catalog), n=5, cutoff=0.4)
     suggestion = f"did you mean {', '.join(close)}?" if close else "no close match"
     raise UnknownModelError(
-        "model", name, f"{suggestion} Run `trainspend estimate --help` for presets, or pass --model-config FILE."
+        "model", name, f"{suggestion} Run `trainspend models` for the presets, or pass --model-config FILE."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from monitor.cli import alarms, config, daemon, db, estimate, plan, prices, serve_plan
+from monitor.cli import alarms, catalogs, config, daemon, db, estimate, plan, prices, serve_plan
 
 
 def build_app() -> typer.Typer:
@@ -15,7 +15,7 @@ def build_app() -> typer.Typer:
         pretty_exceptions_enable=False,
         add_completion=False,
     )
-    for module in (estimate, plan, prices, serve_plan, daemon, config, db, alarms):
+    for module in (estimate, plan, prices, serve_plan, catalogs, daemon, config, db, alarms):
         module.register(app)
     return app
 
