@@ -42,6 +42,7 @@ from monitor.scheduler import DaemonScheduler, PeriodicJob
 from monitor.settings import Settings
 from monitor.state import LatestResult
 from monitor.store.engine import create_store_engine
+from monitor.store.last_prices import SqlLastGoodPrices
 from monitor.store.migrate import ensure_schema
 from monitor.store.outbox import SqlOutbox
 from monitor.store.repository import SqlStore
@@ -203,7 +204,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
     api = api_client or build_api_client(settings.kube)
     source = KubeClusterSource(settings.kube, settings.cluster, clock.now, api=api)
     elector = LeaseElector(api, settings.leader, clock.now) if settings.leader.enabled else None
-    prices = build_price_chain(settings.pricing, clock, embedded_offers())
+    prices = build_price_chain(settings.pricing, clock, embedded_offers(), memory=SqlLastGoodPrices(engine))
     agent = Agent(
         AgentConfig(
             cluster=settings.cluster,

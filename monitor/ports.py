@@ -102,6 +102,16 @@ class Store(Protocol):
         ...
 
 
+class LastGoodPrices(Protocol):
+    """The last good answer of each live pricing API per node identity, kept across restarts."""
+
+    def load(self, source: str) -> dict[str, Price]:
+        """key -> price, as saved by `save`."""
+        ...
+
+    def save(self, source: str, key: str, price: Price, at: datetime) -> None: ...
+
+
 class Outbox(Protocol):
     """A persistent outbox of notifications and the last notified state per key (budget, job)."""
 

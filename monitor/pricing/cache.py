@@ -4,6 +4,8 @@
   instance type the API does not know is not asked about every tick.
 - On any API error the last good price stays in use, flagged `stale=True`; without one the source answers None and
   the chain moves on.
+- With a `LastGoodPrices` store, every good answer is also saved per node identity, and the saved ones are loaded on
+  first use: a daemon restarted during an API outage prices from them (stale=True) rather than from the catalog.
 - After an error the whole source waits before its next call: the API's Retry-After when throttled, else an
   exponential backoff (initial · 2^(failures-1), capped), so a down API is not hammered once per node per tick.
 """
@@ -16,12 +18,13 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from monitor.domain.model import NodeIdentity, Price
-from monitor.ports import Clock
+from monitor.ports import Clock, LastGoodPrices
 from monitor.pricing.errors import PricingApiError, PricingThrottledError
 
 log = logging.getLogger(__name__)
 
 CacheKey = tuple[str, ...]
+_KEY_SEPARATOR = "|"  # no provider, region, zone, instance type or GPU model name contains it
 
 
 class LiveFetcher(Protocol):
@@ -67,6 +70,7 @@ class CachedSource:
         stale_after_seconds: float,
         backoff_initial_seconds: float = 30.0,
         backoff_max_seconds: float = 3600.0,
+        memory: LastGoodPrices | None = None,
     ) -> None:
         self.name = fetcher.name
         self._fetcher = fetcher
@@ -77,6 +81,8 @@ class CachedSource:
         self._backoff_max_seconds = backoff_max_seconds
         self._entries: dict[CacheKey, _Entry] = {}
         self._last_good: dict[CacheKey, Price] = {}
+        self._memory = memory
+        self._remembered = memory is None  # the saved last good prices are loaded once, on first use
         self._failures = 0
         self._blocked_until: datetime | None = None
         self.api_calls = 0
@@ -88,6 +94,8 @@ class CachedSource:
             return None
         key = cache_key(node)
         now = self._clock.now()
+        if not self._remembered:
+            self._remember()
         entry = self._entries.get(key)
         if entry is not None and now - entry.fetched_at < self._ttl:
             return self._aged(entry.price, now)
@@ -108,7 +116,27 @@ class CachedSource:
         self._entries[key] = _Entry(answer, now)
         if answer is not None:
             self._last_good[key] = answer
+            self._save(key, answer, now)
         return answer
+
+    def _remember(self) -> None:
+        self._remembered = True
+        assert self._memory is not None
+        try:
+            saved = self._memory.load(self.name)
+        except Exception:  # the store being down must not stop pricing: it only loses the memory of old answers
+            log.exception("could not load the last good prices of %s", self.name)
+            return
+        for text, price in saved.items():
+            self._last_good.setdefault(tuple(text.split(_KEY_SEPARATOR)), price)
+
+    def _save(self, key: CacheKey, price: Price, now: datetime) -> None:
+        if self._memory is None:
+            return
+        try:
+            self._memory.save(self.name, _KEY_SEPARATOR.join(key), price, now)
+        except Exception:
+            log.exception("could not save the last good price of %s", self.name)
 
     def _aged(self, price: Price | None, now: datetime) -> Price | None:
         """A cached price older than `stale_after` is flagged stale even when served from a fresh cache entry."""

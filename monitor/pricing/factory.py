@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import httpx
 
 from estimator.models import Offer
-from monitor.ports import Clock, PriceSource
+from monitor.ports import Clock, LastGoodPrices, PriceSource
 from monitor.pricing.aws import AwsPricingFetcher
 from monitor.pricing.aws_clients import AwsClients
 from monitor.pricing.azure import AzureRetailFetcher
@@ -42,10 +42,15 @@ def live_fetchers(settings: PricingSettings, clock: Clock, http: httpx.Client) -
 
 
 def build_price_chain(
-    settings: PricingSettings, clock: Clock, offers: Sequence[Offer], http: httpx.Client | None = None
+    settings: PricingSettings,
+    clock: Clock,
+    offers: Sequence[Offer],
+    http: httpx.Client | None = None,
+    memory: LastGoodPrices | None = None,
 ) -> PriceChain:
     """`offers` is the embedded catalog (`estimator.catalog.offers.embedded_offers()` at the composition root).
-    `http` is shared by the Azure and GCP fetchers; one with the settings' timeout is made when not given."""
+    `http` is shared by the Azure and GCP fetchers; one with the settings' timeout is made when not given.
+    `memory` keeps each live API's last good prices across restarts (the store)."""
     client = http or httpx.Client(timeout=settings.request_timeout_seconds)
     sources: list[PriceSource] = [OverrideSource(settings, clock)]
     for fetcher in live_fetchers(settings, clock, client):
@@ -57,6 +62,7 @@ def build_price_chain(
                 stale_after_seconds=settings.stale_after_seconds,
                 backoff_initial_seconds=min(30.0, settings.cache_ttl_seconds),
                 backoff_max_seconds=settings.cache_ttl_seconds,
+                memory=memory,
             )
         )
     sources.append(EmbeddedCatalogSource(offers))

@@ -126,3 +126,14 @@ store_meta = Table(
     Column("key", String(128), primary_key=True),
     Column("value", Text(), nullable=False),
 )
+
+# The last good answer of each live pricing API per node identity (issue 12): after a restart during an API outage the
+# daemon prices from it, flagged stale, instead of falling to the embedded catalog.
+last_good_prices = Table(
+    "last_good_prices",
+    metadata,
+    Column("source", String(64), primary_key=True),
+    Column("key", String(512), primary_key=True),
+    Column("price", json_type(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)

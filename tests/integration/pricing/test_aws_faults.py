@@ -56,7 +56,9 @@ def test_ec2_garbage_keeps_last_good_price_stale_and_backs_off(moto_url: str, fa
     endpoint = {"url": moto_url}
 
     def ec2_for(region: str) -> EC2Client:
-        settings = PricingSettings(aws_ec2_endpoint_url=endpoint["url"], request_timeout_seconds=1)
+        # moto may be slow on a loaded machine; the faulty endpoint gets 1 s so the 2.5 s hang is a timeout
+        timeout = 10 if endpoint["url"] == moto_url else 1
+        settings = PricingSettings(aws_ec2_endpoint_url=endpoint["url"], request_timeout_seconds=timeout)
         return AwsClients(settings).ec2(region)
 
     fetcher = AwsPricingFetcher(AwsClients(PricingSettings()).pricing, ec2_for, clock)
