@@ -23,7 +23,7 @@ def settings(server: LocalApiServer, db: Path, ec2_url: str) -> Settings:
         listen="127.0.0.1:0",
         kube=KubeSettings(api_url=server.url, request_timeout_seconds=2.0, watch_timeout_seconds=3),
         store=StoreSettings(url=f"sqlite:///{db}"),
-        pricing=PricingSettings(aws_enabled=True, aws_ec2_endpoint_url=ec2_url, request_timeout_seconds=2),
+        pricing=PricingSettings(aws_enabled=True, aws_ec2_endpoint_url=ec2_url, request_timeout_seconds=10),
     )
 
 
