@@ -105,15 +105,24 @@ def _deepseek(cfg: Config, name: str) -> ModelArch:
 
 
 def _gemma(cfg: Config, name: str) -> ModelArch:
-    """Gemma (2 RMSNorms per layer) / Gemma 2 (4: pre/post attention and pre/post MLP); GeGLU; tied; head_dim given."""
+    """Gemma (2 RMSNorms per layer) / Gemma 2 and Gemma 3 text (4: pre/post attention and pre/post MLP); GeGLU;
+    tied; head_dim given. Gemma 3 adds an RMSNorm of head_dim on q and on k (transformers `Gemma3Attention`)."""
     family = str(cfg.get("model_type"))
     cfg = {"tie_word_embeddings": True, **cfg}
     norms = 2 if family == "gemma" else 4
     fields = llama_style_fields(cfg, name, family)
-    if family == "gemma2":
-        # Gemma 2 alternates local (windowed) and global layers; attending the full context is the safe upper bound.
+    if family in ("gemma2", "gemma3_text"):
+        # Local (windowed) and global layers alternate; attending the full context is the safe upper bound.
         fields["sliding_window"] = None
-    return ModelArch(**fields, norms_per_layer=norms)
+    return ModelArch(**fields, norms_per_layer=norms, qk_norm=family == "gemma3_text")
+
+
+def _olmo2(cfg: Config, name: str) -> ModelArch:
+    """OLMo 2: a Llama layer whose two RMSNorms follow attention and MLP (post-norm), plus one RMSNorm over all
+    query heads and one over all key heads (transformers `Olmo2Attention`: q_norm(H·d), k_norm(K·d)); no biases."""
+    bias = bool_key(cfg, "attention_bias", False)
+    fields = llama_style_fields(cfg, name, "olmo2")
+    return ModelArch(**fields, qkv_bias=bias, attn_out_bias=bias, qk_norm=True, qk_norm_full_width=True)
 
 
 def _phi3(cfg: Config, name: str) -> ModelArch:
@@ -299,6 +308,8 @@ def _families() -> dict[str, Callable[[Config, str], ModelArch]]:
         "qwen3_moe": _qwen3,
         "gemma": _gemma,
         "gemma2": _gemma,
+        "gemma3_text": _gemma,
+        "olmo2": _olmo2,
         "phi": _phi,
         "phi3": _phi3,
         "gpt2": _gpt2,

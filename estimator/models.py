@@ -53,6 +53,7 @@ class ModelArch(Frozen):
     mlp_bias: bool = False
     lm_head_bias: bool = False
     qk_norm: bool = False
+    qk_norm_full_width: bool = False  # OLMo 2: one norm over all query heads and one over all key heads, not per head
     position_encoding: PositionEncoding = PositionEncoding.ROPE
     max_position_embeddings: int = 4096
     learned_position_embeddings: int = 0  # rows of a learned absolute position table (0 = none)

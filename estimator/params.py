@@ -141,7 +141,9 @@ def expert_intermediate(arch: ModelArch) -> int:
 
 def _layer_norm_params(arch: ModelArch) -> int:
     per_layer = arch.norms_per_layer * norm_params(arch, arch.hidden_size)
-    if arch.qk_norm:
+    if arch.qk_norm and arch.qk_norm_full_width:
+        per_layer += norm_params(arch, q_width(arch)) + norm_params(arch, kv_width(arch))
+    elif arch.qk_norm:
         per_layer += 2 * norm_params(arch, arch.head_dim)
     return per_layer
 

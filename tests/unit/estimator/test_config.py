@@ -281,3 +281,44 @@ def test_an_estimate_of_an_assumed_family_names_the_assumption() -> None:
     result = estimate(arch, TrainingRun(tokens=1e9), Hardware(gpu=gpu("H100-SXM"), count=8), ())
     family = next(a for a in result.assumptions if a.name == "model family")
     assert "some_new_llama_like read as llama" in family.value
+
+
+def test_gemma3_text_1b_counts_to_the_checkpoint() -> None:
+    # google/gemma-3-1b-pt config.json shape values (model_type gemma3_text); the checkpoint holds 999,885,952
+    # parameters: embeddings 262144·1152 (tied) + 26 × (q, k, v, o, GeGLU, 4 norms, q/k norms of head_dim 256) + norm.
+    cfg = {
+        "model_type": "gemma3_text",
+        "vocab_size": 262144,
+        "hidden_size": 1152,
+        "num_hidden_layers": 26,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 1,
+        "head_dim": 256,
+        "intermediate_size": 6912,
+        "sliding_window": 512,
+    }
+    arch = arch_from_hf_config(cfg)
+    assert arch.qk_norm
+    assert arch.norms_per_layer == 4
+    assert count_params(arch).total == 999_885_952
+
+
+def test_olmo2_normalises_all_query_and_key_heads_at_once() -> None:
+    # OLMo-2-1124-7B shape (allenai config.json: vocab 100352, hidden 4096, 32 layers, 32 heads, intermediate 11008,
+    # untied). Olmo2Attention's q_norm and k_norm are RMSNorms of H·d and K·d, not of head_dim.
+    cfg = {
+        "model_type": "olmo2",
+        "vocab_size": 100352,
+        "hidden_size": 4096,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 32,
+        "intermediate_size": 11008,
+        "tie_word_embeddings": False,
+    }
+    arch = arch_from_hf_config(cfg)
+    h, i = 4096, 11008
+    per_layer = 4 * h * h + 3 * h * i + 2 * h + (h + h)
+    assert count_params(arch).total == 2 * 100352 * h + 32 * per_layer + h
+    as_per_head = arch.model_copy(update={"qk_norm_full_width": False})
+    assert count_params(arch).total - count_params(as_per_head).total == 32 * (2 * h - 2 * 128)
