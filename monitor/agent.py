@@ -25,6 +25,7 @@ from monitor.domain.periods import period_bounds
 from monitor.domain.price_history import PriceHistory
 from monitor.domain.progress_sources import choose as choose_progress
 from monitor.domain.projection import FINISHED_STATES, ProjectionInput, project
+from monitor.domain.queues import queue_of
 from monitor.domain.rate_window import advance, extrapolate
 from monitor.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
 from monitor.domain.snapshot_schedule import SnapshotSchedule
@@ -333,6 +334,7 @@ class Agent:
         return build(
             ref=workload.ref,
             team=workload.labels.get(self._config.team_label, ""),
+            queue=queue_of(workload.labels, (pod.labels for pod in pods)) or (previous.queue if previous else ""),
             labels=dict(workload.labels),
             state=state,
             cost_usd=cost,
@@ -477,6 +479,7 @@ def _budget_workload(job: JobStatus, spend_usd: float, live: bool) -> BudgetWork
         namespace=job.ref.namespace,
         spend_usd=spend_usd,
         team=job.team,
+        queue=job.queue,
         labels=job.labels,
         hourly_cost_usd=hourly,
         remaining_cost_usd=job.remaining_cost_usd.p50 if unfinished and job.remaining_cost_usd else None,

@@ -33,6 +33,7 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
         "kind": job.ref.kind,
         "uid": job.ref.uid,
         "team": job.team,
+        "queue": job.queue or None,  # Kueue LocalQueue; null when not queued by Kueue
         "state": job.state,
         "cost_usd": round(job.cost_usd, 6),
         "hourly_cost_usd": round(job.hourly_cost_usd, 6),

@@ -14,7 +14,7 @@ from monitor.domain.result import Band, JobStatus, TickResult
 from monitor.exposition import Family
 
 JOB_LABELS = ("cluster", "namespace", "workload_kind", "workload", "team")
-INFO_LABELS = (*JOB_LABELS, "model", "method", "gpu", "instance_type", "capacity_type")
+INFO_LABELS = (*JOB_LABELS, "model", "method", "gpu", "instance_type", "capacity_type", "queue")
 BUDGET_LABELS = ("cluster", "budget", "period")
 NODE_LABELS = ("cluster", "node", "instance_type", "region", "provider_id")
 PRICE_LABELS = ("cluster", "node", "instance_type", "source", "as_of")
@@ -64,7 +64,8 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
     )
     info = _rows(
         "trainspend_job_info",
-        "Descriptive labels of the workload (model, method, GPU, instance and capacity type); value is always 1.",
+        "Descriptive labels of the workload (model, method, GPU, instance and capacity type, Kueue queue); value is"
+        " always 1.",
         INFO_LABELS,
     )
     for job in jobs:
@@ -79,7 +80,7 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
         if job.budget_usd is not None:
             budget.add(labels, job.budget_usd)
         problems.add(labels, float(len(job.problems)))
-        info.add([*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type], 1.0)
+        info.add([*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type, job.queue], 1.0)
     projected = _band_family(
         "trainspend_job_projected_cost_usd",
         "Projected total cost of the workload at completion, USD; quantile label gives the p10/p50/p90 band.",

@@ -138,6 +138,9 @@ class BudgetSettings(Section):
     period: Literal["monthly", "weekly", "total"] = Field(default="monthly", description="budget period")
     namespace: str | None = Field(default=None, description="only workloads in this namespace")
     team: str | None = Field(default=None, description="only workloads of this team (team label)")
+    queue: str | None = Field(
+        default=None, description="only workloads submitted to this Kueue LocalQueue (kueue.x-k8s.io/queue-name)"
+    )
     selector: dict[str, str] = Field(default_factory=dict, description="only workloads with these labels")
     thresholds: list[float] = Field(default_factory=lambda: [0.8, 1.0], description="fractions of the limit")
 

@@ -39,6 +39,7 @@ class BudgetSpec(Value):
     period: Period = "monthly"
     namespace: str | None = None
     team: str | None = None
+    queue: str | None = None  # Kueue LocalQueue name
     selector: dict[str, str] = Field(default_factory=dict)
     thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
 
@@ -50,10 +51,12 @@ class BudgetSpec(Value):
         return tuple(sorted(set(value)))
 
     def matches(self, workload: BudgetWorkload) -> bool:
-        """All given criteria must hold: namespace, team, and every selector label."""
+        """All given criteria must hold: namespace, team, Kueue queue, and every selector label."""
         if self.namespace is not None and workload.namespace != self.namespace:
             return False
         if self.team is not None and workload.team != self.team:
+            return False
+        if self.queue is not None and workload.queue != self.queue:
             return False
         return all(workload.labels.get(key) == value for key, value in self.selector.items())
 
@@ -61,6 +64,7 @@ class BudgetSpec(Value):
     def selector_text(self) -> str:
         parts = [f"namespace={self.namespace}"] if self.namespace is not None else []
         parts += [f"team={self.team}"] if self.team is not None else []
+        parts += [f"queue={self.queue}"] if self.queue is not None else []
         parts += [f"{key}={value}" for key, value in sorted(self.selector.items())]
         return ",".join(parts)
 
@@ -73,6 +77,7 @@ class BudgetWorkload:
     namespace: str
     spend_usd: float  # accrued within the budget's current period
     team: str = ""
+    queue: str = ""  # Kueue LocalQueue
     labels: Mapping[str, str] = field(default_factory=dict)
     hourly_cost_usd: float = 0.0
     remaining_cost_usd: float | None = None  # p50 of the projection; None = no projection

@@ -30,6 +30,7 @@ class AnnotationProblem(Value):
 class JobStatus(Value):
     ref: WorkloadRef
     team: str = ""
+    queue: str = ""  # Kueue LocalQueue (kueue.x-k8s.io/queue-name); "" when not queued by Kueue
     state: str = "Running"
     cost_usd: float = Field(ge=0)  # accrued so far, all pods, all restarts
     hourly_cost_usd: float = Field(ge=0)  # current burn rate

@@ -195,3 +195,22 @@ def test_a_trainjob_status_progress_drives_the_projection_and_says_so(world) -> 
     annotated = workload("pt", progress="0.25")
     cluster.workloads, cluster.pods = [annotated], [pod("pt-0", annotated, "gpu-1", 8, started=T0)]
     assert job_of(make_agent(cluster, store, clock, events).tick(), "pt").progress_source == "reported"
+
+
+def test_kueue_queue_from_the_job_or_its_pods_and_a_budget_per_queue(world) -> None:
+    cluster, store, clock, events = world
+    queued = workload("q").model_copy(update={"labels": {"team": "nlp", "kueue.x-k8s.io/queue-name": "gpu-train"}})
+    via_pods = workload("tj", kind="TrainJob")  # the TrainJob example puts the label on its pods only
+    other = workload("other")
+    cluster.workloads = [queued, via_pods, other]
+    tj_pod = pod("tj-node-0-0", via_pods, "gpu-1", 2, started=T0)
+    cluster.pods = [
+        pod("q-0", queued, "gpu-1", 2, started=T0),
+        tj_pod.model_copy(update={"labels": {"kueue.x-k8s.io/queue-name": "gpu-train"}}),
+        pod("other-0", other, "gpu-1", 2, started=T0),
+    ]
+    clock.advance(3600)
+    budget = BudgetSpec(name="gpu-train", limit_usd=100.0, period="monthly", queue="gpu-train")
+    result = make_agent(cluster, store, clock, events, budgets=[budget]).tick()
+    assert {j.ref.name: j.queue for j in result.jobs} == {"q": "gpu-train", "tj": "gpu-train", "other": ""}
+    assert result.budgets[0].spend_usd == pytest.approx(16.0)  # 2 x 2 GPUs x $4/GPU-hour; not the unqueued Job

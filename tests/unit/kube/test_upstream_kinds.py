@@ -90,3 +90,12 @@ def test_a_raycluster_pod_waits_for_its_cluster_then_books_to_it() -> None:
     snap = cache.snapshot()
     assert [(p.owner.kind, p.owner.name) for p in snap.pods if p.owner] == [("RayCluster", "raycluster-kuberay")]
     assert [w.ref.kind for w in snap.workloads] == ["RayCluster"]
+
+
+def test_the_trainjob_examples_queue_is_read_from_its_pods() -> None:
+    from monitor.domain.queues import queue_of
+
+    objs = _by_kind("trainjob-kueue")
+    pod = convert.to_pod(objs["Pod"])
+    assert queue_of(objs["TrainJob"]["metadata"]["labels"], [pod.labels]) == "training-queue"
+    assert queue_of({}, [{}, {"app": "x"}]) == ""
