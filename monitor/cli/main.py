@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
+
 import typer
 
 from monitor.cli import alarms, catalogs, config, daemon, db, estimate, plan, prices, serve_plan
@@ -14,10 +17,30 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
     )
+    app.callback()(_root)
     for module in (estimate, plan, prices, serve_plan, catalogs, daemon, config, db, alarms):
         module.register(app)
     return app
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        try:
+            typer.echo(f"trainspend {version('trainspend')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            typer.echo("trainspend (not installed: no version metadata)")
+        raise typer.Exit(0)
+
+
+def _root(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """Cost monitoring, projection and alerting for GPU training on Kubernetes, and a training-cost estimator."""
 
 
 def main() -> None:

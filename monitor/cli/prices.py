@@ -27,7 +27,7 @@ from estimator.currency import (
 )
 from estimator.errors import EstimatorError, UnknownGPUError
 from estimator.models import Offer
-from monitor.cli.inputs import checked_providers
+from monitor.cli.inputs import checked_providers, fail
 from monitor.domain.gpu_names import normalise_gpu
 from monitor.domain.model import CapacityType, NodeIdentity, Price
 from monitor.pricing.factory import build_price_chain
@@ -118,6 +118,18 @@ def _gpu_id(name: str) -> str:
         return normalised
 
 
+def _catalog_region(provider: str, instance_type: str) -> str:
+    """The region the embedded catalog prices `instance_type` in (the first, when it lists several)."""
+    regions = sorted(
+        o.region
+        for o in embedded_offers()
+        if o.region and o.provider == provider and o.instance.lower() == instance_type.lower()
+    )
+    if not regions:
+        fail(f"--live --instance-type {instance_type}: not in the {provider} catalog, no default region; give --region")
+    return regions[0]
+
+
 def _live(
     provider: str | None,
     region: str | None,
@@ -126,8 +138,11 @@ def _live(
     capacity: CapacityType | None,
     as_json: bool,
 ) -> None:
-    if not provider or not region or not instance_type:
-        raise typer.BadParameter("--live needs --provider, --region and --instance-type", param_hint="--live")
+    if not provider or not instance_type:
+        fail("--live prices one node: give --provider and --instance-type (and --region, else the catalog's)")
+    if not region:
+        region = _catalog_region(provider, instance_type)
+        typer.echo(f"note: no --region: pricing {instance_type} in {region}, the catalog's region for it", err=True)
     settings = Settings()
     flag = _LIVE_FLAGS.get(provider.lower())
     pricing = settings.pricing.model_copy(update={flag: True}) if flag else settings.pricing

@@ -94,3 +94,25 @@ def test_bad_currency_names_the_option() -> None:
     result = CliRunner().invoke(_app(), ["prices", "--currency", "EUR"])
     assert result.exit_code == 2
     assert "currency" in result.output
+
+
+def test_live_without_region_uses_the_catalogs_region_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The override answers first, so nothing leaves the machine; the catalog lists gpu_8x_h100_sxm5 in one region.
+    monkeypatch.setenv("TRAINSPEND_PRICING__INSTANCE_USD_PER_HOUR", '{"gpu_8x_h100_sxm5": 23.92}')
+    result = CliRunner().invoke(_app(), ["prices", "--live", "--provider", "lambda", "--instance-type",
+                                         "gpu_8x_h100_sxm5", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "note: no --region: pricing gpu_8x_h100_sxm5 in us (all Lambda regions same price)" in result.stderr
+    body = json.loads(result.stdout)
+    assert body["node"]["region"] == "us (all Lambda regions same price)"
+    assert body["price"]["usd_per_hour"] == 23.92
+
+
+def test_live_needs_an_instance_type_and_says_so_in_one_line() -> None:
+    result = CliRunner().invoke(_app(), ["prices", "--live", "--provider", "aws"])
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1
+    assert "--provider and --instance-type" in result.output
+    unknown = CliRunner().invoke(_app(), ["prices", "--live", "--provider", "aws", "--instance-type", "x9.huge"])
+    assert unknown.exit_code == 2
+    assert "x9.huge: not in the aws catalog, no default region; give --region" in unknown.output

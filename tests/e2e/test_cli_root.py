@@ -1,0 +1,22 @@
+"""The root of the console script: --version from the installed metadata, -h as --help on every command."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+
+from typer.testing import CliRunner
+
+from monitor.cli.main import build_app
+
+
+def test_version_prints_the_installed_version() -> None:
+    result = CliRunner().invoke(build_app(), ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout == f"trainspend {version('trainspend')}\n"
+
+
+def test_dash_h_is_help_at_the_root_and_on_a_command() -> None:
+    for args in (["-h"], ["plan", "-h"], ["models", "-h"]):
+        result = CliRunner().invoke(build_app(), args, env={"COLUMNS": "120"})
+        assert result.exit_code == 0, result.output
+        assert "Usage:" in result.stdout
