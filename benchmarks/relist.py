@@ -25,8 +25,13 @@ class RelistSource:
     def snapshot(self) -> ClusterSnapshot:
         cache = ClusterCache(self._cluster, self._clock.now, deleted_pod_tombstone_seconds=0.0)
         for kind in (*BUILTIN, *CRDS):
+            try:
+                listed = list_call(self._api, kind, None)()
+            except client.exceptions.ApiException as exc:
+                if exc.status == 404:  # a CRD this cluster does not serve: the daemon's discovery skips it too
+                    continue
+                raise
             cache.expect(kind, None)
-            listed = list_call(self._api, kind, None)()
             body = listed if isinstance(listed, dict) else self._api.sanitize_for_serialization(listed)
             cache.replace_all(kind, None, body.get("items") or [])
         return cache.snapshot()
