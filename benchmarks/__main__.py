@@ -7,6 +7,7 @@ imported) makes the exit status non-zero, so CI's `--quick` run proves the bench
 
 from __future__ import annotations
 
+import argparse
 import importlib
 import os
 import platform
@@ -35,9 +36,21 @@ def run_one(name: str, quick: bool) -> tuple[str, float]:
     return ("ok" if code == 0 else "target missed"), time.perf_counter() - began
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Run the benchmarks (all, or those named) and print one report; they print figures, never assert.",
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true", help="small sizes: proves the benchmarks run, for CI")
+    return parser
+
+
 def main(argv: list[str]) -> int:
-    quick = "--quick" in argv
-    chosen = [a for a in argv if not a.startswith("-")] or list(BENCHMARKS)
+    """Parses argv (--help and bad flags exit before anything runs), then runs the chosen benchmarks."""
+    args = _parser().parse_args(argv)  # exits 0 on --help, 2 on an unknown flag
+    quick: bool = args.quick
+    chosen: list[str] = args.names or list(BENCHMARKS)
     unknown = sorted(set(chosen) - set(BENCHMARKS))
     if unknown:
         print(f"unknown benchmark(s) {unknown}; choose from {list(BENCHMARKS)}", file=sys.stderr)

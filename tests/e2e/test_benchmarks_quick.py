@@ -56,3 +56,16 @@ def test_quick_benchmarks_run_and_print_their_tables() -> None:
     assert "crashed" not in done.stdout
     for row in ("| 10%", "| 90%", "tick CPU, median / p95", "/metrics scrape", "relist / watch-cache tick"):
         assert row in done.stdout, row
+
+
+def test_help_and_bad_flags_exit_before_any_benchmark_runs() -> None:
+    shown = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], capture_output=True, text=True,
+                           cwd=ROOT, timeout=30)  # fmt: skip
+    assert shown.returncode == 0
+    assert shown.stdout.startswith("usage: python -m benchmarks")
+    assert "===" not in shown.stdout  # no benchmark header: nothing ran
+    bad = subprocess.run([sys.executable, "-m", "benchmarks", "--quik"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=30)  # fmt: skip
+    assert bad.returncode == 2
+    assert "--quik" in bad.stderr
+    assert bad.stdout == ""
