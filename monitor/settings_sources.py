@@ -14,13 +14,15 @@ import yaml
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
+from monitor.errors import ConfigError
+
 PREFIX = "TRAINSPEND_"
 DELIMITER = "__"
 CONFIG_FILE_ENV = "TRAINSPEND_CONFIG_FILE"
 SECRETS_DIR_ENV = "TRAINSPEND_SECRETS_DIR"
 
 
-class SettingsSourceError(ValueError):
+class SettingsSourceError(ConfigError):
     """A configuration source named in the environment cannot be read; the message names the variable and the fix."""
 
 

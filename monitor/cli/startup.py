@@ -1,7 +1,8 @@
 """What `trainspend run` and `trainspend demo` say when the daemon cannot start: one line naming the setting or flag
 and the fix, and an exit status (2: the configuration is wrong, 1: the environment refused at run time).
 
-Only the CLI edge translates exceptions; the builders below it raise what they raise.
+Only the CLI edge translates exceptions; the builders below it raise what they raise. Failures are recognised by
+class: the daemon's own (monitor.errors) first, then the OS's and SQLAlchemy's.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import socket
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
+
+from monitor.errors import ConfigError, KubeConfigError, StoreError
 
 CONFIG_EXIT_CODE = 2
 RUNTIME_EXIT_CODE = 1
@@ -29,8 +32,7 @@ def explain_startup_error(
 
     `listen_flag` is how the user sets the address in this command (`--listen` or `listen`); `kubeconfig` is
     kube.kubeconfig when set."""
-    # kubernetes.config.ConfigException, matched by name: only monitor.kube may import kubernetes.
-    if type(exc).__name__ == "ConfigException" and type(exc).__module__.startswith("kubernetes"):
+    if isinstance(exc, KubeConfigError):
         if kubeconfig:
             fix = f"kube.kubeconfig={kubeconfig!r} (TRAINSPEND_KUBE__KUBECONFIG): point it at a readable kubeconfig"
         else:
@@ -59,15 +61,22 @@ def explain_startup_error(
             f"error: {listen_flag} {listen}: cannot listen there ({reason}): {hint}", CONFIG_EXIT_CODE
         )
     if isinstance(exc, SQLAlchemyError):
-        from monitor.store.engine import display_url
-
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return StartupFailure(
-            f"error: store.url {display_url(store_url)}: cannot use the database ({first_line}): check "
+            f"error: store.url {display_url_of(store_url)}: cannot use the database ({first_line}): check "
             "TRAINSPEND_STORE__URL and that the database is reachable; `trainspend db upgrade` creates the schema",
             RUNTIME_EXIT_CODE,
         )
-    if isinstance(exc, ValueError):
-        # The builders raise ValueError naming the setting and the fix (store.url, listen, ...).
+    if isinstance(exc, StoreError):
+        return StartupFailure(f"error: store.url {display_url_of(store_url)}: {exc}", RUNTIME_EXIT_CODE)
+    if isinstance(exc, ConfigError | ValueError):
+        # The builders raise ConfigError (a ValueError) naming the setting and the fix (store.url, listen, ...).
         return StartupFailure(f"error: {exc}", CONFIG_EXIT_CODE)
     return None
+
+
+def display_url_of(store_url: str) -> str:
+    """store.url with its password masked (imported late: the store pulls in SQLAlchemy's engine machinery)."""
+    from monitor.store.engine import display_url
+
+    return display_url(store_url)

@@ -7,6 +7,7 @@ from typing import Any
 
 from kubernetes import client, config
 
+from monitor.errors import KubeConfigError
 from monitor.kube.kinds import WatchedKind
 from monitor.settings import KubeSettings
 
@@ -15,23 +16,33 @@ ListCall = Callable[..., Any]
 
 def build_api_client(settings: KubeSettings) -> client.ApiClient:
     """`api_url` (demo/tests, no auth) wins; else the given kubeconfig; else in-cluster; else the default
-    kubeconfig. The client is private to us: the library's global default configuration is never touched."""
+    kubeconfig. The client is private to us: the library's global default configuration is never touched.
+    Raises KubeConfigError (the library's ConfigException chained) when none of them is usable."""
     configuration = client.Configuration()
     if settings.api_url:
         configuration.host = settings.api_url.rstrip("/")
-    elif settings.kubeconfig:
-        config.load_kube_config(  # type: ignore[no-untyped-call]
-            config_file=settings.kubeconfig, context=settings.context, client_configuration=configuration
-        )
     else:
         try:
-            config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-        except config.ConfigException:
-            config.load_kube_config(context=settings.context, client_configuration=configuration)  # type: ignore[no-untyped-call]
+            _load_config(settings, configuration)
+        except config.ConfigException as exc:
+            raise KubeConfigError(str(exc)) from exc
     # One long-lived watch connection per resource kind plus gets, Events and Lease renewals share this pool; the
     # library default of 10 makes urllib3 discard connections under load.
     configuration.connection_pool_maxsize = 32
     return client.ApiClient(configuration)
+
+
+def _load_config(settings: KubeSettings, configuration: client.Configuration) -> None:
+    """Fills `configuration` from the named kubeconfig, else in-cluster, else the default kubeconfig."""
+    if settings.kubeconfig:
+        config.load_kube_config(  # type: ignore[no-untyped-call]
+            config_file=settings.kubeconfig, context=settings.context, client_configuration=configuration
+        )
+        return
+    try:
+        config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+    except config.ConfigException:
+        config.load_kube_config(context=settings.context, client_configuration=configuration)  # type: ignore[no-untyped-call]
 
 
 def list_call(api: client.ApiClient, kind: WatchedKind, namespace: str | None) -> ListCall:

@@ -17,6 +17,7 @@ from typing import Any
 
 from kubernetes import client
 
+from monitor.errors import KubeError
 from monitor.kube.cache import ClusterCache
 from monitor.kube.client import ListCall, list_call
 from monitor.kube.kinds import WatchedKind
@@ -28,7 +29,7 @@ _PAGE_SIZE = 500  # list in pages so a 20k-pod relist never needs one giant resp
 _BACKOFF_BASE_SECONDS = 0.25
 
 
-class GoneError(Exception):
+class GoneError(KubeError):
     """The watch's resourceVersion is older than the server keeps (HTTP 410): relist."""
 
 

@@ -8,10 +8,11 @@ from typing import Protocol
 
 import httpx
 
+from monitor.errors import NotifyError
 from monitor.notify.redact import mask
 
 
-class DeliveryError(Exception):
+class DeliveryError(NotifyError):
     """A failed delivery. `retryable` False means retrying cannot help (e.g. HTTP 400): the message is dropped."""
 
     def __init__(self, message: str, *, retryable: bool) -> None:

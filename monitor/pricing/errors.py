@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from monitor.errors import PricingError
 
-class PricingApiError(Exception):
+
+class PricingApiError(PricingError):
     """A pricing API failed (HTTP 5xx, timeout, malformed body). The last good price stays in use, flagged stale."""
 
 
@@ -13,7 +15,3 @@ class PricingThrottledError(PricingApiError):
     def __init__(self, message: str, retry_after_seconds: float | None = None) -> None:
         super().__init__(message)
         self.retry_after_seconds = retry_after_seconds
-
-
-class PricingConfigError(ValueError):
-    """A price override that cannot be right (negative, or a monthly figure in an hourly field)."""

@@ -15,6 +15,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+from monitor.errors import ConfigError
+
 SUPPORTED_DIALECTS = ("sqlite", "postgresql")
 SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
 _WRITE_OPTION = "trainspend_write"
@@ -25,14 +27,14 @@ def normalise_url(url: str | URL) -> URL:
     try:
         parsed = make_url(url)
     except Exception as exc:  # sqlalchemy raises ArgumentError; keep the message about our field
-        raise ValueError(
+        raise ConfigError(
             f"store.url {url!r} is not a database URL: use e.g. sqlite:///trainspend.db "
             "or postgresql+psycopg://user:pass@host/db"
         ) from exc
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in SUPPORTED_DIALECTS:
-        raise ValueError(
+        raise ConfigError(
             f"store.url {parsed.render_as_string(hide_password=True)!r} uses {parsed.get_backend_name()!r}: "
             "only sqlite:///PATH and postgresql+psycopg://... are supported"
         )

@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.engine import URL
 
+from monitor.errors import StoreError
 from monitor.store.engine import create_store_engine, write_transaction
 
 # Any fixed 64-bit number: replicas that start together take turns upgrading instead of racing on CREATE TABLE.
@@ -33,7 +34,7 @@ def alembic_config(connection: Connection | None = None) -> Config:
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     if head is None:
-        raise RuntimeError(f"no migrations found in {migrations_dir()}")
+        raise StoreError(f"no migrations found in {migrations_dir()}")
     return head
 
 
@@ -76,7 +77,7 @@ def ensure_schema(engine: Engine, *, auto_upgrade: bool) -> str:
         current = MigrationContext.configure(conn).get_current_revision()
     head = head_revision()
     if current != head:
-        raise RuntimeError(
+        raise StoreError(
             f"database schema is at revision {current or 'none (empty)'}, this trainspend expects {head}: "
             "run `trainspend db upgrade`, or set store.auto_upgrade=true"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from monitor.errors import StoreError
 from monitor.store.engine import create_store_engine, normalise_url
 from monitor.store.migrate import ensure_schema, head_revision
 
@@ -11,7 +12,7 @@ from monitor.store.migrate import ensure_schema, head_revision
 def test_without_auto_upgrade_an_empty_database_is_refused_with_the_fix(db_url: str) -> None:
     engine = create_store_engine(db_url)
     try:
-        with pytest.raises(RuntimeError, match="trainspend db upgrade"):
+        with pytest.raises(StoreError, match="trainspend db upgrade"):
             ensure_schema(engine, auto_upgrade=False)
         assert ensure_schema(engine, auto_upgrade=True) == head_revision()
         assert ensure_schema(engine, auto_upgrade=False) == head_revision()
