@@ -70,6 +70,7 @@ def test_events_are_created_once_per_distinct_problem(apiserver: LocalApiServer)
     for _ in range(3):
         recorder.record(ref, "BadAnnotation", "trainspend.io/tokens='lots' is not a number; use e.g. 2e9")
     recorder.record(ref, "BadAnnotation", "trainspend.io/method='xl' is unknown; use full, lora or qlora")
+    assert recorder.flush()
     events = apiserver.objects("v1", "Event", "ml")
     assert len(events) == 2
     assert {e["involvedObject"]["uid"] for e in events} == {"u-1"}
@@ -77,7 +78,38 @@ def test_events_are_created_once_per_distinct_problem(apiserver: LocalApiServer)
     assert events[0]["type"] == "Warning"
     apiserver.set_down(True)
     recorder.record(ref, "BadAnnotation", "third problem")
+    assert recorder.flush()
     assert recorder.errors == 1
     apiserver.set_down(False)
     recorder.record(ref, "BadAnnotation", "third problem")  # retried: the failed one was not marked sent
+    assert recorder.flush()
     assert len(apiserver.objects("v1", "Event", "ml")) == 3
+    recorder.stop()
+
+
+def test_a_restart_aggregates_into_the_existing_event_and_values_are_cut(apiserver: LocalApiServer) -> None:
+    ref = WorkloadRef(kind="PyTorchJob", api_version="kubeflow.org/v1", namespace="ml", name="bert", uid="u-1")
+    huge = "trainspend.io/method=" + "x" * 200_000
+    for _ in range(3):  # three daemon lifetimes report the same problem
+        recorder = KubeEventRecorder(_api(apiserver))
+        recorder.record(ref, "InvalidAnnotation", "trainspend.io/tokens='lots': must be a positive number")
+        recorder.record(ref, "InvalidAnnotation", huge)
+        assert recorder.flush()
+        recorder.stop()
+    events = sorted(apiserver.objects("v1", "Event", "ml"), key=lambda e: len(e["message"]))
+    assert len(events) == 2  # not 6
+    assert [e["count"] for e in events] == [3, 3]
+    assert len(events[1]["message"]) <= 1024
+    assert events[0]["lastTimestamp"] >= events[0]["firstTimestamp"]
+
+
+def test_posting_is_rate_limited_off_the_caller(apiserver: LocalApiServer) -> None:
+    recorder = KubeEventRecorder(_api(apiserver), rate_per_second=50.0, burst=5)
+    ref = WorkloadRef(kind="PyTorchJob", api_version="kubeflow.org/v1", namespace="ml", name="bert", uid="u-1")
+    for i in range(40):
+        recorder.record(ref, "InvalidAnnotation", f"problem {i}")
+    posted_at_once = len(apiserver.objects("v1", "Event", "ml"))
+    assert posted_at_once <= 6  # the burst (and one refill), not all 40: record() only queued them
+    assert recorder.flush()
+    assert len(apiserver.objects("v1", "Event", "ml")) == 40
+    recorder.stop()
