@@ -33,6 +33,13 @@ VALUE_SETS: list[tuple[str, list[str]]] = [
             "externalDatabase.existingSecret=trainspend-db",
         ],
     ),
+    (
+        "kube-prometheus-stack",
+        [
+            "-f",
+            str(ROOT / "tests" / "integration" / "chart" / "values-kube-prometheus-stack.yaml"),
+        ],
+    ),
     *[(p.stem, ["-f", str(p)]) for p in EXAMPLES],
 ]
 
@@ -139,3 +146,31 @@ def test_postgres_url_comes_from_a_secret() -> None:
     env = next(d for d in docs if d["kind"] == "Deployment")["spec"]["template"]["spec"]["containers"][0]["env"]
     url = next(e for e in env if e["name"] == "TRAINSPEND_STORE__URL")
     assert url["valueFrom"]["secretKeyRef"] == {"name": "db", "key": "url"}
+
+
+def _kind(docs: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    return next(d for d in docs if d["kind"] == kind)
+
+
+def test_fits_kube_prometheus_stack_selectors_and_follows_config_listen() -> None:
+    docs = _render(["-f", str(ROOT / "tests" / "integration" / "chart" / "values-kube-prometheus-stack.yaml")])
+    monitor, rule = _kind(docs, "ServiceMonitor"), _kind(docs, "PrometheusRule")
+    # kube-prometheus-stack selects ServiceMonitors and rules by its release's name (serviceMonitorSelector,
+    # ruleSelector: matchLabels release=<release>)
+    assert monitor["metadata"]["labels"]["release"] == rule["metadata"]["labels"]["release"] == "kps"
+    assert monitor["metadata"]["namespace"] == "monitoring"
+    assert monitor["spec"]["namespaceSelector"] == {"matchNames": ["trainspend"]}
+    (endpoint,) = monitor["spec"]["endpoints"]
+    assert (endpoint["interval"], endpoint["scrapeTimeout"]) == ("60s", "20s")
+    assert endpoint["metricRelabelings"][0]["action"] == "drop"
+    pod = _kind(docs, "Deployment")["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["ports"][0]["containerPort"] == 9090  # from config.listen, not a fixed 8080
+    assert container["image"] == "ghcr.io/trainspend/trainspend@sha256:" + "0" * 64
+    assert {"name": "TRAINSPEND_EXPORTER__OPENCOST_SERIES", "value": "true"} in container["env"]
+    assert pod["priorityClassName"] == "high-priority"
+    assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+    default = _render(["--set", "serviceMonitor.enabled=true"])
+    assert _kind(default, "ServiceMonitor")["metadata"]["labels"]["release"] == "kube-prometheus-stack"
+    bare = _render(["--set", "serviceMonitor.enabled=true", "--set", "prometheusRelease="])
+    assert "release" not in _kind(bare, "ServiceMonitor")["metadata"]["labels"]
