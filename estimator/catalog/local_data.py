@@ -184,7 +184,7 @@ def local_machine_rows() -> tuple[LocalMachine, ...]:
                 source="NVIDIA A100 datasheet (as in the datacenter catalog)",
             ),
             purchase_usd=17499,
-            purchase_source="github.com/epoch-research/training-cost-trends data/Hardware prices.csv @5e8c5c4 (single-unit dealer list, web.archive.org snapshot of signalpulse.com); the seed's assumption was $15,000",
+            purchase_source="github.com/epoch-research/training-cost-trends data/Hardware prices.csv @5e8c5c4 (single-unit dealer list, web.archive.org snapshot of signalpulse.com)",
             purchase_as_of=date(2025, 3, 4),
             purchase_note="the card only; an SXM card needs an HGX server, which is not included",
             watts=400,

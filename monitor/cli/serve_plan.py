@@ -195,7 +195,7 @@ def buy_or_rent_command(
     cny_per_usd: RateOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """The seed's "buy a Mac / RTX card or rent an A100?" table: job time and cost, owning TCO and break-even."""
+    """The "buy a Mac / RTX card or rent an A100?" table: job time and cost, owning TCO and break-even."""
     arch = load_arch(model, model_config)
     money, rate = _money(currency, cny_per_usd)
     wanted = set(rent_gpu or ("A100-SXM-80GB", "H100-SXM", "RTX-4090"))

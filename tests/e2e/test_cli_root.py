@@ -20,3 +20,17 @@ def test_dash_h_is_help_at_the_root_and_on_a_command() -> None:
         result = CliRunner().invoke(build_app(), args, env={"COLUMNS": "120"})
         assert result.exit_code == 0, result.output
         assert "Usage:" in result.stdout
+
+
+def test_help_texts_and_price_sources_carry_no_internal_wording() -> None:
+    from estimator.catalog.local_data import local_machine_rows
+    from estimator.catalog.offers import embedded_offers
+
+    app = build_app()
+    commands = ["estimate", "plan", "prices", "serve-plan", "buy-or-rent", "budget-tiers", "models", "gpus"]
+    texts = [CliRunner().invoke(app, [c, "--help"], env={"COLUMNS": "200"}).stdout for c in commands]
+    texts += [o.source for o in embedded_offers()]
+    texts += [m.purchase_source for m in local_machine_rows()]
+    for text in texts:
+        assert "corpus" not in text.lower()
+        assert "the seed" not in text.lower()
