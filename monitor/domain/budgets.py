@@ -23,10 +23,9 @@ from pydantic import Field, field_validator
 
 from monitor.domain.model import Value
 from monitor.domain.periods import EPOCH, Period, period_bounds
-from monitor.domain.result import Band, BudgetStatus
+from monitor.domain.result import Band, BudgetStatus, JobStatus
 
 STATES = ("ok", "warning", "breach")
-_RANK = {state: rank for rank, state in enumerate(STATES)}
 DEFAULT_THRESHOLDS = (0.8, 1.0)
 
 
@@ -151,56 +150,46 @@ def job_budget_status(
     )
 
 
+def job_alert_state(job: JobStatus) -> str:
+    """A Job's notified state against its own budget: `over` while it runs in breach of it (the breach rule of
+    `job_budget_status`: projected p50 total, or its cost so far, at or above the budget), else `ok`."""
+    if job.budget_usd is None or job.budget_usd <= 0 or job.finished is not None:
+        return "ok"  # budget-usd annotations are > 0 (annotations.py); a hand-built status with 0 is not judged
+    status = job_budget_status(job.ref.key, job.budget_usd, job.cost_usd, job.projected_cost_usd, job.started)
+    return "over" if status.state == "breach" else "ok"
+
+
 @dataclass(frozen=True)
 class Transition:
-    """A state change worth one notification. `event`: "warning" | "breach" | "resolved"."""
+    """A subject's state change worth one notification: a budget ok → warning → breach → ok (resolved), a Job
+    ok → over → ok. `seq` counts the subject's transitions, so a replay of the same tick (e.g. after a crash between
+    enqueue and recording the state) has the same `dedup` key and is a no-op, while a genuine second change gets a
+    new one."""
 
-    key: str
+    subject: str
     previous: str
-    current: str
+    state: str
+    seq: int
 
     @property
-    def event(self) -> str:
-        return "resolved" if self.current == "ok" else self.current
+    def stored(self) -> str:
+        """What the outbox keeps as the subject's last notified state: `"<state>#<seq>"`."""
+        return f"{self.state}#{self.seq}"
 
-    @property
-    def escalation(self) -> bool:
-        return _RANK.get(self.current, 0) > _RANK.get(self.previous, 0)
-
-    def dedup(self, period_label: str) -> str:
-        """Outbox dedup key, e.g. "budget:team-a:2026-11:warning": one message per transition per period."""
-        return f"{self.key}:{period_label}:{self.event}"
+    def dedup(self, channel: str) -> str:
+        """Outbox dedup key: `<subject>:<seq>:<previous>-><state>:<channel>`."""
+        return f"{self.subject}:{self.seq}:{self.previous}->{self.state}:{channel}"
 
 
-def budget_key(status: BudgetStatus) -> str:
-    return f"budget:{status.name}"
+def parse_stored_state(stored: str | None) -> tuple[str, int]:
+    """`"warning#3"` → ("warning", 3); nothing stored → ("ok", 0): a subject never notified counts as ok."""
+    if not stored:
+        return "ok", 0
+    state, _, seq = stored.partition("#")
+    return state, int(seq) if seq.isdigit() else 0
 
 
-def budget_states(statuses: Iterable[BudgetStatus]) -> dict[str, str]:
-    return {budget_key(status): status.state for status in statuses}
-
-
-def transitions(
-    previous: Mapping[str, str],
-    current: Mapping[str, str] | Iterable[BudgetStatus],
-    resolve_missing: bool = False,
-) -> list[Transition]:
-    """The state changes between the last notified states and now: ok -> warning -> breach -> (resolved) ok.
-
-    A key never notified before counts as "ok" (a new budget already in warning notifies; a new ok one does not).
-    A key that disappeared (budget removed, Job deleted) resolves only when `resolve_missing`; pass it only when
-    `current` covers every key kind that `previous` holds.
-    """
-    now_states = dict(current) if isinstance(current, Mapping) else budget_states(current)
-    changes = [
-        Transition(key, previous.get(key, "ok"), state)
-        for key, state in sorted(now_states.items())
-        if state != previous.get(key, "ok")
-    ]
-    if resolve_missing:
-        changes += [
-            Transition(key, state, "ok")
-            for key, state in sorted(previous.items())
-            if key not in now_states and state != "ok"
-        ]
-    return changes
+def transition(subject: str, stored: str | None, state: str) -> Transition | None:
+    """The change from the last notified state (`stored`, see `Transition.stored`) to `state`; None when unchanged."""
+    previous, seq = parse_stored_state(stored)
+    return None if state == previous else Transition(subject, previous, state, seq + 1)

@@ -1,6 +1,8 @@
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from monitor.domain.budgets import (
@@ -9,12 +11,15 @@ from monitor.domain.budgets import (
     Transition,
     budget_state,
     evaluate_budget,
+    job_alert_state,
     job_budget_status,
-    transitions,
+    parse_stored_state,
+    transition,
 )
 from monitor.domain.periods import EPOCH, period_bounds, period_label
 from monitor.domain.result import Band
 from tests.unit.domain.factories import P4D_USD_PER_HOUR
+from tests.unit.exporter.sample import running_job
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # a Saturday; 2.5 days left in November
 
@@ -113,30 +118,34 @@ def test_job_budget_judged_on_projected_p50():
     assert job_budget_status("j", 5000, 4100, None, None).state == "warning"
 
 
-def test_transitions_notify_once_per_change():
-    previous = {"budget:a": "ok", "budget:b": "warning", "budget:c": "breach", "budget:d": "warning"}
-    current = {
-        "budget:a": "warning",
-        "budget:b": "breach",
-        "budget:c": "ok",
-        "budget:d": "warning",
-        "budget:new": "breach",
-    }
-    changes = transitions(previous, current)
-    assert [(t.key, t.event) for t in changes] == [
-        ("budget:a", "warning"), ("budget:b", "breach"), ("budget:c", "resolved"), ("budget:new", "breach"),
-    ]  # fmt: skip
-    assert all(t.escalation for t in changes if t.event != "resolved")
-    # Once the new states are recorded, the same states produce nothing.
-    assert transitions(current, current) == []
+def test_a_transition_counts_changes_and_a_replay_keeps_its_dedup_key():
+    first = transition("budget:prod:a", None, "warning")
+    assert first == Transition("budget:prod:a", "ok", "warning", 1)  # never notified counts as ok
+    assert first.dedup("slack") == "budget:prod:a:1:ok->warning:slack"
+    assert transition("budget:prod:a", first.stored, "warning") is None  # recorded: the same state is no change
+    resolved = transition("budget:prod:a", first.stored, "ok")
+    assert resolved == Transition("budget:prod:a", "warning", "ok", 2)
+    again = transition("budget:prod:a", resolved.stored, "warning")
+    assert again is not None
+    assert again.dedup("slack") != first.dedup("slack")  # a genuine second warning
+    assert transition("budget:prod:a", None, "ok") is None
+    assert parse_stored_state("breach#x") == ("breach", 0)  # a malformed counter restarts, the state is kept
 
 
-def test_transitions_from_budget_statuses_and_missing_keys():
-    status = evaluate_budget(BudgetSpec(name="team-a", limit_usd=100), [BudgetWorkload("x", "ml", 90)], NOW)
-    assert transitions({}, [status]) == [Transition("budget:team-a", "ok", "warning")]
-    assert transitions({"budget:gone": "breach"}, {}, resolve_missing=True) == [
-        Transition("budget:gone", "breach", "ok")
-    ]
-    assert transitions({"budget:gone": "breach"}, {}) == []
-    assert Transition("budget:team-a", "ok", "warning").dedup("2026-11") == "budget:team-a:2026-11:warning"
-    assert not Transition("k", "breach", "warning").escalation
+@given(
+    cost=st.floats(0, 1e6),
+    p50=st.none() | st.floats(0, 1e6),
+    budget=st.floats(0.01, 1e6),
+    finished=st.booleans(),
+)
+def test_a_job_is_over_exactly_while_it_runs_at_or_past_its_budget(cost, p50, budget, finished):
+    job = running_job().model_copy(
+        update={
+            "cost_usd": cost,
+            "budget_usd": budget,
+            "projected_cost_usd": None if p50 is None else Band(p10=p50, p50=p50, p90=p50),
+            "finished": NOW if finished else None,
+        }
+    )
+    expected_over = not finished and max(cost, p50 or 0.0) >= budget
+    assert job_alert_state(job) == ("over" if expected_over else "ok")

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.domain.budgets import job_alert_state
 from monitor.domain.result import Band, BudgetStatus, TickResult
 from monitor.notify.dispatcher import backoff_seconds
-from monitor.notify.notifier import Notifier, job_state
+from monitor.notify.notifier import Notifier
 from tests.fakes.outbox import InMemoryOutbox
 from tests.unit.exporter.sample import AT, running_job
 
@@ -79,10 +80,10 @@ def test_followers_never_notify() -> None:
 def test_job_projected_over_its_budget_is_over_until_it_finishes() -> None:
     job = running_job()
     assert job.budget_usd == 500.0
-    assert job_state(job) == "ok"
+    assert job_alert_state(job) == "ok"
     over = job.model_copy(update={"projected_cost_usd": Band(p10=480.0, p50=600.0, p90=700.0)})
-    assert job_state(over) == "over"
-    assert job_state(over.model_copy(update={"finished": AT})) == "ok"
+    assert job_alert_state(over) == "over"
+    assert job_alert_state(over.model_copy(update={"finished": AT})) == "ok"
     outbox = InMemoryOutbox()
     notifier = Notifier("prod", ["pagerduty"], link_base_url="https://grafana.example/d/x")
     notifier.enqueue(TickResult(cluster="prod", at=AT, jobs=(over,)), outbox, NOW)
