@@ -32,8 +32,9 @@ from monitor.kube.events import KubeEventRecorder
 from monitor.kube.leader import LeaseElector
 from monitor.kube.source import KubeClusterSource
 from monitor.notify.dispatcher import Dispatcher
-from monitor.notify.factory import build_channels, build_dispatcher, http_client
+from monitor.notify.factory import build_channels, build_dispatcher, http_client, secret_values
 from monitor.notify.notifier import Notifier
+from monitor.notify.redact import install_redaction
 from monitor.ports import Clock
 from monitor.pricing.chain import PriceChain
 from monitor.pricing.factory import build_price_chain
@@ -198,6 +199,8 @@ def tune_gc() -> None:
 
 def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | None = None) -> Daemon:
     """Wires every part from the settings. Nothing starts until `Daemon.start()`."""
+    # httpx logs every request URL at INFO: credentials in them (a GCP `key=`) are masked by parsing from the start.
+    install_redaction(secret_values(settings.notify))
     engine = create_store_engine(settings.store.url)
     ensure_schema(engine, auto_upgrade=settings.store.auto_upgrade)
     store, outbox = SqlStore(engine), SqlOutbox(engine)

@@ -15,6 +15,8 @@ import yaml
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
+from monitor.redaction import mask_credentials
+
 if TYPE_CHECKING:
     from monitor.settings import Settings
 
@@ -83,6 +85,7 @@ def register(app: typer.Typer) -> None:
         for line in describe_sources():
             typer.echo(line, err=True)
         effective = settings.model_dump(mode="json")  # SecretStr dumps as '**********'
+        effective["store"]["url"] = mask_credentials(effective["store"]["url"])  # a PostgreSQL URL holds its password
         if as_json:
             typer.echo(json.dumps(effective, indent=2, sort_keys=True))
         else:

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
-MASK = "***"
+from monitor.redaction import MASK, mask_credentials
+
 # httpx logs every request URL at INFO; a Slack or webhook URL *is* the credential.
 LOGGERS_THAT_PRINT_URLS = ("httpx",)
 
 
 def mask(text: str, secrets: Iterable[str]) -> str:
     """`text` with every occurrence of each non-empty secret replaced by `***` (longest first, so a secret that
-    contains another is masked whole)."""
+    contains another is masked whole, case-insensitively: an endpoint may echo the URL with its host capitalised), and
+    whatever `mask_credentials` finds by parsing (URL passwords, `key=` query values)."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
-        text = text.replace(secret, MASK)
-    return text
+        text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+    return mask_credentials(text)
 
 
 class RedactingFilter(logging.Filter):
