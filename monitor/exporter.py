@@ -14,11 +14,13 @@ exposed as they are.
 
 from __future__ import annotations
 
+import platform
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from importlib import metadata
 
-from prometheus_client import generate_latest
+from prometheus_client import GCCollector, PlatformCollector, ProcessCollector, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -70,7 +72,11 @@ class Exporter(Collector):
     """
 
     def __init__(
-        self, finished_job_ttl_seconds: float = 3600.0, display_currency: str = "USD", opencost_series: bool = False
+        self,
+        finished_job_ttl_seconds: float = 3600.0,
+        display_currency: str = "USD",
+        opencost_series: bool = False,
+        runtime_metrics: bool = True,
     ) -> None:
         if finished_job_ttl_seconds < 0:
             raise ValueError(
@@ -87,6 +93,15 @@ class Exporter(Collector):
         self._writer = TextWriter()
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
+        self.version = _version()
+        # The standard process_* / python_* collectors, collected on each scrape (not per tick: they are the
+        # process's own, cheap, and should be fresh); off only where a byte-exact exposition is compared.
+        self._runtime = CollectorRegistry(auto_describe=False)
+        if runtime_metrics:
+            for registry in (self._runtime, self.registry):
+                ProcessCollector(registry=registry)
+                PlatformCollector(registry=registry)
+                GCCollector(registry=registry)
 
     def update(self, result: TickResult) -> None:
         """Publishes one tick's result and renders it once: a scrape returns the bytes rendered here (called at the
@@ -104,7 +119,8 @@ class Exporter(Collector):
     def exposition(self) -> bytes:
         """The Prometheus text exposition (format 0.0.4) of the latest tick, as rendered by `update`."""
         with self._lock:
-            return self._body
+            body = self._body
+        return generate_latest(self._runtime) + body
 
     def collect(self) -> Iterable[Metric]:
         """The same families as `exposition`, for the registry (`generate_latest(exporter.registry)`)."""
@@ -118,7 +134,15 @@ class Exporter(Collector):
     def _self_metrics(self, result: TickResult) -> list[Metric]:
         """Under the lock."""
         histogram = self._histogram.buckets()
-        return list(_self_metrics(result, histogram, self._histogram.sum_seconds, self._last_success_seconds))
+        metrics = list(_self_metrics(result, histogram, self._histogram.sum_seconds, self._last_success_seconds))
+        build = _gauge(
+            "trainspend_build_info",
+            "Version of trainspend and of Python running it; value is always 1 (present on every replica, whether a"
+            " job runs or not).",
+            ["cluster", "version", "python_version"],
+        )
+        build.add_metric([result.cluster, self.version, platform.python_version()], 1.0)
+        return [build, *metrics]
 
     def _cost_families(self, result: TickResult) -> list[Family]:
         if not result.is_leader:
@@ -223,3 +247,11 @@ def _counter(name: str, doc: str, labels: list[str], value: float) -> CounterMet
     family = CounterMetricFamily(name, doc, labels=["cluster"])
     family.add_metric(labels, float(value))
     return family
+
+
+def _version() -> str:
+    """The installed trainspend distribution's version; "unknown" when run from a tree that is not installed."""
+    try:
+        return metadata.version("trainspend")
+    except metadata.PackageNotFoundError:
+        return "unknown"

@@ -31,7 +31,7 @@ def _exposition(exporter: Exporter) -> str:
 
 
 def test_exposition_matches_golden_text() -> None:
-    exporter = Exporter(finished_job_ttl_seconds=3600)
+    exporter = Exporter(finished_job_ttl_seconds=3600, runtime_metrics=False)  # process_* values vary by run
     exporter.update(sample_result())
     assert _exposition(exporter) == GOLDEN.read_text()
 
@@ -142,7 +142,10 @@ def test_tick_duration_histogram_accumulates_across_ticks() -> None:
 
 
 def test_nothing_is_exported_before_the_first_tick() -> None:
-    assert Exporter().exposition() == b""
+    assert Exporter(runtime_metrics=False).exposition() == b""
+    before = Exporter().exposition().decode()  # only the process's own series
+    assert "process_resident_memory_bytes" in before
+    assert "trainspend_" not in before
 
 
 def test_negative_ttl_is_rejected_with_the_fix() -> None:
@@ -180,3 +183,15 @@ def test_help_text_names_the_display_currency_and_series_stay_usd() -> None:
     assert (
         _families(text)["trainspend_job_cost_usd_total"] == _families(_exposition(usd))["trainspend_job_cost_usd_total"]
     )
+
+
+def test_build_info_and_the_standard_process_and_python_collectors() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result(is_leader=False))  # a follower too: the cluster variable never goes empty
+    series = _families(_exposition(exporter))
+    ((labels, value),) = series["trainspend_build_info"]
+    assert (labels["cluster"], value) == ("prod", 1.0)
+    assert labels["version"] not in ("", "unknown")  # the installed distribution's version
+    assert series["process_resident_memory_bytes"][0][1] > 0
+    assert "python_info" in series
+    assert "python_gc_collections_total" in series
