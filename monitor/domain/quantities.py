@@ -66,11 +66,16 @@ def parse_quantity(value: str, field: str = "quantity") -> Decimal:
 
 def quantity_or_zero(resources: Mapping[str, str], name: str) -> Decimal:
     """`resources[name]` as a Decimal; absent or unparseable -> 0 (a bad quantity must not stop the accounting)."""
-    raw = resources.get(name)
+    return parse_quantity_or_zero(resources.get(name), name)
+
+
+def parse_quantity_or_zero(raw: str | None, field: str = "quantity") -> Decimal:
+    """`parse_quantity(raw)`, but 0 when absent or unparseable: the API server validates quantities, so junk only
+    comes from a broken object, and one broken object must not stop the cache or the accounting."""
     if raw is None:
         return Decimal(0)
     try:
-        return parse_quantity(raw, name)
+        return parse_quantity(raw, field)
     except QuantityError:
         return Decimal(0)
 

@@ -12,9 +12,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from kubernetes.utils import parse_quantity
-
 from monitor.domain.model import NodeInfo, PodInfo, WorkloadInfo, WorkloadRef
+from monitor.domain.quantities import parse_quantity_or_zero
 
 Obj = Mapping[str, Any]
 
@@ -37,19 +36,9 @@ def _format_quantity(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _quantity(raw: str) -> Decimal:
-    """A Kubernetes quantity ("500m", "16Gi", "8") in canonical units; 0 for junk (the API server validates
-    quantities, so junk only comes from a broken object and must not stop the cache)."""
-    try:
-        value = parse_quantity(raw)  # type: ignore[no-untyped-call]
-    except (ValueError, TypeError):
-        return Decimal(0)
-    return Decimal(value)
-
-
 def _add(total: dict[str, Decimal], resources: Mapping[str, str]) -> None:
     for name, raw in resources.items():
-        total[name] = total.get(name, Decimal(0)) + _quantity(raw)
+        total[name] = total.get(name, Decimal(0)) + parse_quantity_or_zero(raw, name)
 
 
 def container_requests(container: Obj) -> dict[str, str]:
@@ -70,7 +59,7 @@ def pod_requests(spec: Obj) -> dict[str, str]:
         _add(total, container_requests(container))
     init_peak: dict[str, Decimal] = {}
     for container in spec.get("initContainers") or []:
-        own = {k: _quantity(v) for k, v in container_requests(container).items()}
+        own = {k: parse_quantity_or_zero(v, k) for k, v in container_requests(container).items()}
         if container.get("restartPolicy") == "Always":  # a sidecar runs alongside the main containers
             for name, amount in own.items():
                 total[name] = total.get(name, Decimal(0)) + amount

@@ -20,6 +20,7 @@ from estimator.catalog.providers import ALIBABA, TENCENT, canonical_provider
 from monitor.domain.gpu_names import normalise_gpu
 from monitor.domain.gpus import node_gpus
 from monitor.domain.model import CapacityType, NodeIdentity, NodeInfo
+from monitor.domain.quantities import parse_quantity_or_zero
 from monitor.pricing.instance_gpus import INSTANCE_GPUS
 
 _INSTANCE_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
@@ -68,7 +69,7 @@ def node_identity(node: NodeInfo) -> NodeIdentity:
         capacity_type=_capacity_type(provider, labels),
         gpu_model=gpu_model,
         gpu_count=gpu_count,
-        cpu_cores=_cpu_cores(node.capacity.get("cpu")),
+        cpu_cores=float(parse_quantity_or_zero(node.capacity.get("cpu"), "cpu")),
         provider_id=node.provider_id,
         labels=dict(labels),
     )
@@ -181,14 +182,3 @@ def _gpu_model(labels: dict[str, str]) -> str | None:
         if gpu is not None:
             return gpu
     return None
-
-
-def _cpu_cores(quantity: str | None) -> float:
-    """Kubernetes CPU quantity ("96", "95500m", "0.5") → cores; 0 when absent or unreadable."""
-    if not quantity:
-        return 0.0
-    text = quantity.strip()
-    try:
-        return float(text[:-1]) / 1000 if text.endswith("m") else float(text)
-    except ValueError:
-        return 0.0
