@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -65,6 +66,26 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
     }
 
 
+def history_to_json(job: JobStatus, hours: list[tuple[datetime, float]]) -> dict[str, Any]:
+    """The `/api/v1/jobs/{ns}/{name}/history` body: spend per UTC hour with its running total (cumulative_usd =
+    Σ usd of this hour and every earlier one kept), beside the job's cost and projection now. Hours pruned from the
+    rollup are not listed, so the last cumulative_usd can be below cost_usd."""
+    running = 0.0
+    items = []
+    for hour, usd in hours:
+        running += usd
+        items.append({"hour": hour.isoformat(), "usd": round(usd, 6), "cumulative_usd": round(running, 6)})
+    return {
+        "namespace": job.ref.namespace,
+        "name": job.ref.name,
+        "uid": job.ref.uid,
+        "cost_usd": round(job.cost_usd, 6),
+        "projected_cost_usd": job.projected_cost_usd.model_dump() if job.projected_cost_usd else None,
+        "expected_completion": job.expected_completion.isoformat() if job.expected_completion else None,
+        "hours": items,
+    }
+
+
 def budget_to_json(budget: BudgetStatus, display: DisplayCurrency | None = None) -> dict[str, Any]:
     return {
         "name": budget.name,
@@ -90,6 +111,8 @@ class ApiDeps:
     readiness: Callable[[], tuple[bool, dict[str, str]]]
     history: Callable[[], list[JobStatus]]  # finished and live jobs from the store
     estimate: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
+    # workload uid → its spend per UTC hour, oldest first (SqlStore.workload_hourly_usd); None: no history route
+    hourly_spend: Callable[[str], list[tuple[datetime, float]]] | None = None
     # Settings.currency and its rate, for the `display_currency` blocks (monitor.display_currency.display_currency)
     display: DisplayCurrency = field(default_factory=usd_display)
 
@@ -129,11 +152,16 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         return HTTPStatus.OK, "application/json", _dump({**_list_header(deps), "items": items})
     if path.startswith("/api/v1/jobs/"):
         parts = [unquote(p) for p in path.removeprefix("/api/v1/jobs/").split("/") if p]
-        if len(parts) != 2:
-            raise ApiError(HTTPStatus.NOT_FOUND, "use /api/v1/jobs/{namespace}/{name}")
+        if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "history"):
+            raise ApiError(HTTPStatus.NOT_FOUND, "use /api/v1/jobs/{namespace}/{name}[/history]")
         matches = [j for j in _jobs(deps) if j.ref.namespace == parts[0] and j.ref.name == parts[1]]
         if not matches:
             raise ApiError(HTTPStatus.NOT_FOUND, f"no job {parts[0]}/{parts[1]}")
+        if len(parts) == 3:
+            if deps.hourly_spend is None:
+                raise ApiError(HTTPStatus.NOT_FOUND, "job history needs the store; it is not enabled")
+            body = history_to_json(matches[0], deps.hourly_spend(matches[0].ref.uid))
+            return HTTPStatus.OK, "application/json", _dump(body)
         return HTTPStatus.OK, "application/json", _dump(job_to_json(matches[0], deps.display))
     if path == "/api/v1/budgets":
         _known_parameters(query, ())

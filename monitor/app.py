@@ -263,6 +263,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
             readiness=readiness,
             history=store.jobs,
             estimate=estimate_from_query,
+            hourly_spend=store.workload_hourly_usd,
             display=display_currency(settings),
         ),
         host,

@@ -30,7 +30,7 @@ from monitor.store import tables as t
 from monitor.store import tick_writes as writes
 from monitor.store.engine import write_transaction
 from monitor.store.memo import LedgerMemo
-from monitor.store.prorate import hour_at_or_after, hour_floor, hour_fraction_after
+from monitor.store.prorate import hour_at_or_after, hour_floor, hour_fraction_after, split_by_utc_hour
 from monitor.store.types import require_aware
 
 _log = logging.getLogger(__name__)
@@ -185,6 +185,25 @@ class SqlStore:
                 if usd:
                     spend[segment.workload_uid] = spend.get(segment.workload_uid, 0.0) + usd
         return spend
+
+    def workload_hourly_usd(self, workload_uid: str) -> list[tuple[datetime, float]]:
+        """One workload's spend per UTC hour, oldest first: the hourly rollup (closed segments, kept past pruning)
+        plus its open segments accrued up to the last tick, split by hour. The sum is `workload_costs()[uid]` as
+        long as no rollup row was pruned."""
+        hourly = t.workload_hourly_spend
+        held = self._current()
+        by_hour: dict[datetime, float] = {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(hourly.c.hour, hourly.c.usd).where(hourly.c.workload_uid == workload_uid))
+            for hour, usd in rows:
+                by_hour[memo.as_utc(hour)] = by_hour.get(memo.as_utc(hour), 0.0) + float(usd)
+        until = held.accrued_until
+        if until is not None:
+            for segment in held.open.values():
+                if segment.workload_uid == workload_uid and until > segment.start:
+                    for hour, part in split_by_utc_hour(segment.start, until, segment.usd(until)):
+                        by_hour[hour] = by_hour.get(hour, 0.0) + part
+        return sorted(by_hour.items())
 
     def jobs(self) -> list[JobStatus]:
         snap = t.job_snapshots
