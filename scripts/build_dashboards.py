@@ -87,7 +87,7 @@ def _var(name: str, query: str, multi: bool = True) -> dict[str, Any]:
 
 
 DATASOURCE_VAR = {"name": "datasource", "type": "datasource", "query": "prometheus", "label": "Prometheus"}
-CLUSTER = _var("cluster", "label_values(trainspend_job_hourly_cost_usd, cluster)")
+CLUSTER = _var("cluster", "label_values(trainspend_build_info, cluster)")
 SEL = 'cluster=~"$cluster"'
 
 

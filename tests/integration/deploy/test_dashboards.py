@@ -79,3 +79,19 @@ def _identifiers(expr: str) -> list[str]:
     import re
 
     return re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr)
+
+
+def test_the_cluster_variable_comes_from_a_series_every_replica_exports_even_with_no_job() -> None:
+    from monitor.exporter import Exporter
+    from tests.unit.exporter.sample import sample_result
+
+    exporter = Exporter(runtime_metrics=False)
+    exporter.update(sample_result(is_leader=False).model_copy(update={"jobs": ()}))
+    exposed = exporter.exposition().decode()
+    for path in sorted(GRAFANA.glob("*.json")):
+        variables = {v["name"]: v for v in json.loads(path.read_text())["templating"]["list"]}
+        query = variables["cluster"]["query"]
+        query_text = query["query"] if isinstance(query, dict) else query
+        metric = query_text.removeprefix("label_values(").split(",")[0]
+        assert metric == "trainspend_build_info", path.name
+        assert f'{metric}{{cluster="prod"' in exposed
