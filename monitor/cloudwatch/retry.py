@@ -2,7 +2,7 @@
 
 botocore's own retry handler (standard mode) already retries throttling a few times; on top of that, reconciling many
 alarms can exceed CloudWatch's per-account TPS for minutes, so each call gets its own exponential backoff with full
-jitter: sleep = uniform(0, min(cap, base·2^attempt)) (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015).
+jitter (`monitor.backoff`, "full": many calls collide on one account-wide limit).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from typing import TypeVar
 
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+from monitor.backoff import backoff_seconds
 
 T = TypeVar("T")
 
@@ -48,5 +50,7 @@ def with_backoff(
         except ClientError as exc:
             if not is_throttling(exc) or attempt == attempts - 1:
                 raise
-            sleep(jitter.uniform(0.0, min(max_seconds, base_seconds * 2.0**attempt)))
+            sleep(
+                backoff_seconds(attempt, base_seconds=base_seconds, max_seconds=max_seconds, jitter="full", rng=jitter)
+            )
     raise AssertionError("unreachable: the loop returns or raises")

@@ -17,6 +17,7 @@ from typing import Any
 
 from kubernetes import client
 
+from monitor.backoff import backoff_seconds
 from monitor.errors import KubeError
 from monitor.kube.cache import ClusterCache
 from monitor.kube.client import ListCall, list_call
@@ -56,13 +57,6 @@ class WatchStats:
     def errors(self) -> dict[str, int]:
         with self._lock:
             return dict(self._errors)
-
-
-def backoff_seconds(attempt: int, cap_seconds: float, rng: random.Random) -> float:
-    """Exponential backoff with "equal jitter": d = min(cap, base·2^attempt); sleep uniform(d/2, d)
-    (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015)."""
-    delay = min(cap_seconds, _BACKOFF_BASE_SECONDS * 2.0 ** min(attempt, 30))
-    return rng.uniform(delay / 2, delay)
 
 
 def _lines(resp: Any) -> Iterator[bytes]:
@@ -134,7 +128,13 @@ class ResourceWatcher:
                     continue
                 self._stats.error(self.kind.key)
                 self._stats.restart(self.kind.key)
-                delay = backoff_seconds(attempt, self._settings.backoff_max_seconds, self._rng)
+                delay = backoff_seconds(
+                    attempt,
+                    base_seconds=_BACKOFF_BASE_SECONDS,
+                    max_seconds=self._settings.backoff_max_seconds,
+                    jitter="equal",
+                    rng=self._rng,
+                )
                 attempt += 1
                 log.warning("watch of %s failed (%s); retrying in %.2fs", self.kind.key, error, delay)
                 self._stop.wait(delay)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from monitor.backoff import backoff_seconds
 from monitor.notify.channel import Channel, DeliveryError
 from monitor.notify.redact import mask
 from monitor.ports import Outbox, OutboxMessage
@@ -27,14 +28,6 @@ class DispatchReport:
     failed: int = 0
     dropped: int = 0
     deferred: int = 0
-
-
-def backoff_seconds(attempt: int, base_seconds: float, max_seconds: float, rng: random.Random) -> float:
-    """Delay before retry number `attempt` (1-based): d = min(max, base·2^(attempt-1)), then "equal jitter"
-    uniform in [d/2, d] (AWS Architecture Blog, "Exponential Backoff And Jitter", 2015), so that many failing
-    messages do not retry in lockstep."""
-    delay = min(max_seconds, base_seconds * 2.0 ** (attempt - 1))
-    return delay / 2.0 + rng.uniform(0.0, delay / 2.0)
 
 
 class Dispatcher:
@@ -133,7 +126,14 @@ class Dispatcher:
             self.outbox.drop(message.id, reason)
             log.warning("notification dropped: %s", reason, extra={"channel": message.channel})
             return "dropped"
-        delay = backoff_seconds(attempts, self.base_backoff_seconds, self.max_backoff_seconds, self.rng)
+        # Equal jitter (monitor.backoff): many messages failing together do not retry in lockstep.
+        delay = backoff_seconds(
+            attempts - 1,
+            base_seconds=self.base_backoff_seconds,
+            max_seconds=self.max_backoff_seconds,
+            jitter="equal",
+            rng=self.rng,
+        )
         self.outbox.mark_failed(message.id, error, now + timedelta(seconds=delay))
         log.warning("notification failed (attempt %d), retry in %.0f s: %s", attempts, delay, error)
         return "failed"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from monitor.backoff import backoff_seconds
 from monitor.domain.model import NodeIdentity, Price
 from monitor.ports import Clock, LastGoodPrices
 from monitor.pricing.errors import PricingApiError, PricingThrottledError
@@ -155,7 +156,12 @@ class CachedSource:
         self.api_errors += 1
         self.last_error = str(error)
         self._failures += 1
-        delay = min(self._backoff_initial_seconds * 2 ** (self._failures - 1), self._backoff_max_seconds)
+        delay = backoff_seconds(
+            self._failures - 1,
+            base_seconds=self._backoff_initial_seconds,
+            max_seconds=self._backoff_max_seconds,
+            jitter="none",  # one cache per API: nothing to de-synchronise, and tests read the exact delay
+        )
         if isinstance(error, PricingThrottledError) and error.retry_after_seconds is not None:
             delay = max(delay, min(error.retry_after_seconds, self._backoff_max_seconds))
         self._blocked_until = now + timedelta(seconds=delay)

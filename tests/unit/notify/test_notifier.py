@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from monitor.domain.budgets import job_alert_state
 from monitor.domain.result import Band, BudgetStatus, TickResult
-from monitor.notify.dispatcher import backoff_seconds
 from monitor.notify.notifier import Notifier
 from tests.fakes.outbox import InMemoryOutbox
 from tests.unit.exporter.sample import AT, running_job
@@ -99,11 +97,3 @@ def test_job_projected_over_its_budget_is_over_until_it_finishes() -> None:
 def test_unknown_channel_is_rejected_with_the_choices() -> None:
     with pytest.raises(ValueError, match="'email'"):
         Notifier("prod", ["email"])
-
-
-def test_backoff_doubles_within_jitter_and_is_capped() -> None:
-    rng = random.Random(7)
-    for attempt in range(1, 12):
-        cap = min(300.0, 5.0 * 2 ** (attempt - 1))
-        delay = backoff_seconds(attempt, 5.0, 300.0, rng)
-        assert cap / 2 <= delay <= cap
