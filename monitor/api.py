@@ -13,12 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.display_currency import DisplayCurrency, budget_display, job_display, usd_display
 from monitor.domain.result import BudgetStatus, JobStatus
+from monitor.http_server import PooledHTTPServer, maybe_gzip
 from monitor.state import LatestResult
 
 log = logging.getLogger(__name__)
@@ -197,12 +198,11 @@ def _dump(obj: object) -> bytes:
 
 
 class HttpApi:
-    """Serves `route` on a ThreadingHTTPServer in a daemon thread."""
+    """Serves `route` on a `PooledHTTPServer` (backlog, socket timeout, bounded workers) in a daemon thread."""
 
     def __init__(self, deps: ApiDeps, host: str, port: int) -> None:
         handler = _handler_class(deps)
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
+        self._server = PooledHTTPServer((host, port), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="trainspend-http", daemon=True)
 
     @property
@@ -234,8 +234,12 @@ def _handler_class(deps: ApiDeps) -> type[BaseHTTPRequestHandler]:
             except Exception:
                 log.exception("HTTP handler failed for %s", split.path)
                 status, ctype, body = HTTPStatus.INTERNAL_SERVER_ERROR, "application/json", _dump({"error": "internal"})
+            body, compressed = maybe_gzip(body, self.headers.get("Accept-Encoding"))
             self.send_response(status)
             self.send_header("Content-Type", ctype)
+            if compressed:
+                self.send_header("Content-Encoding", "gzip")
+            self.send_header("Vary", "Accept-Encoding")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -1,0 +1,64 @@
+"""Issue 12 item 6 against the real daemon's listener: 200 concurrent clients all answered, gzip for /metrics when
+asked, an idle or HTTP/0.9 connection closed by the socket timeout instead of holding a thread, 4xx for bad input."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from monitor.app import build_daemon
+from monitor.clock import ManualClock
+from monitor.demo.apiserver import LocalApiServer
+from tests.integration.daemon.helpers import gpu_node, settings_for
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # 127.0.0.1
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+def test_listener_holds_concurrency_compresses_and_times_out(
+    server: LocalApiServer, clock: ManualClock, tmp_path: Path
+) -> None:
+    for i in range(3):
+        server.create(gpu_node(f"n-{i}", "p4d.24xlarge"))
+    daemon = build_daemon(settings_for(server, tmp_path / "ts.db"), clock)
+    daemon.http.start()
+    daemon.source.start()
+    try:
+        assert daemon.source.wait_synced(10)
+        daemon.tick()
+        paths = ["/metrics", "/api/v1/jobs"] * 200
+        with ThreadPoolExecutor(max_workers=200) as pool:
+            statuses = list(pool.map(lambda path: get(daemon.url + path)[0], paths))
+        assert statuses == [200] * len(paths)
+
+        status, headers, zipped = get(daemon.url + "/metrics", {"Accept-Encoding": "gzip"})
+        _, plain_headers, plain = get(daemon.url + "/metrics")
+        assert status == 200
+        assert headers.get("Content-Encoding") == "gzip"
+        assert "Content-Encoding" not in plain_headers
+        assert gzip.decompress(zipped) == plain
+        assert len(zipped) < len(plain)
+
+        assert get(daemon.url + "/api/v1/estimate?model=llama-3-8b&tokens=1e999999999")[0] == 400
+
+        host, port = daemon.http.address
+        for opening in (b"", b"GET /metrics\r\n"):  # idle; an HTTP/0.9 request line and nothing more
+            with socket.create_connection((host, port), timeout=30) as conn:
+                conn.sendall(opening)
+                started = time.monotonic()
+                while conn.recv(65536):
+                    pass  # whatever it answers, the server must then close the connection
+                assert time.monotonic() - started < 20
+    finally:
+        daemon.stop()
