@@ -25,7 +25,7 @@ from monitor.domain.periods import period_bounds
 from monitor.domain.price_history import PriceHistory
 from monitor.domain.progress_sources import choose as choose_progress
 from monitor.domain.projection import FINISHED_STATES, ProjectionInput, project
-from monitor.domain.queues import queue_of
+from monitor.domain.queues import admission_wait_seconds, queue_of
 from monitor.domain.rate_window import advance, extrapolate
 from monitor.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
 from monitor.domain.snapshot_schedule import SnapshotSchedule
@@ -335,6 +335,7 @@ class Agent:
             ref=workload.ref,
             team=workload.labels.get(self._config.team_label, ""),
             queue=queue_of(workload.labels, (pod.labels for pod in pods)) or (previous.queue if previous else ""),
+            admission_wait_seconds=admission_wait_seconds(workload.created, workload.admitted_at),
             labels=dict(workload.labels),
             state=state,
             cost_usd=cost,

@@ -36,6 +36,7 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
         "uid": job.ref.uid,
         "team": job.team,
         "queue": job.queue or None,  # Kueue LocalQueue; null when not queued by Kueue
+        "admission_wait_seconds": job.admission_wait_seconds,  # created suspended → admitted; null if it never waited
         "state": job.state,
         "cost_usd": round(job.cost_usd, 6),
         "hourly_cost_usd": round(job.hourly_cost_usd, 6),

@@ -57,6 +57,11 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
     progress = _rows("trainspend_job_progress_ratio", "Training progress of the workload, ratio 0 to 1.", JOB_LABELS)
     gpus = _rows("trainspend_job_gpus", "GPUs held by the workload now (MIG/time-sliced by share), count.", JOB_LABELS)
     budget = _rows("trainspend_job_budget_usd", "Budget of the workload from its annotation, USD.", JOB_LABELS)
+    admission = _rows(
+        "trainspend_job_admission_wait_seconds",
+        "Seconds the workload waited suspended in its queue (e.g. Kueue) before it was admitted, from creation.",
+        JOB_LABELS,
+    )
     problems = _rows(
         "trainspend_job_annotation_problems",
         "Invalid trainspend.io/ annotations on the workload, count (details in its Events and the JSON API).",
@@ -79,6 +84,8 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
             progress.add(labels, job.progress)
         if job.budget_usd is not None:
             budget.add(labels, job.budget_usd)
+        if job.admission_wait_seconds is not None:
+            admission.add(labels, job.admission_wait_seconds)
         problems.add(labels, float(len(job.problems)))
         info.add([*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type, job.queue], 1.0)
     projected = _band_family(
@@ -95,7 +102,7 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
         jobs,
         "remaining_cost_usd",
     )
-    return [cost, hourly, projected, remaining, eta, progress, gpus, budget, problems, info]
+    return [cost, hourly, projected, remaining, eta, progress, gpus, budget, admission, problems, info]
 
 
 def budget_families(result: TickResult) -> list[Family]:

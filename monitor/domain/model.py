@@ -67,6 +67,9 @@ class WorkloadInfo(Value):
     status_progress: float | None = None
     status_remaining_seconds: float | None = None
     status_reported_at: datetime | None = None
+    # When a workload created suspended was let run (its Suspended condition turned False: a queue such as Kueue
+    # admitted it); None when it never waited suspended
+    admitted_at: datetime | None = None
 
 
 class ClaimedDevice(Value):

@@ -9,6 +9,7 @@ the fallback.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 
 QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 
@@ -18,3 +19,11 @@ def queue_of(workload_labels: Mapping[str, str], pod_labels: Iterable[Mapping[st
     if workload_labels.get(QUEUE_LABEL):
         return workload_labels[QUEUE_LABEL]
     return next((labels[QUEUE_LABEL] for labels in pod_labels if labels.get(QUEUE_LABEL)), "")
+
+
+def admission_wait_seconds(created: datetime | None, admitted: datetime | None) -> float | None:
+    """Seconds from creation to admission (admitted - created), the time the workload waited in its queue; None
+    when either is unknown. Clamped at 0: clocks of the API server's writers can disagree by a second."""
+    if created is None or admitted is None:
+        return None
+    return max(0.0, (admitted - created).total_seconds())

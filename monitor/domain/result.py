@@ -31,6 +31,7 @@ class JobStatus(Value):
     ref: WorkloadRef
     team: str = ""
     queue: str = ""  # Kueue LocalQueue (kueue.x-k8s.io/queue-name); "" when not queued by Kueue
+    admission_wait_seconds: float | None = None  # created suspended → admitted (resumed); None if it never waited
     state: str = "Running"
     cost_usd: float = Field(ge=0)  # accrued so far, all pods, all restarts
     hourly_cost_usd: float = Field(ge=0)  # current burn rate

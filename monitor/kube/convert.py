@@ -255,6 +255,20 @@ def workload_state(kind: str, obj: Obj) -> tuple[str, datetime | None]:
     return "Running", None
 
 
+def admitted_at(obj: Obj) -> datetime | None:
+    """When the Suspended condition last turned False — a Job, JobSet or TrainJob created suspended and resumed,
+    which is how Kueue admits it (batch/v1 Job controller: Suspended=False reason JobResumed; Trainer v2: reason
+    Resumed, kubeflow/trainer pkg/apis/trainer/v1alpha1/trainjob_types.go). None while suspended or never."""
+    for condition in (obj.get("status") or {}).get("conditions") or []:
+        if (
+            isinstance(condition, Mapping)
+            and condition.get("type") == "Suspended"
+            and str(condition.get("status")) == "False"
+        ):
+            return parse_time(condition.get("lastTransitionTime"))
+    return None
+
+
 def trainer_status(obj: Obj) -> tuple[float | None, float | None, datetime | None]:
     """(progress 0..1, remaining seconds, reported at) from a TrainJob's status.trainerStatus (Kubeflow Trainer
     v2.2 API: progressPercentage int 0..100, estimatedRemainingSeconds int >= 0, lastUpdatedTime; each optional).
@@ -291,4 +305,5 @@ def to_workload(ref: WorkloadRef, obj: Obj) -> WorkloadInfo:
         status_progress=progress,
         status_remaining_seconds=remaining,
         status_reported_at=reported_at,
+        admitted_at=admitted_at(obj),
     )

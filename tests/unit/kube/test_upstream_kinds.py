@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from monitor.domain.model import WorkloadRef
 from monitor.kube import convert
 from monitor.kube.cache import ClusterCache
 from monitor.kube.kinds import CRDS, PODS, WatchedKind
@@ -99,3 +100,18 @@ def test_the_trainjob_examples_queue_is_read_from_its_pods() -> None:
     pod = convert.to_pod(objs["Pod"])
     assert queue_of(objs["TrainJob"]["metadata"]["labels"], [pod.labels]) == "training-queue"
     assert queue_of({}, [{}, {"app": "x"}]) == ""
+
+
+def test_admission_wait_from_the_suspended_condition_of_the_upstream_trainjob() -> None:
+    from monitor.domain.queues import admission_wait_seconds
+
+    train = copy.deepcopy(_by_kind("trainjob-kueue")["TrainJob"])
+    train["metadata"]["creationTimestamp"] = "2026-01-10T07:45:00Z"
+    ref = WorkloadRef(
+        kind="TrainJob", api_version="trainer.kubeflow.org/v1alpha1", namespace="default", name="k", uid="u"
+    )
+    info = convert.to_workload(ref, train)
+    # Suspended=False reason Resumed at 08:00 (the Trainer controller's condition when Kueue unsuspends it)
+    assert admission_wait_seconds(info.created, info.admitted_at) == 15 * 60
+    train["status"]["conditions"][0]["status"] = "True"  # still waiting
+    assert convert.to_workload(ref, train).admitted_at is None
