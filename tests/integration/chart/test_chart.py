@@ -104,6 +104,10 @@ def test_rbac_writes_only_events_and_leases() -> None:
                 assert "*" not in writes
             if "leases" in rule["resources"]:
                 assert doc["kind"] == "Role", "leases only in the release namespace"
+                # the elector reads, creates and replaces its own Lease (monitor/kube/leader.py), nothing more
+                if rule["verbs"] != ["create"]:
+                    assert rule.get("resourceNames") == ["trainspend-leader"], rule
+                    assert set(rule["verbs"]) == {"get", "update"}, rule
     clusterrole = next(d for d in docs if d["kind"] == "ClusterRole")
     readable = {r for rule in clusterrole["rules"] for r in rule["resources"] if "watch" in rule["verbs"]}
     assert readable >= {"nodes", "pods", "jobs", "pytorchjobs", "jobsets", "rayjobs", "resourceclaims"}
