@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alarms, catalogs, config, daemon, db, estimate, plan, prices, serve_plan
+from monitor.cli import alarms, catalogs, config, daemon, db, estimate, plan, prices, report, serve_plan
 
 
 def build_app() -> typer.Typer:
@@ -20,7 +20,7 @@ def build_app() -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(_root)
-    for module in (estimate, plan, prices, serve_plan, catalogs, daemon, config, db, alarms):
+    for module in (estimate, plan, prices, serve_plan, catalogs, report, daemon, config, db, alarms):
         module.register(app)
     return app
 
