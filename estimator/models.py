@@ -111,8 +111,19 @@ class AttentionKernel(StrEnum):
     CUDNN = "cudnn"  # cuDNN fused attention (Transformer Engine, SDPA's cuDNN backend; Hopper rates)
 
 
+# A training run's defaults, written once: TrainingRun below, the CLI's options, the estimate endpoint's query
+# parameters and the workload-annotation fallbacks all read these.
+DEFAULT_SEQ_LEN = 2048
+DEFAULT_MICRO_BATCH = 1
+DEFAULT_LORA_RANK = 16
+DEFAULT_METHOD = Method.FULL
+DEFAULT_PRECISION = Precision.BF16
+DEFAULT_OPTIMIZER = Optimizer.ADAMW
+DEFAULT_CHECKPOINTING = Checkpointing.NONE
+
+
 class LoraConfig(Frozen):
-    rank: int = Field(default=16, gt=0)
+    rank: int = Field(default=DEFAULT_LORA_RANK, gt=0)
     alpha: int = 32
     targets: tuple[str, ...] = ("q", "k", "v", "o", "gate", "up", "down")
 
@@ -126,14 +137,14 @@ class Parallelism(Frozen):
 
 class TrainingRun(Frozen):
     tokens: float = Field(gt=0, description="total training tokens (dataset tokens x epochs)")
-    seq_len: int = Field(default=2048, gt=0)
-    micro_batch: int = Field(default=1, gt=0, description="sequences per GPU per forward/backward")
+    seq_len: int = Field(default=DEFAULT_SEQ_LEN, gt=0)
+    micro_batch: int = Field(default=DEFAULT_MICRO_BATCH, gt=0, description="sequences per GPU per forward/backward")
     global_batch: int | None = Field(default=None, description="sequences per optimizer step; None = micro x dp")
-    method: Method = Method.FULL
+    method: Method = DEFAULT_METHOD
     lora: LoraConfig = LoraConfig()
-    precision: Precision = Precision.BF16
-    optimizer: Optimizer = Optimizer.ADAMW
-    checkpointing: Checkpointing = Checkpointing.NONE
+    precision: Precision = DEFAULT_PRECISION
+    optimizer: Optimizer = DEFAULT_OPTIMIZER
+    checkpointing: Checkpointing = DEFAULT_CHECKPOINTING
     parallelism: Parallelism = Parallelism()
     mfu: float | None = Field(default=None, gt=0, le=1, description="override of the modelled MFU")
     attention_kernel: AttentionKernel = AttentionKernel.FA2

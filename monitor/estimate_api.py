@@ -18,7 +18,21 @@ from estimator.catalog.offers import embedded_offers
 from estimator.catalog.presets import preset, preset_names
 from estimator.errors import EstimatorError, UnknownModelError
 from estimator.estimate import estimate, run_for_hardware
-from estimator.models import Checkpointing, Hardware, LoraConfig, Method, ModelArch, Precision, TrainingRun
+from estimator.models import (
+    DEFAULT_CHECKPOINTING,
+    DEFAULT_LORA_RANK,
+    DEFAULT_METHOD,
+    DEFAULT_MICRO_BATCH,
+    DEFAULT_PRECISION,
+    DEFAULT_SEQ_LEN,
+    Checkpointing,
+    Hardware,
+    LoraConfig,
+    Method,
+    ModelArch,
+    Precision,
+    TrainingRun,
+)
 from monitor.domain.quantities import QuantityError, parse_count
 
 # parameter -> (default, what it means): the one list the endpoint accepts, also used in its error messages.
@@ -27,12 +41,12 @@ ESTIMATE_PARAMETERS: dict[str, tuple[str | None, str]] = {
     "tokens": (None, "training tokens, e.g. 2e9 or 2B"),
     "gpu": ("H100-SXM", "GPU catalog id, e.g. A100-SXM-80GB"),
     "gpus": ("1", "number of GPUs"),
-    "method": ("full", "full | lora | qlora"),
-    "lora_rank": ("16", "LoRA rank"),
-    "seq_len": ("2048", "sequence length in tokens"),
-    "micro_batch": ("1", "sequences per GPU per step"),
-    "precision": ("bf16", "precision recipe"),
-    "grad_checkpointing": ("none", "activation checkpointing"),
+    "method": (DEFAULT_METHOD.value, "full | lora | qlora"),
+    "lora_rank": (str(DEFAULT_LORA_RANK), "LoRA rank"),
+    "seq_len": (str(DEFAULT_SEQ_LEN), "sequence length in tokens"),
+    "micro_batch": (str(DEFAULT_MICRO_BATCH), "sequences per GPU per step"),
+    "precision": (DEFAULT_PRECISION.value, "precision recipe"),
+    "grad_checkpointing": (DEFAULT_CHECKPOINTING.value, "activation checkpointing"),
 }
 _E = TypeVar("_E", bound=StrEnum)
 _EXAMPLE = "?model=llama-3-8b&tokens=2e9&gpu=A100-SXM-80GB&gpus=8"

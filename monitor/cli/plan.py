@@ -15,7 +15,16 @@ from estimator.catalog.gpus import all_gpus
 from estimator.catalog.gpus import gpu as catalog_gpu
 from estimator.currency import Currency, ExchangeRate, amount_in, cfets_rate, rate_assumption
 from estimator.errors import EstimatorError
-from estimator.models import CapacityType, Checkpointing, Method, Optimizer, Precision
+from estimator.models import (
+    DEFAULT_CHECKPOINTING,
+    DEFAULT_LORA_RANK,
+    DEFAULT_METHOD,
+    DEFAULT_MICRO_BATCH,
+    DEFAULT_OPTIMIZER,
+    DEFAULT_PRECISION,
+    DEFAULT_SEQ_LEN,
+    CapacityType,
+)
 from estimator.pareto import fold_gpu_counts, pareto_front
 from estimator.plan import Candidate, Plan, PlanConstraints, plan, top_rejections
 from monitor.cli.estimate import (
@@ -143,14 +152,14 @@ def plan_command(
     tokens: TokensOpt = None,
     dataset_tokens: DatasetTokensOpt = None,
     epochs: EpochsOpt = 1.0,
-    seq_len: SeqLenOpt = 2048,
-    micro_batch: MicroBatchOpt = 1,
+    seq_len: SeqLenOpt = DEFAULT_SEQ_LEN,
+    micro_batch: MicroBatchOpt = DEFAULT_MICRO_BATCH,
     global_batch: GlobalBatchOpt = None,
-    method: MethodOpt = Method.FULL,
-    lora_rank: LoraRankOpt = 16,
-    precision: PrecisionOpt = Precision.BF16,
-    optimizer: OptimizerOpt = Optimizer.ADAMW,
-    grad_checkpointing: CheckpointingOpt = Checkpointing.NONE,
+    method: MethodOpt = DEFAULT_METHOD,
+    lora_rank: LoraRankOpt = DEFAULT_LORA_RANK,
+    precision: PrecisionOpt = DEFAULT_PRECISION,
+    optimizer: OptimizerOpt = DEFAULT_OPTIMIZER,
+    grad_checkpointing: CheckpointingOpt = DEFAULT_CHECKPOINTING,
     tensor_parallel: TensorOpt = 1,
     pipeline_parallel: PipelineOpt = 1,
     mfu: MfuOpt = None,

@@ -18,7 +18,7 @@ from estimator.catalog.presets import preset
 from estimator.currency import Currency, ExchangeRate, Money, cfets_rate, custom_rate, parse_currency
 from estimator.errors import EstimatorError
 from estimator.inference import Quantisation
-from estimator.models import Assumption, CapacityType, Method, Offer, TrainingRun
+from estimator.models import DEFAULT_SEQ_LEN, Assumption, CapacityType, Method, Offer, TrainingRun
 from estimator.serving import ServingLoad, ServingPlan, load_from_tokens_per_second, serving_plan
 from monitor.cli.estimate import JsonOpt, ModelConfigOpt, ModelOpt, ProviderOpt, explain, human_bytes, load_arch
 from monitor.cli.inputs import checked_providers, count_parser, fail
@@ -185,7 +185,7 @@ def buy_or_rent_command(
     model_config: ModelConfigOpt = None,
     tokens: Annotated[float, typer.Option("--tokens", help="tokens the job trains on")] = 1e8,
     method: Annotated[Method, typer.Option("--method", help="full, lora or qlora")] = Method.LORA,
-    seq_len: Annotated[int, typer.Option("--seq-len")] = 2048,
+    seq_len: Annotated[int, typer.Option("--seq-len")] = DEFAULT_SEQ_LEN,
     hardware: Annotated[list[str] | None, typer.Option("--hardware", help="local machine ids (repeatable)")] = None,
     rent_gpu: Annotated[list[str] | None, typer.Option("--rent-gpu", help="cloud GPU ids to compare")] = None,
     years: Annotated[float, typer.Option("--years", help="amortisation period")] = 3.0,
@@ -247,7 +247,7 @@ def _print_tiers(result: BudgetTiers, console: Console) -> None:
 def budget_tiers_command(
     budget: Annotated[float, typer.Option("--budget", help="amount to spend, in --currency")],
     method: Annotated[Method, typer.Option("--method", help="full, lora or qlora")] = Method.LORA,
-    seq_len: Annotated[int, typer.Option("--seq-len")] = 2048,
+    seq_len: Annotated[int, typer.Option("--seq-len")] = DEFAULT_SEQ_LEN,
     dataset_tokens: Annotated[
         float | None,
         typer.Option("--dataset-tokens", parser=count_parser("--dataset-tokens"), help="tokens per epoch, e.g. 2B"),

@@ -15,7 +15,7 @@ from estimator.catalog.gpus import gpu as catalog_gpu
 from estimator.catalog.presets import preset
 from estimator.config import arch_from_hf_config
 from estimator.errors import EstimatorError
-from estimator.models import Checkpointing, Hardware, Method, ModelArch, Parallelism, Precision, TrainingRun
+from estimator.models import Hardware, ModelArch, Parallelism, TrainingRun
 from estimator.throughput import training_time
 from monitor.domain.annotations import JobSpec
 from monitor.domain.bounded import clip
@@ -73,15 +73,18 @@ def estimate_workload(key: EstimateKey) -> WorkloadEstimate | AnnotationProblem 
     except EstimatorError as exc:
         # The node's GPU is not in the catalog: no estimate, but this is no fault of the Job's annotations.
         return AnnotationProblem(annotation="nvidia.com/gpu.product", value=key.gpu_model, message=str(exc))
+    # Only what the annotations set: everything else is TrainingRun's own default (estimator.models).
+    given: dict[str, Any] = {
+        "seq_len": spec.seq_len,
+        "micro_batch": spec.micro_batch,
+        "method": spec.method,
+        "precision": spec.precision,
+        "checkpointing": spec.grad_checkpointing,
+        "mfu": spec.mfu,
+    }
+    parallelism = Parallelism(data=key.gpus, **({} if spec.zero_stage is None else {"zero_stage": spec.zero_stage}))
     run = TrainingRun(
-        tokens=tokens,
-        seq_len=spec.seq_len or 2048,
-        micro_batch=spec.micro_batch or 1,
-        method=spec.method or Method.FULL,
-        precision=spec.precision or Precision.BF16,
-        checkpointing=spec.grad_checkpointing or Checkpointing.NONE,
-        parallelism=Parallelism(data=key.gpus, zero_stage=spec.zero_stage or 0),
-        mfu=spec.mfu,
+        tokens=tokens, parallelism=parallelism, **{name: value for name, value in given.items() if value is not None}
     )
     try:
         time = training_time(arch, run, Hardware(gpu=gpu, count=key.gpus))
