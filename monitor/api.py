@@ -11,15 +11,17 @@ import logging
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.display_currency import DisplayCurrency, budget_display, job_display, usd_display
+from monitor.domain.report import GroupBy, spend_between
 from monitor.domain.result import BudgetStatus, JobStatus
 from monitor.http_server import PooledHTTPServer, maybe_gzip
+from monitor.report_format import Format, render
 from monitor.state import LatestResult
 
 log = logging.getLogger(__name__)
@@ -115,6 +117,8 @@ class ApiDeps:
     estimate: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
     # workload uid → its spend per UTC hour, oldest first (SqlStore.workload_hourly_usd); None: no history route
     hourly_spend: Callable[[str], list[tuple[datetime, float]]] | None = None
+    # USD per workload accrued at or after a time (SqlStore.workload_spend_since); None: no /api/v1/report
+    spend_since: Callable[[datetime], dict[str, float]] | None = None
     # Settings.currency and its rate, for the `display_currency` blocks (monitor.display_currency.display_currency)
     display: DisplayCurrency = field(default_factory=usd_display)
 
@@ -170,6 +174,8 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         latest = deps.latest.get()
         budgets = [budget_to_json(b, deps.display) for b in latest.budgets] if latest else []
         return HTTPStatus.OK, "application/json", _dump({**_list_header(deps), "items": budgets})
+    if path == "/api/v1/report":
+        return _report(deps, query)
     if path == "/api/v1/estimate":
         if deps.estimate is None:
             raise ApiError(HTTPStatus.NOT_FOUND, "the estimate endpoint is not enabled")
@@ -178,6 +184,38 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         except ValueError as exc:
             raise ApiError(HTTPStatus.BAD_REQUEST, str(exc)) from exc
     raise ApiError(HTTPStatus.NOT_FOUND, f"no route {path}")
+
+
+def _report_time(query: Mapping[str, str], name: str) -> datetime:
+    raw = query.get(name)
+    try:
+        moment = datetime.fromisoformat((raw or "").replace("Z", "+00:00"))
+    except ValueError:
+        fix = "give an ISO 8601 time such as 2026-11-01 or 2026-11-01T00:00:00Z"
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"{name}={raw!r}: {fix}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _report(deps: ApiDeps, query: Mapping[str, str]) -> tuple[HTTPStatus, str, bytes]:
+    """`/api/v1/report?since=…&until=…&group_by=namespace|team|queue|job&format=json|csv|focus`: as `trainspend
+    report`; until defaults to the last tick's time."""
+    _known_parameters(query, ("since", "until", "group_by", "format"))
+    if deps.spend_since is None:
+        raise ApiError(HTTPStatus.NOT_FOUND, "the report needs the store; it is not enabled")
+    latest = deps.latest.get()
+    since = _report_time(query, "since")
+    until = _report_time(query, "until") if "until" in query else (latest.at if latest else since)
+    if until <= since:
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"until={until.isoformat()} is not after since={since.isoformat()}")
+    try:
+        group_by = GroupBy(query.get("group_by", "namespace"))
+        fmt = Format(query.get("format", "json"))
+    except ValueError as exc:
+        choices = "group_by: namespace, team, queue, job; format: json, csv, focus"
+        raise ApiError(HTTPStatus.BAD_REQUEST, f"{exc}; accepted: {choices}") from None
+    spend = spend_between(deps.spend_since(since), deps.spend_since(until))
+    body = render(spend, deps.history(), group_by, fmt, since, until).encode()
+    return HTTPStatus.OK, "application/json" if fmt is Format.JSON else "text/csv; charset=utf-8", body
 
 
 def _known_parameters(query: Mapping[str, str], allowed: tuple[str, ...]) -> None:

@@ -264,6 +264,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
             history=store.jobs,
             estimate=estimate_from_query,
             hourly_spend=store.workload_hourly_usd,
+            spend_since=store.workload_spend_since,
             display=display_currency(settings),
         ),
         host,

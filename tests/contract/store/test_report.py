@@ -8,6 +8,7 @@ import io
 import json
 from datetime import timedelta
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -93,3 +94,37 @@ def test_rows_add_up_to_the_spend(spend: dict[str, float], group_by: GroupBy) ->
     rows = report_rows(spend, jobs, group_by)
     assert sum(r.usd for r in rows) == pytest.approx(sum(spend.values()))
     assert len({r.group for r in rows}) == len(rows)
+
+
+def test_api_report_matches_the_cli_over_http(engine: Engine) -> None:
+    from monitor.api import ApiDeps, HttpApi
+    from monitor.state import LatestResult
+
+    _fill(engine)
+    store = SqlStore(engine)
+    deps = ApiDeps(
+        latest=LatestResult(),
+        metrics=lambda: b"",
+        readiness=lambda: (True, {}),
+        history=store.jobs,
+        spend_since=store.workload_spend_since,
+    )
+    api = HttpApi(deps, "127.0.0.1", 0)
+    api.start()
+    host, port = api.address
+    period = {"since": (T0 + H).isoformat(), "until": (T0 + 3 * H).isoformat()}
+    try:
+        as_json = httpx.get(f"http://{host}:{port}/api/v1/report", params={**period, "group_by": "team"}, timeout=5)
+        focus = httpx.get(f"http://{host}:{port}/api/v1/report", params={**period, "format": "focus"}, timeout=5)
+        bad = httpx.get(f"http://{host}:{port}/api/v1/report", params={**period, "group_by": "teams"}, timeout=5)
+        typo = httpx.get(f"http://{host}:{port}/api/v1/report", params={**period, "sinse": "x"}, timeout=5)
+    finally:
+        api.stop()
+    assert as_json.status_code == 200
+    assert as_json.json() == json.loads(_report(engine, "--group-by", "team", "--format", "json"))
+    assert focus.headers["content-type"].startswith("text/csv")
+    assert focus.text == _report(engine, "--format", "focus")
+    assert bad.status_code == 400
+    assert "teams" in bad.json()["error"]
+    assert typo.status_code == 400
+    assert "sinse" in typo.json()["error"]
