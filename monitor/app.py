@@ -214,6 +214,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: k8s.ApiClient | N
             team_label=settings.team_label,
             budgets=tuple(BudgetSpec.model_validate(b.model_dump()) for b in settings.budgets),
             finished_job_ttl_seconds=settings.finished_job_ttl_seconds,
+            job_snapshot_interval_seconds=settings.job_snapshot_interval_seconds,
         ),
         cluster=source,
         identify=node_identity,

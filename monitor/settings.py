@@ -206,6 +206,12 @@ class Settings(BaseSettings):
     finished_job_ttl_seconds: float = Field(
         default=3600.0, ge=0, description="how long finished Jobs stay in the live metrics"
     )
+    job_snapshot_interval_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="how often an unchanged Job's snapshot is rewritten to the store (new or materially changed Jobs "
+        "are written at once)",
+    )
     currency: str = Field(
         default="USD", description="currency for displayed costs (USD or CNY); metrics and alarms stay in USD"
     )

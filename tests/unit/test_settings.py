@@ -68,3 +68,13 @@ def test_opencost_series_default_off_and_set_by_env_or_config_file_for_run_and_d
     monkeypatch.setenv("TRAINSPEND_EXPORTER__OPENCOST_SERIES", "maybe")
     with pytest.raises(ValueError, match="opencost_series"):
         Settings()
+
+
+def test_job_snapshot_interval_is_read_from_the_environment_and_must_be_positive(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TRAINSPEND_JOB_SNAPSHOT_INTERVAL_SECONDS", "60")
+    assert Settings().job_snapshot_interval_seconds == 60.0
+    monkeypatch.setenv("TRAINSPEND_JOB_SNAPSHOT_INTERVAL_SECONDS", "0")
+    with pytest.raises(ValidationError, match="job_snapshot_interval_seconds"):
+        Settings()
