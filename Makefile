@@ -7,7 +7,9 @@ venv:
 tools:
 	bash scripts/install-test-tools.sh
 
-demo: venv
+# The demo needs only the package, not the test toolchain.
+demo:
+	EXTRAS= bash scripts/bootstrap.sh
 	.venv/bin/trainspend demo $${DURATION:+--duration $$DURATION}
 
 test: venv tools
