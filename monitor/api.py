@@ -20,13 +20,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from monitor.display_currency import DisplayCurrency, budget_display, job_display, usd_display
 from monitor.domain.report import GroupBy, spend_between
 from monitor.domain.result import BudgetStatus, JobStatus
+from monitor.exposition import CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE
 from monitor.http_server import PooledHTTPServer, maybe_gzip
 from monitor.report_format import Format, render
 from monitor.state import LatestResult
 
 log = logging.getLogger(__name__)
-
-PROMETHEUS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[str, Any]:

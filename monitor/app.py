@@ -140,6 +140,7 @@ class Daemon:
         kube_errors = sum(self.source.api_errors.values())
         if kube_errors:
             errors["kubernetes"] = errors.get("kubernetes", 0) + kube_errors
+        errors.update(self.prices.api_errors())
         for job, count in self.scheduler.error_counts().items():
             errors[f"scheduler:{job}"] = count
         return TickStats(
@@ -152,11 +153,9 @@ class Daemon:
         )
 
     def refresh_prices(self) -> None:
-        """Warms the price cache for every node off the tick path, and forgets nodes that left."""
-        snapshot = self.source.snapshot()
-        for node in snapshot.nodes:
+        """Warms the price cache for every node off the tick path."""
+        for node in self.source.snapshot().nodes:
             self.prices.price(node_identity(node))
-        self.prices.retain(node.name for node in snapshot.nodes)
 
     def dispatch(self) -> None:
         if self.dispatcher is not None:

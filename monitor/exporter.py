@@ -36,7 +36,6 @@ from monitor.exposition import Family, TextWriter
 # Tick duration buckets, seconds: a healthy tick takes well under a second; the 30 s default interval is the top.
 TICK_BUCKETS_SECONDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 # `generate_latest` writes the classic text format 0.0.4 (not the newer escaping-aware 1.0.0 content type).
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class _TickHistogram:
@@ -168,11 +167,6 @@ class Exporter(Collector):
         if job.finished is None:
             return True
         return (now - job.finished).total_seconds() <= self.finished_job_ttl_seconds
-
-
-def render(exporter: Exporter) -> tuple[bytes, str]:
-    """(body, content type) of a `/metrics` response."""
-    return exporter.exposition(), CONTENT_TYPE
 
 
 def _gauge(name: str, doc: str, labels: Sequence[str]) -> GaugeMetricFamily:

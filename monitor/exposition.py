@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.utils import floatToGoString
 
+# The Content-Type of the text format 0.0.4 (prometheus/docs, content/docs/instrumenting/exposition_formats.md).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
 LabelValues = tuple[str, ...]
 _INF = float("inf")
 

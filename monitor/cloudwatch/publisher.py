@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from monitor.cloudwatch.retry import with_backoff
 from monitor.domain.result import TickResult
+from monitor.ports import MetricSink
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -79,7 +80,7 @@ class CloudWatchSink:
 class CloudWatchPublisher:
     """Publishes a TickResult's spend. Followers publish nothing: only the leader's numbers count."""
 
-    def __init__(self, sink: CloudWatchSink, per_job_dimensions: bool = False) -> None:
+    def __init__(self, sink: MetricSink, per_job_dimensions: bool = False) -> None:
         self.sink = sink
         self.per_job_dimensions = per_job_dimensions
 

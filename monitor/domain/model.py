@@ -94,7 +94,6 @@ class ClusterSnapshot(Value):
     """Everything the watch cache holds at one instant; immutable so the tick reads a consistent view."""
 
     cluster: str
-    taken_at: datetime
     nodes: tuple[NodeInfo, ...] = ()
     pods: tuple[PodInfo, ...] = ()
     workloads: tuple[WorkloadInfo, ...] = ()

@@ -193,7 +193,7 @@ class ClusterCache:
         with self._lock:
             self._purge_expired(now)
             if self._built is not None and self._built[0] == self._version:
-                return self._built[1].model_copy(update={"taken_at": now})
+                return self._built[1]  # immutable: the same view until the cache changes
             version = self._version
             synced = bool(self._synced) and all(self._synced.values())
             entries = [e for store in self._objects.values() for e in store.values()]
@@ -203,7 +203,7 @@ class ClusterCache:
                 if (k.role == "intermediate" or k.awaited) and any(s.startswith(k.key + "@") for s in self._objects)
             )
         with self._build_lock:
-            snap = _build(self._cluster, now, entries, synced, intermediates, self._resolutions)
+            snap = _build(self._cluster, entries, synced, intermediates, self._resolutions)
             with self._lock:
                 self._built = (version, snap)
                 self._adopt_resolved()
@@ -300,7 +300,6 @@ def _with_owner(info: PodInfo, owner: WorkloadRef | None) -> PodInfo:
 
 def _build(
     cluster: str,
-    now: datetime,
     entries: list[Entry],
     synced: bool,
     intermediates: frozenset[tuple[str, str]] = frozenset(),
@@ -334,7 +333,6 @@ def _build(
         ordered = tuple(sorted((*ordered, *duplicates), key=_pod_order))
     return ClusterSnapshot(
         cluster=cluster,
-        taken_at=now,
         nodes=tuple(sorted(nodes, key=lambda n: n.name)),
         pods=ordered,
         workloads=tuple(sorted(workloads.values(), key=lambda w: w.ref.key)),

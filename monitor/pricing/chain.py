@@ -1,26 +1,20 @@
-"""The price chain: overrides → cloud APIs (cached) → embedded catalog → typical estimate. Always answers, and
-remembers the provenance of every node it priced (for `trainspend_price_info` and `trainspend_price_stale`)."""
+"""The price chain: overrides → cloud APIs (cached) → embedded catalog → typical estimate. Always answers; each
+answer carries its own provenance (`Price.source`, `as_of`, `stale`), which the tick result publishes."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from monitor.domain.model import CapacityType, NodeIdentity, Price
 from monitor.ports import PriceSource
+from monitor.pricing.cache import CachedSource
 from monitor.pricing.fallback import FallbackSource
 
 log = logging.getLogger(__name__)
 
 # Sources whose answer is exactly what the user configured: never discounted, and the only ones allowed to say 0.
 _EXPLICIT_SOURCES = frozenset({"override"})
-
-
-@dataclass(frozen=True)
-class PricedNode:
-    identity: NodeIdentity
-    price: Price
 
 
 class PriceChain:
@@ -30,7 +24,6 @@ class PriceChain:
         self._sources = tuple(sources)
         self._fallback = fallback
         self._discount_percent = discount_percent
-        self._priced: dict[str, PricedNode] = {}
 
     @property
     def source_names(self) -> tuple[str, ...]:
@@ -39,19 +32,11 @@ class PriceChain:
     def price(self, node: NodeIdentity) -> Price:
         """The first source's answer, discounted where a negotiated discount applies; never raises."""
         answer = self._first_answer(node)
-        answer = self._discounted(node, answer)
-        self._priced[node.node] = PricedNode(node, answer)
-        return answer
+        return self._discounted(node, answer)
 
-    def provenance(self) -> tuple[PricedNode, ...]:
-        """The latest price of every node priced and not forgotten, sorted by node name."""
-        return tuple(self._priced[name] for name in sorted(self._priced))
-
-    def retain(self, node_names: Iterable[str]) -> None:
-        """Forgets nodes that left the cluster, so their provenance stops being published."""
-        keep = set(node_names)
-        for name in [n for n in self._priced if n not in keep]:
-            del self._priced[name]
+    def api_errors(self) -> dict[str, int]:
+        """Failed calls per live pricing API since start, keyed `pricing:<source>` (trainspend_api_errors_total)."""
+        return {f"pricing:{s.name}": s.api_errors for s in self._sources if isinstance(s, CachedSource)}
 
     def _first_answer(self, node: NodeIdentity) -> Price:
         for source in self._sources:

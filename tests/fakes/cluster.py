@@ -27,7 +27,6 @@ class FakeCluster:
     def snapshot(self) -> ClusterSnapshot:
         return ClusterSnapshot(
             cluster=self.name,
-            taken_at=datetime.now(UTC),
             nodes=tuple(self.nodes),
             pods=tuple(self.pods),
             workloads=tuple(self.workloads),

@@ -1,6 +1,8 @@
 """Issue 12 item 4 against the real daemon: it learns a spot price from EC2 (real boto3 against moto), is restarted
 while the EC2 endpoint answers 503s, and prices the node from the last good price the store kept (stale = 1 on
-/metrics), not from the embedded catalog; once the API answers again the price is fresh."""
+/metrics), not from the embedded catalog, and counts the failures in trainspend_api_errors_total{adapter="pricing:aws"},
+the series the StalePrices runbook (docs/runbooks.md) sends operators to; once the API answers again the price is
+fresh."""
 
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ def run_once(daemon: Daemon) -> tuple[TickResult, str]:
         assert daemon.source.wait_synced(10)
         result = daemon.tick()
         with urllib.request.urlopen(daemon.url + "/metrics", timeout=10) as response:  # 127.0.0.1
+            assert response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
             metrics = response.read().decode()
     finally:
         daemon.stop()
@@ -57,6 +60,12 @@ def stale_metric(metrics: str) -> float:
     return float(match.group(1))
 
 
+def pricing_errors(metrics: str) -> float:
+    match = re.search(r'^trainspend_api_errors_total\{[^}]*adapter="pricing:aws"[^}]*\} (\S+)$', metrics, re.MULTILINE)
+    assert match is not None, "no trainspend_api_errors_total for the AWS pricing adapter"
+    return float(match.group(1))
+
+
 def test_restart_during_a_pricing_outage_keeps_the_last_good_price(
     server: LocalApiServer, clock: ManualClock, tmp_path: Path, moto_url: str
 ) -> None:
@@ -66,6 +75,7 @@ def test_restart_during_a_pricing_outage_keeps_the_last_good_price(
     (learned,) = good.nodes
     assert learned.price.source == "aws-spot-history"
     assert stale_metric(metrics) == 0.0
+    assert pricing_errors(metrics) == 0.0
 
     clock.advance(7200)
     with serve(lambda _: Reply(503, "<html>Service Unavailable</html>", {"Content-Type": "text/html"})) as down:
@@ -75,6 +85,7 @@ def test_restart_during_a_pricing_outage_keeps_the_last_good_price(
     assert node.price.usd_per_hour == learned.price.usd_per_hour
     assert node.price.stale
     assert stale_metric(metrics) == 1.0
+    assert pricing_errors(metrics) >= 1.0
 
     clock.advance(7200)
     after, metrics = run_once(build_daemon(settings(server, db, moto_url), clock))

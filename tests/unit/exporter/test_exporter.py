@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.exporter import Exporter, render
+from monitor.exporter import Exporter
 from tests.fixtures.binaries import require_binary
 from tests.unit.exporter.sample import AT, finished_job, running_job, sample_result
 
@@ -34,14 +34,6 @@ def test_exposition_matches_golden_text() -> None:
     exporter = Exporter(finished_job_ttl_seconds=3600, runtime_metrics=False)  # process_* values vary by run
     exporter.update(sample_result())
     assert _exposition(exporter) == GOLDEN.read_text()
-
-
-def test_render_gives_body_and_prometheus_content_type() -> None:
-    exporter = Exporter()
-    exporter.update(sample_result())
-    body, content_type = render(exporter)
-    assert body.startswith(b"# HELP")
-    assert content_type.startswith("text/plain; version=0.0.4")
 
 
 def test_promtool_check_metrics_finds_only_the_opencost_name() -> None:

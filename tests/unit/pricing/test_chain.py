@@ -130,12 +130,3 @@ def test_cpu_only_unknown_node_is_priced_per_vcpu_and_empty_node_is_visibly_unpr
     assert cpu.estimated
     empty = chain.price(NodeIdentity(node="v", provider="unknown"))
     assert (empty.usd_per_hour, empty.source, empty.estimated) == (0.0, "unpriced", True)
-
-
-def test_provenance_lists_priced_nodes_and_forgets_departed_ones() -> None:
-    chain = _chain(EmbeddedCatalogSource(OFFERS))
-    chain.price(P5)
-    chain.price(P5.model_copy(update={"node": "n0", "instance_type": "p5.4xlarge"}))
-    assert [(p.identity.node, p.price.usd_per_hour) for p in chain.provenance()] == [("n0", 7.0), ("n1", 56.0)]
-    chain.retain(["n1"])
-    assert [p.identity.node for p in chain.provenance()] == ["n1"]
