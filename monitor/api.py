@@ -24,6 +24,7 @@ from monitor.exposition import CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE
 from monitor.http_server import PooledHTTPServer, maybe_gzip
 from monitor.report_format import Format, render
 from monitor.state import LatestResult
+from monitor.web import asset
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,11 @@ def _jobs(deps: ApiDeps) -> list[JobStatus]:
 
 def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatus, str, bytes]:
     """Pure routing: (status, content type, body) for a GET of `path`."""
+    if path == "/" or path.startswith("/ui/"):
+        found = asset("index.html" if path == "/" else path.removeprefix("/ui/"))
+        if found is None:
+            raise ApiError(HTTPStatus.NOT_FOUND, f"no page asset {path}")
+        return HTTPStatus.OK, found[0], found[1]
     if path == "/metrics":
         return HTTPStatus.OK, PROMETHEUS_CONTENT_TYPE, deps.metrics()
     if path == "/healthz":

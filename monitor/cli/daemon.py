@@ -105,7 +105,8 @@ def register(app: typer.Typer) -> None:
                     raise typer.Exit(CONFIG_EXIT_CODE) from exc
                 _exit_if_explained(exc, listen=listen, listen_flag="--listen", store_url=f"sqlite:///{db_path}")
                 raise
-            typer.echo(f"trainspend demo: simulated cluster at {runner.apiserver_url} (x{speed:g} clock)")
+            typer.echo(f"trainspend demo: open {runner.url}/ (the page: jobs, cost curves, budgets)")
+            typer.echo(f"  simulated cluster at {runner.apiserver_url} (x{speed:g} clock)")
             typer.echo(f"  jobs:     {runner.url}/api/v1/jobs")
             typer.echo(f"  budgets:  {runner.url}/api/v1/budgets")
             typer.echo(f"  metrics:  {runner.url}/metrics")

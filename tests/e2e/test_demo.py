@@ -180,6 +180,10 @@ def test_demo_command_runs_for_a_duration_and_prints_where_to_look(tmp_path: Pat
         cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr
+    first = proc.stdout.splitlines()[0]
+    assert first.startswith("trainspend demo: open http://127.0.0.1:")  # the page's URL comes first
+    page = first.split("open ", 1)[1].split(" ", 1)[0]
+    assert page.endswith("/")
     assert "/api/v1/jobs" in proc.stdout
     assert "/metrics" in proc.stdout
     assert "qwen-1b-pretrain" in proc.stdout  # the final job table
