@@ -1,6 +1,6 @@
 """The read-only page over real HTTP: `/` is HTML whose every script and stylesheet is served with its type from the
-package, and every API path the script calls is a route of the same server. (The in-browser check — the page
-renders the demo's jobs and a chart without console errors in headless Chromium — is not automated yet.)"""
+package, and every API path the script calls is a route of the same server. The in-browser check (the demo's jobs
+rendered, a chart drawn, no console message, in headless Chromium) is tests/e2e/test_web_page_chromium.py."""
 
 from __future__ import annotations
 
