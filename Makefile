@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` (the daemon on an embedded simulated cluster) and `make test`.
-.PHONY: demo test lint bench venv tools
+.PHONY: demo test test-fast lint bench venv tools
 
 venv:
 	bash scripts/bootstrap.sh
@@ -14,6 +14,9 @@ demo:
 
 test: venv tools
 	PATH="$(CURDIR)/.tools/bin:$$PATH" .venv/bin/python -m pytest -q
+
+test-fast: venv
+	.venv/bin/python -m pytest -q -m "not integration"
 
 lint: venv
 	.venv/bin/ruff check .

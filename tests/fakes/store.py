@@ -1,10 +1,14 @@
 """An in-memory Store behind the same Protocol as the SQL store (monitor.store), for unit tests of the agent: the
-ledger's rules (close only what is open, insert only new keys, cut on a late end) written out directly."""
+ledger's rules (close only what is open, insert only new keys, cut on a late end) written out directly.
+
+It runs through the store contract suite (tests/contract/store, the `store` fixture) beside SQLite and PostgreSQL,
+so it cannot drift from the real store. Pruning keeps the pruned segments' money exactly (the SQL store keeps it in
+an hourly rollup), so totals and spend-since are unchanged by a prune, as the contract requires."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from monitor.domain.accrual import Ledger, LedgerChanges, Segment
 from monitor.domain.result import JobStatus
@@ -14,7 +18,9 @@ class MemoryStore:
     def __init__(self) -> None:
         self.segments: dict[tuple[str, datetime], Segment] = {}
         self.accrued_until: datetime | None = None
-        self._jobs: dict[str, JobStatus] = {}
+        self._jobs: dict[str, tuple[datetime, JobStatus]] = {}
+        self._pruned: list[Segment] = []  # closed segments pruned: gone from the ledger, their money kept
+        self._horizon: datetime | None = None
         self.commits = 0
 
     def ledger(self) -> Ledger:
@@ -23,7 +29,7 @@ class MemoryStore:
         for s in self.segments.values():
             if s.end is not None and (s.pod_uid not in covered or s.end > covered[s.pod_uid]):
                 covered[s.pod_uid] = s.end
-        return Ledger(open=open_, covered=covered, accrued_until=self.accrued_until)
+        return Ledger(open=open_, covered=covered, accrued_until=self.accrued_until, horizon=self._horizon)
 
     def commit_ledger(self, changes: LedgerChanges) -> int:
         self.commits += 1
@@ -43,7 +49,7 @@ class MemoryStore:
                         del self.segments[key]
                     else:
                         self.segments[key] = _with_end(other, close.end)
-        for segment in changes.opens:
+        for segment in map(_in_utc, changes.opens):
             if (segment.pod_uid, segment.start) not in self.segments:
                 self.segments[(segment.pod_uid, segment.start)] = segment
                 done += 1
@@ -53,14 +59,16 @@ class MemoryStore:
 
     def save_jobs(self, at: datetime, jobs: Sequence[JobStatus]) -> None:
         for job in jobs:
-            self._jobs[job.ref.uid] = job
+            saved = self._jobs.get(job.ref.uid)
+            if saved is None or at >= saved[0]:  # never over a newer snapshot
+                self._jobs[job.ref.uid] = (at, job)
 
     def workload_costs(self) -> dict[str, float]:
         totals: dict[str, float] = {}
         until = self.accrued_until
         if until is None:
             return totals
-        for segment in self.segments.values():
+        for segment in self._all():
             totals[segment.workload_uid] = totals.get(segment.workload_uid, 0.0) + segment.usd(until)
         return totals
 
@@ -69,18 +77,29 @@ class MemoryStore:
         until = self.accrued_until
         if until is None:
             return totals
-        for segment in self.segments.values():
+        for segment in self._all():
             moved = Segment(**{**_fields(segment), "start": max(segment.start, since)})
-            if segment.end is not None and segment.end <= since:
+            if (segment.end or until) <= since:  # nothing of it after `since` (an open one accrues up to `until`)
                 continue
             totals[segment.workload_uid] = totals.get(segment.workload_uid, 0.0) + moved.usd(until)
         return totals
 
     def jobs(self) -> list[JobStatus]:
-        return list(self._jobs.values())
+        """In the SQL store's order: namespace, kind, name."""
+        snapshots = (job for _, job in self._jobs.values())
+        return sorted(snapshots, key=lambda j: (j.ref.namespace, j.ref.kind, j.ref.name))
 
     def prune(self, older_than: datetime) -> int:
-        return 0
+        """Drops closed segments that ended at or before `older_than` from the ledger (their money stays counted)
+        and records the horizon."""
+        gone = [key for key, s in self.segments.items() if s.end is not None and s.end <= older_than]
+        self._pruned += [self.segments.pop(key) for key in gone]
+        if self._horizon is None or older_than > self._horizon:
+            self._horizon = older_than
+        return len(gone)
+
+    def _all(self) -> list[Segment]:
+        return [*self.segments.values(), *self._pruned]
 
 
 def _fields(segment: Segment) -> dict[str, object]:
@@ -89,3 +108,9 @@ def _fields(segment: Segment) -> dict[str, object]:
 
 def _with_end(segment: Segment, end: datetime) -> Segment:
     return Segment(**{**_fields(segment), "end": end})
+
+
+def _in_utc(segment: Segment) -> Segment:
+    """The SQL store keeps instants in UTC; so does this one."""
+    end = None if segment.end is None else segment.end.astimezone(UTC)
+    return Segment(**{**_fields(segment), "start": segment.start.astimezone(UTC), "end": end})

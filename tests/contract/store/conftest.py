@@ -1,4 +1,6 @@
-"""The store's contract suite runs every test against SQLite (a file) and a real PostgreSQL."""
+"""The store's contract suite runs every test against SQLite (a file) and a real PostgreSQL; the tests of the
+`Store` Protocol alone (the `store` fixture) also run against the in-memory fake the unit tests use
+(tests/fakes/store.py), so that fake cannot drift from the real store."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from monitor.ports import Store
 from monitor.store.engine import create_store_engine
 from monitor.store.migrate import upgrade_to_head
+from monitor.store.repository import SqlStore
+from tests.fakes.store import MemoryStore
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,5 +32,24 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine = create_store_engine(db_url)
     try:
         yield engine
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A `Store` of each kind: the in-memory fake, and the SQL store on each supported database."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    url = (
+        f"sqlite:///{tmp_path / 'trainspend.db'}"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    upgrade_to_head(url)
+    engine = create_store_engine(url)
+    try:
+        yield SqlStore(engine)
     finally:
         engine.dispose()

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from monitor.domain.accrual import Close, LedgerChanges
+from monitor.ports import Store
 from monitor.store.engine import create_store_engine
 from monitor.store.repository import SqlStore
 from tests.contract.store.builders import T0, closes, job, opens, segment
@@ -17,8 +18,7 @@ from tests.contract.store.builders import T0, closes, job, opens, segment
 H = timedelta(hours=1)
 
 
-def test_an_open_segment_accrues_up_to_the_last_tick_and_a_replayed_tick_changes_nothing(engine: Engine) -> None:
-    store = SqlStore(engine)
+def test_an_open_segment_accrues_up_to_the_last_tick_and_a_replayed_tick_changes_nothing(store: Store) -> None:
     a, b = segment("pod-a", T0, None), segment("pod-b", T0, None, hourly_usd=12.0, workload="w2")
     assert store.commit_ledger(opens(T0, a, b)) == 2
     assert store.workload_costs() == {"w1": 0.0, "w2": 0.0}
@@ -32,8 +32,7 @@ def test_an_open_segment_accrues_up_to_the_last_tick_and_a_replayed_tick_changes
     assert ledger.accrued_until == T0 + 2 * H
 
 
-def test_closing_counts_the_segment_once_and_a_second_close_is_skipped(engine: Engine) -> None:
-    store = SqlStore(engine)
+def test_closing_counts_the_segment_once_and_a_second_close_is_skipped(store: Store) -> None:
     a = segment("pod-a", T0, None)
     store.commit_ledger(opens(T0, a))
     assert store.commit_ledger(closes(T0 + 3 * H, (a, T0 + 90 * timedelta(minutes=1)))) == 1
@@ -43,9 +42,8 @@ def test_closing_counts_the_segment_once_and_a_second_close_is_skipped(engine: E
     assert store.ledger().open == {}
 
 
-def test_a_finish_learned_after_the_ticks_went_past_it_charges_only_up_to_the_finish(engine: Engine) -> None:
+def test_a_finish_learned_after_the_ticks_went_past_it_charges_only_up_to_the_finish(store: Store) -> None:
     """An outage: the ledger was confirmed to 04:00, the pod's containers finished at 01:30."""
-    store = SqlStore(engine)
     a = segment("pod-a", T0, None)
     store.commit_ledger(opens(T0, a))
     store.commit_ledger(LedgerChanges(at=T0 + 4 * H))
@@ -55,9 +53,8 @@ def test_a_finish_learned_after_the_ticks_went_past_it_charges_only_up_to_the_fi
     assert store.workload_spend_since(T0 + H) == pytest.approx({"w1": 18.0})
 
 
-def test_an_end_before_the_open_segment_removes_it_and_cuts_the_closed_ones(engine: Engine) -> None:
+def test_an_end_before_the_open_segment_removes_it_and_cuts_the_closed_ones(store: Store) -> None:
     """The price changed at 02:00 (a new segment) but the pod, it turns out, was deleted at 01:00."""
-    store = SqlStore(engine)
     first = segment("pod-a", T0, None)
     store.commit_ledger(opens(T0, first))
     second = segment("pod-a", T0 + 2 * H, None, hourly_usd=48.0)
@@ -115,16 +112,14 @@ def test_a_new_engine_on_the_same_database_sees_the_ledger_totals_and_jobs(db_ur
         restarted.dispose()
 
 
-def test_spend_since_pro_rates_segments_that_straddle_the_boundary(engine: Engine) -> None:
-    store = SqlStore(engine)
+def test_spend_since_pro_rates_segments_that_straddle_the_boundary(store: Store) -> None:
     store.commit_ledger(opens(T0 + 4 * H, segment("pod-a", T0, 240.0), segment("pod-b", T0, None, workload="w2")))
     since = T0 + timedelta(minutes=90)
     assert store.workload_spend_since(since) == pytest.approx({"w1": 36.0 * 2.5, "w2": 36.0 * 2.5})
     assert store.workload_spend_since(T0 + timedelta(hours=5)) == {}
 
 
-def test_pruning_keeps_totals_and_month_to_date_spend(engine: Engine) -> None:
-    store = SqlStore(engine)
+def test_pruning_keeps_totals_and_month_to_date_spend(store: Store) -> None:
     # 31 Mar 22:00 .. 1 Apr 10:00, $36/h, as hourly segments (a price that changed every hour).
     segments = [segment("pod-a", T0 + i * H, 60.0, hourly_usd=36.0 + (i % 2)) for i in range(12)]
     store.commit_ledger(opens(T0 + 12 * H, *segments))
@@ -140,8 +135,7 @@ def test_pruning_keeps_totals_and_month_to_date_spend(engine: Engine) -> None:
     assert store.ledger().horizon == T0 + timedelta(hours=6, minutes=30)
 
 
-def test_open_segments_survive_pruning_and_their_spend_before_the_horizon_still_counts(engine: Engine) -> None:
-    store = SqlStore(engine)
+def test_open_segments_survive_pruning_and_their_spend_before_the_horizon_still_counts(store: Store) -> None:
     store.commit_ledger(opens(T0, segment("pod-a", T0, None)))
     store.commit_ledger(LedgerChanges(at=T0 + 10 * H))
     store.prune(T0 + 5 * H)
@@ -150,16 +144,14 @@ def test_open_segments_survive_pruning_and_their_spend_before_the_horizon_still_
     assert store.workload_costs() == pytest.approx({"w1": 360.0})
 
 
-def test_job_snapshots_round_trip_and_an_older_tick_never_overwrites_a_newer_one(engine: Engine) -> None:
-    store = SqlStore(engine)
+def test_job_snapshots_round_trip_and_an_older_tick_never_overwrites_a_newer_one(store: Store) -> None:
     store.save_jobs(T0 + timedelta(minutes=1), [job(cost_usd=5.0), job(uid="w2", name="bert")])
     store.save_jobs(T0 + timedelta(minutes=2), [job(cost_usd=6.0, state="Succeeded")])
     store.save_jobs(T0 + timedelta(minutes=1, seconds=30), [job(cost_usd=5.5)])
     assert store.jobs() == [job(uid="w2", name="bert"), job(cost_usd=6.0, state="Succeeded")]
 
 
-def test_datetimes_in_any_zone_come_back_as_the_same_instant_in_utc(engine: Engine) -> None:
-    store = SqlStore(engine)
+def test_datetimes_in_any_zone_come_back_as_the_same_instant_in_utc(store: Store) -> None:
     ist = timezone(timedelta(hours=5, minutes=30))
     start = datetime(2026, 4, 1, 3, 45, 10, 123456, tzinfo=ist)
     closed = segment("pod-a", start, 1.0)
@@ -188,8 +180,7 @@ def test_a_failing_commit_writes_nothing(engine: Engine) -> None:
     assert store.workload_costs() == {}
 
 
-def test_below_the_horizon_spend_comes_from_the_hourly_rollup_pro_rata_within_the_hour(engine: Engine) -> None:
-    store = SqlStore(engine)
+def test_below_the_horizon_spend_comes_from_the_hourly_rollup_pro_rata_within_the_hour(store: Store) -> None:
     # Two workloads at different prices, 30-minute segments from 22:00 to 04:00.
     halves = timedelta(minutes=30)
     segments = [segment("pod-a", T0 + i * halves, 30.0) for i in range(12)]

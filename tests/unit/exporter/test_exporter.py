@@ -36,6 +36,7 @@ def test_exposition_matches_golden_text() -> None:
     assert _exposition(exporter) == GOLDEN.read_text()
 
 
+@pytest.mark.integration  # runs Debian's promtool
 def test_promtool_check_metrics_finds_only_the_opencost_name() -> None:
     promtool = require_binary("promtool")
     for opencost_series, expected in ((False, set()), (True, {KNOWN_OPENCOST_LINT})):
