@@ -16,7 +16,7 @@ def build_app() -> typer.Typer:
         help="Cost monitoring, projection and alerting for GPU training on Kubernetes, and a training-cost estimator.",
         no_args_is_help=True,
         pretty_exceptions_enable=False,
-        add_completion=False,
+        add_completion=True,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback()(_root)

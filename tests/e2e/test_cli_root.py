@@ -34,3 +34,22 @@ def test_help_texts_and_price_sources_carry_no_internal_wording() -> None:
     for text in texts:
         assert "corpus" not in text.lower()
         assert "the seed" not in text.lower()
+
+
+def test_shell_completion_completes_commands_and_choices() -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "trainspend"
+
+    def complete(words: str, index: int) -> list[str]:
+        env = {**os.environ, "_TRAINSPEND_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(index)}
+        done = subprocess.run([str(script)], capture_output=True, text=True, env=env, timeout=60, check=True)
+        return done.stdout.split()
+
+    assert complete("trainspend pl", 1) == ["plan"]
+    assert complete("trainspend report --group-by ", 3) == ["namespace", "team", "queue", "job"]
+    shown = CliRunner().invoke(build_app(), ["--show-completion", "bash"])
+    assert "_trainspend_completion" in shown.stdout
