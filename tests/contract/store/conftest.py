@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,23 +18,33 @@ from monitor.store.repository import SqlStore
 from tests.fakes.store import MemoryStore
 
 
+def _empty_database(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'trainspend.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@contextmanager
+def _migrated_engine(url: str) -> Iterator[Engine]:
+    upgrade_to_head(url)
+    engine = create_store_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each supported kind."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'trainspend.db'}"
-    return str(request.getfixturevalue("postgres_url"))
+    return _empty_database(request, tmp_path, request.param)
 
 
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     """An engine on a database migrated to head."""
-    upgrade_to_head(db_url)
-    engine = create_store_engine(db_url)
-    try:
+    with _migrated_engine(db_url) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
@@ -42,14 +53,5 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
         return
-    url = (
-        f"sqlite:///{tmp_path / 'trainspend.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    upgrade_to_head(url)
-    engine = create_store_engine(url)
-    try:
+    with _migrated_engine(_empty_database(request, tmp_path, request.param)) as engine:
         yield SqlStore(engine)
-    finally:
-        engine.dispose()
