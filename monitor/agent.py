@@ -344,6 +344,7 @@ class Agent:
             remaining_cost_usd=projection.remaining_cost_usd,
             expected_completion=projection.expected_completion,
             progress=projection.progress,
+            projection_basis=projection.basis,
             progress_source="extrapolated"
             if current_progress != progress
             else (

@@ -47,6 +47,7 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
         "expected_completion": job.expected_completion.isoformat() if job.expected_completion else None,
         "progress": job.progress,
         "progress_source": job.progress_source or None,
+        "projection_basis": job.projection_basis or None,  # throughput | estimator | blend | final; null: none
         "gpus": job.gpus,
         "budget_usd": job.budget_usd,
         "budget_state": job.budget_state or None,  # ok | warning | breach against budget-usd; null without one

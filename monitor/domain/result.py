@@ -40,6 +40,9 @@ class JobStatus(Value):
     expected_completion: datetime | None = None
     progress: float | None = None  # 0..1
     progress_source: str = ""  # "reported" | "estimator" | "throughput" | "blend" | ""
+    # What the projected duration rests on (monitor.domain.projection): "throughput" (observed progress rate),
+    # "estimator" (the training estimate alone), "blend" (both, weighted by their precision), "final" (finished), "".
+    projection_basis: str = ""
     gpus: float = 0.0  # GPUs held now (MIG / time-sliced by share)
     budget_usd: float | None = None
     started: datetime | None = None

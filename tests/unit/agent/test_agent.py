@@ -110,6 +110,7 @@ def test_progress_projects_remaining_cost_and_eta(world) -> None:
     assert job.remaining_cost_usd.p10 < job.remaining_cost_usd.p50 < job.remaining_cost_usd.p90
     assert job.expected_completion == pytest.approx(clock.now() + timedelta(hours=3), abs=timedelta(minutes=2))
     assert job.budget_state == "breach"  # projected ≈ $128 > $50
+    assert job.projection_basis == "throughput"  # no model annotation: no estimate, the observed rate alone
 
 
 def test_namespace_budget_sums_period_spend_and_projection(world) -> None:
