@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from math import copysign
 
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.utils import floatToGoString
@@ -71,16 +72,21 @@ def escape_label_value(value: str) -> str:
 
 
 class TextWriter:
-    """Renders families. Label strings are memoised per (label names, values) for the writer's lifetime: keeping one
-    writer across ticks renders each job's labels once, not every tick. `memoised` lets the owner bound that."""
+    """Renders families, keeping what it rendered for the writer's lifetime: the label string of each (label names,
+    values), and each sample's line with the value it was rendered for. Keeping one writer across ticks renders a
+    series again only when its value changed (node series, a job's GPUs, budget and info rarely do), and each job's
+    labels once. `memoised` (lines kept) lets the owner bound that."""
 
     def __init__(self) -> None:
         self._label_strings: dict[tuple[tuple[str, ...], LabelValues], str] = {}
         self._escaped: dict[str, str] = {}
+        # (sample name, label names) → label values → (value, line); one dict per family keeps the keys short
+        self._lines: dict[tuple[str, tuple[str, ...]], dict[LabelValues, tuple[float, str]]] = {}
+        self._line_count = 0
 
     @property
     def memoised(self) -> int:
-        return len(self._label_strings)
+        return self._line_count
 
     def render(self, families: Iterable[Family]) -> str:
         out: list[str] = []
@@ -89,9 +95,18 @@ class TextWriter:
             doc = family.doc.replace("\\", r"\\").replace("\n", r"\n")
             out.append(f"# HELP {name} {doc}\n# TYPE {name} {family.kind}\n")
             order = sorted(range(len(family.labels)), key=lambda i: family.labels[i])
+            lines = self._lines.setdefault((name, family.labels), {})
             for values, value in family.samples:
-                labels = self._labels(family.labels, order, values)
-                out.append(f"{name}{labels} {_number(value)}\n")
+                kept = lines.get(values)
+                # 0.0 and -0.0 are equal but written differently (sign compared); NaN equals nothing (rendered afresh).
+                if kept is not None and kept[0] == value and (value or copysign(1.0, value) == copysign(1.0, kept[0])):
+                    out.append(kept[1])
+                    continue
+                line = f"{name}{self._labels(family.labels, order, values)} {_number(value)}\n"
+                if kept is None:
+                    self._line_count += 1
+                lines[values] = (value, line)
+                out.append(line)
         return "".join(out)
 
     def _labels(self, names: tuple[str, ...], order: list[int], values: LabelValues) -> str:
