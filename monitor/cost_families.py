@@ -146,6 +146,11 @@ def node_families(result: TickResult, opencost_series: bool = False) -> list[Fam
         "Hourly cost of the node's GPUs no pod requested, USD per hour.",
         NODE_LABELS,
     )
+    allocated = _rows(
+        "trainspend_node_gpus_allocated",
+        "GPUs of the node that pods requested (MIG slices and time-slicing shares as fractions), count.",
+        NODE_LABELS,
+    )
     price_info = _rows(
         "trainspend_price_info",
         "Provenance of the node's hourly price (source and as-of date); value is always 1.",
@@ -169,13 +174,14 @@ def node_families(result: TickResult, opencost_series: bool = False) -> list[Fam
         count.add(labels, float(ident.gpu_count))
         spot.add(labels, 1.0 if ident.capacity_type == CapacityType.SPOT else 0.0)
         idle.add(labels, n.idle_gpu_hourly_cost_usd)
+        allocated.add(labels, n.gpus_allocated)
         as_of = n.price.as_of.isoformat() if n.price.as_of else ""
         price_info.add([result.cluster, ident.node, ident.instance_type or "", n.price.source, as_of], 1.0)
         stale.add(labels, 1.0 if n.price.stale else 0.0)
         estimated.add(labels, 1.0 if n.price.estimated else 0.0)
     own = [total, per_gpu, count, spot]
     compatible = [_renamed(family, name, doc) for family, (name, doc) in zip(own, _OPENCOST_NAMES, strict=True)]
-    return [*own, *(compatible if opencost_series else []), idle, price_info, stale, estimated]
+    return [*own, *(compatible if opencost_series else []), idle, allocated, price_info, stale, estimated]
 
 
 # OpenCost names and labels (units as OpenCost: USD per hour), in the order of node_families' own four.
