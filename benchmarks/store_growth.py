@@ -32,6 +32,7 @@ from monitor.agent import Agent, AgentConfig
 from monitor.clock import ManualClock
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
+from monitor.demo.objectstore import ApiError
 from monitor.domain.model import NodeIdentity, Price
 from monitor.kube.cache import ClusterCache
 from monitor.kube.kinds import CRDS, JOBS, NODES, PODS, WatchedKind
@@ -102,7 +103,11 @@ class _Cluster:
         self.training = populate(self.server, SHAPE, SEED)
         self.cache = ClusterCache("bench", clock.now, deleted_pod_tombstone_seconds=600)
         for kind in KINDS:
-            self.cache.replace_all(kind, None, self.server.objects(kind.api_version, kind.kind))
+            try:
+                listed = self.server.objects(kind.api_version, kind.kind)
+            except ApiError:  # a CRD the local server does not serve by default (e.g. mpi-operator's v2beta1)
+                continue
+            self.cache.replace_all(kind, None, listed)
         self._clock = clock
         self._next = 0
 
