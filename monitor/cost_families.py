@@ -168,7 +168,8 @@ def node_families(result: TickResult, opencost_series: bool = False) -> list[Fam
     )
     for n in result.nodes:
         ident = n.identity
-        labels = [result.cluster, ident.node, ident.instance_type or "", ident.region or "", ident.provider_id]
+        # a tuple, not a list: each of the 8 families takes it as is instead of copying it (2,000 nodes a tick)
+        labels = (result.cluster, ident.node, ident.instance_type or "", ident.region or "", ident.provider_id)
         total.add(labels, n.price.usd_per_hour)
         per_gpu.add(labels, n.gpu_hourly_cost_usd)
         count.add(labels, float(ident.gpu_count))
@@ -176,7 +177,7 @@ def node_families(result: TickResult, opencost_series: bool = False) -> list[Fam
         idle.add(labels, n.idle_gpu_hourly_cost_usd)
         allocated.add(labels, n.gpus_allocated)
         as_of = n.price.as_of.isoformat() if n.price.as_of else ""
-        price_info.add([result.cluster, ident.node, ident.instance_type or "", n.price.source, as_of], 1.0)
+        price_info.add((result.cluster, ident.node, ident.instance_type or "", n.price.source, as_of), 1.0)
         stale.add(labels, 1.0 if n.price.stale else 0.0)
         estimated.add(labels, 1.0 if n.price.estimated else 0.0)
     own = [total, per_gpu, count, spot]
