@@ -211,17 +211,21 @@ class ClusterCache:
 
     def _adopt_resolved(self) -> None:
         """Entries take the resolved copy of their pod (the same pod with its owner set), so the cache holds one
-        PodInfo per pod instead of two (~25 MB at 20k pods). Under both locks."""
+        PodInfo per pod instead of two (~25 MB at 20k pods). Only the pods this build resolved afresh can differ from
+        their entry (the others were adopted when they were resolved): a tick after a few hundred pod updates visits
+        those, not 20k entries. Under both locks."""
         memo = self._resolutions.pods
-        for store in self._objects.values():
-            for uid, entry in store.items():
-                if not isinstance(entry, _PodEntry):
-                    continue
-                cached = memo.get(uid)
-                if cached is not None and cached[0] is entry and cached[1] is not entry.info:
+        stores = list(self._objects.values())
+        for uid in self._resolutions.fresh:
+            cached = memo.get(uid)
+            if cached is None:
+                continue
+            for store in stores:  # one uid may sit under two watched scopes: each keeps its own entry
+                entry = store.get(uid)
+                if isinstance(entry, _PodEntry) and cached[0] is entry and cached[1] is not entry.info:
                     adopted = _PodEntry(cached[1], entry.refs, entry.deleted_at)
-                    store[uid] = adopted  # replaces a value: the dict's size does not change while iterating
-                    memo[uid] = (adopted, cached[1], cached[2])
+                    store[uid] = adopted
+                    memo[uid] = cached = (adopted, cached[1], cached[2])
 
 
 def _scope(kind: WatchedKind, namespace: str | None) -> str:
@@ -256,10 +260,12 @@ class _Resolutions:
     # pod uid → (the entry it was resolved from, the resolved pod, its bare-pod workload or None)
     pods: dict[str, tuple[_PodEntry, PodInfo, WorkloadInfo | None]] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)  # pod uids of the last build, sorted (`in_order`)
+    fresh: list[str] = field(default_factory=list)  # pod uids the current build resolved anew (`_adopt_resolved`)
 
     def start(self, parents: dict[str, tuple[OwnerRef, ...]], intermediates: frozenset[tuple[str, str]]) -> None:
         if parents != self.parents or intermediates != self.intermediates:
             self.parents, self.intermediates, self.pods = parents, intermediates, {}
+        self.fresh = []
 
     def in_order(self, pods: dict[str, PodInfo]) -> tuple[PodInfo, ...]:
         """`pods` sorted by (namespace, name, uid). A uid's namespace and name never change, so the order of the last
@@ -286,6 +292,7 @@ class _Resolutions:
         else:
             resolved = _with_owner(info, found)
         self.pods[info.uid] = (entry, resolved, implied)
+        self.fresh.append(info.uid)
         return resolved, implied
 
 

@@ -30,13 +30,23 @@ def _view(snap: ClusterSnapshot) -> tuple[object, ...]:
     return (snap.pods, snap.workloads)
 
 
+def _one_copy(cache: ClusterCache, snap: ClusterSnapshot) -> bool:
+    """Every pod of the snapshot is the very object the cache holds (adopted after the build), not a second copy."""
+    held = {
+        uid: entry.info for store in cache._objects.values() for uid, entry in store.items() if hasattr(entry, "refs")
+    }
+    return all(held[pod.uid] is pod for pod in snap.pods)
+
+
 def test_incremental_snapshots_equal_a_fresh_build_after_every_kind_of_change() -> None:
     cache = ClusterCache("c", lambda: NOW, deleted_pod_tombstone_seconds=600)
     bert = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "bert"), "j1")
     pods = [_created(objects.pod(f"p{i}", node_name="n", owners=[objects.owner(bert)]), f"u{i}") for i in range(3)]
     cache.replace_all(PYTORCH, None, [bert])
     cache.replace_all(PODS, None, pods)
-    assert _view(cache.snapshot()) == _view(_fresh([bert], pods))
+    snap = cache.snapshot()
+    assert _view(snap) == _view(_fresh([bert], pods))
+    assert _one_copy(cache, snap)
 
     # A pod changes, a pod arrives whose name sorts first, and a pod of a not-yet-seen owner arrives.
     llama = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "llama"), "j2")
@@ -49,6 +59,7 @@ def test_incremental_snapshots_equal_a_fresh_build_after_every_kind_of_change() 
     assert [p.name for p in snap.pods] == ["a-first", "p0", "p1", "p2", "q"]
     assert snap.pods[2].phase == "Succeeded"
     assert _view(snap) == _view(_fresh([bert], [first, *pods, orphan]))
+    assert _one_copy(cache, snap)
 
     # The owner arrives: the pods already resolved must be resolved again against the new owner graph.
     cache.apply(PYTORCH, None, "ADDED", llama)
@@ -57,3 +68,4 @@ def test_incremental_snapshots_equal_a_fresh_build_after_every_kind_of_change() 
     assert owner is not None
     assert owner.uid == "j2"
     assert _view(snap) == _view(_fresh([bert, llama], [first, *pods, orphan]))
+    assert _one_copy(cache, snap)
