@@ -94,6 +94,7 @@ class Agent:
         # The watch cache hands out the same immutable objects until they change: derive per object, not per tick.
         self._identities: dict[str, tuple[NodeInfo, NodeIdentity]] = {}
         self._annotations: dict[str, tuple[WorkloadInfo, ParsedAnnotations]] = {}
+        self._pod_progress: dict[str, tuple[PodInfo, float | None]] = {}  # pod uid → (pod, its reported progress)
         # Per workload uid: (spec, gpu model, gpus, answer). Building the estimator's cache key (a JSON dump of the
         # spec) per job per tick cost ~10 ms a tick at 1,000 jobs; the spec object only changes with the annotations.
         self._job_estimates: dict[str, tuple[JobSpec, str, int, WorkloadEstimate | AnnotationProblem | None]] = {}
@@ -116,6 +117,9 @@ class Agent:
         identities = {node.name: self._identity(node) for node in snapshot.nodes}
         if len(self._identities) > 2 * len(identities) + 100:  # forget nodes that left the cluster
             self._identities = {name: v for name, v in self._identities.items() if name in identities}
+        if len(self._pod_progress) > 2 * len(snapshot.pods) + 100:  # forget pods that left the cluster
+            pods = {pod.uid for pod in snapshot.pods}
+            self._pod_progress = {uid: v for uid, v in self._pod_progress.items() if uid in pods}
         if len(self._annotations) > 2 * len(snapshot.workloads) + 100:
             live = {w.ref.uid for w in snapshot.workloads}
             self._annotations = {uid: v for uid, v in self._annotations.items() if uid in live}
@@ -153,6 +157,18 @@ class Agent:
         identity = self._identify(node)
         self._identities[node.name] = (node, identity)
         return identity
+
+    def _reported_progress(self, workload: WorkloadInfo, pods: Sequence[PodInfo]) -> float | None:
+        """`merge_progress` of the workload and its pods (the furthest along), each pod's own value derived once per
+        pod object: parsing 20k pods' annotations a tick was ~12 ms, and only the pods that changed need it."""
+        best = merge_progress(workload.annotations, ())
+        for pod in pods:
+            cached = self._pod_progress.get(pod.uid)
+            if cached is None or cached[0] is not pod:
+                cached = self._pod_progress[pod.uid] = (pod, merge_progress(pod.annotations, ()))
+            if cached[1] is not None and (best is None or cached[1] > best):
+                best = cached[1]
+        return best
 
     def _parsed(self, workload: WorkloadInfo) -> ParsedAnnotations:
         cached = self._annotations.get(workload.ref.uid)
@@ -302,7 +318,7 @@ class Agent:
         elif previous is not None and previous.estimate is not None:
             estimate = WorkloadEstimate(float(str(previous.estimate.get("total_hours", 0))) * 3600, previous.estimate)
         reported = choose_progress(
-            merge_progress(workload.annotations, [pod.annotations for pod in pods]), workload, running_seconds
+            self._reported_progress(workload, pods), workload, running_seconds
         )
         progress = reported.progress
         cost = costs.get(workload.ref.uid, 0.0)
