@@ -317,9 +317,7 @@ class Agent:
                 estimate = answer
         elif previous is not None and previous.estimate is not None:
             estimate = WorkloadEstimate(float(str(previous.estimate.get("total_hours", 0))) * 3600, previous.estimate)
-        reported = choose_progress(
-            self._reported_progress(workload, pods), workload, running_seconds
-        )
+        reported = choose_progress(self._reported_progress(workload, pods), workload, running_seconds)
         progress = reported.progress
         cost = costs.get(workload.ref.uid, 0.0)
         state = workload.state
