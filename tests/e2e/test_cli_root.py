@@ -51,5 +51,10 @@ def test_shell_completion_completes_commands_and_choices() -> None:
 
     assert complete("trainspend pl", 1) == ["plan"]
     assert complete("trainspend report --group-by ", 3) == ["namespace", "team", "queue", "job"]
-    shown = CliRunner().invoke(build_app(), ["--show-completion", "bash"])
+    # With shellingham installed typer detects the shell from the process tree (under make/CI it may find none);
+    # typer's own switch makes `--show-completion SHELL` take the shell named, as a user's explicit choice.
+    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    shown = subprocess.run(
+        [str(script), "--show-completion", "bash"], capture_output=True, text=True, env=env, timeout=60, check=True
+    )
     assert "_trainspend_completion" in shown.stdout
