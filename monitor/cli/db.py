@@ -7,7 +7,8 @@ import typer
 _URL_HELP = "SQLAlchemy URL of the store; default: store.url from the configuration (TRAINSPEND_STORE__URL)"
 
 
-def _store_url(url: str | None) -> str:
+def store_url(url: str | None) -> str:
+    """The store a command works on: --url when given, else store.url from the configuration."""
     if url:
         return url
     from monitor.cli.config import load_settings  # only when needed: settings read the environment and files
@@ -25,7 +26,7 @@ def register(app: typer.Typer) -> None:
         from monitor.store.engine import display_url
         from monitor.store.migrate import current_revision, upgrade_to_head
 
-        target = _store_url(url)
+        target = store_url(url)
         try:
             before = current_revision(target)
             after = upgrade_to_head(target)
@@ -43,7 +44,7 @@ def register(app: typer.Typer) -> None:
         from monitor.store.engine import display_url
         from monitor.store.migrate import current_revision, head_revision
 
-        target = _store_url(url)
+        target = store_url(url)
         try:
             revision = current_revision(target)
         except Exception as exc:

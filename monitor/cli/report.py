@@ -34,11 +34,11 @@ def report_command(
     end = _moment("--until", until) if until else datetime.now(UTC)
     if end <= start:
         fail(f"--until {end.isoformat()} is not after --since {start.isoformat()}; give a later --until")
-    from monitor.cli.db import _store_url  # the one home of "which store": --url, else the configuration
+    from monitor.cli.db import store_url  # the one home of "which store": --url, else the configuration
     from monitor.store.engine import create_store_engine, display_url
     from monitor.store.repository import SqlStore
 
-    target = _store_url(url)
+    target = store_url(url)
     engine = create_store_engine(target)
     try:
         store = SqlStore(engine)
