@@ -3,13 +3,14 @@
 Every job of a seeded population (benchmarks/jobsim.py: jitter, warm-up, restarts from checkpoint, spot preemption
 onto another node type, price changes, with and without progress reports, estimator durations off by up to ±30 %)
 is observed at the first tick where its true progress reaches 10/25/50/90 %. There the real projection
-(`monitor.domain.projection.project`) is fed exactly what the agent feeds it, and its p50 is compared with the final
+(`monitor.core.domain.projection.project`) is fed exactly what the agent feeds it, and its p50 is compared with the
+final
 cost: relative error = p50 / actual - 1; "in band" = p10 <= actual <= p90.
 
 Baseline: the linear run-rate rule, final = accrued / fraction done, with fraction = the reported progress, or for a
 job that reports none running seconds / the estimator's duration (what the projection itself falls back to).
 
-The projection is fed what the agent feeds it, including the rate window (monitor/domain/rate_window.py): the
+The projection is fed what the agent feeds it, including the rate window (monitor/core/domain/rate_window.py): the
 throughput since the pods' last (re)start once the reported progress first moved. Beside it ("plain"), the same
 projection fed the plain running time, to show what the window buys.
 """
@@ -25,8 +26,8 @@ from datetime import UTC, datetime, timedelta
 
 from benchmarks.jobsim import JobPlan, NodeType, Observation, SimulatedJob, simulate
 from benchmarks.report import Table
-from monitor.domain.projection import ProjectionInput, project
-from monitor.domain.rate_window import advance, extrapolate
+from monitor.core.domain.projection import ProjectionInput, project
+from monitor.core.domain.rate_window import advance, extrapolate
 
 SEED = 20_260_101
 CHECKPOINTS = (0.10, 0.25, 0.50, 0.90)
@@ -106,7 +107,7 @@ def run_rate(obs: Observation) -> float | None:
 
 def agent_inputs(observations: tuple[Observation, ...], index: int) -> tuple[float | None, float]:
     """The (progress, running time) the agent feeds the projection at `index`: the shared rate window
-    (monitor/domain/rate_window.py) advanced tick by tick, the pods' start time being the last 0 -> >0 burn."""
+    (monitor/core/domain/rate_window.py) advanced tick by tick, the pods' start time being the last 0 -> >0 burn."""
     window = None
     epoch = _T0
     for i, obs in enumerate(observations[: index + 1]):

@@ -12,8 +12,8 @@ since the checkpoint is redone, after a short gap with no pod); a spot preemptio
 resumes from its checkpoint on another node type, at that type's price and speed); a price change (the node's hourly
 price is multiplied by a factor). The trainer writes its progress annotation every `REPORT_EVERY_SECONDS`.
 
-The observation mirrors the agent (monitor/agent.py): cost accrues per tick at the rate seen on the tick (the
-rectangle rule of monitor.domain.accrual, exact here because every change happens on a tick boundary);
+The observation mirrors the agent (monitor/core/tick.py): cost accrues per tick at the rate seen on the tick (the
+rectangle rule of monitor.core.domain.accrual, exact here because every change happens on a tick boundary);
 `running_seconds` adds the time since the last tick while the job holds a priced pod, capped at the time since the
 pod's start (Agent._running_seconds); the estimator's expected duration is the one for the GPU type held now.
 """
@@ -61,7 +61,7 @@ class JobPlan:
 
 @dataclass(frozen=True)
 class Observation:
-    """What the agent sees at one tick (the inputs of monitor.domain.projection.ProjectionInput)."""
+    """What the agent sees at one tick (the inputs of monitor.core.domain.projection.ProjectionInput)."""
 
     elapsed_seconds: float  # since the job was created
     true_progress: float

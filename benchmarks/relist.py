@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from kubernetes import client
 
-from monitor.domain.model import ClusterSnapshot
-from monitor.kube.cache import ClusterCache
-from monitor.kube.client import list_call
-from monitor.kube.kinds import BUILTIN, CRDS
-from monitor.ports import Clock
+from monitor.adapters.kube.cache import ClusterCache
+from monitor.adapters.kube.client import list_call
+from monitor.adapters.kube.kinds import BUILTIN, CRDS
+from monitor.core.domain.model import ClusterSnapshot
+from monitor.core.ports import Clock
 
 
 class RelistSource:

@@ -27,22 +27,22 @@ from benchmarks.relist import RelistSource
 from benchmarks.report import Table
 from benchmarks.synthetic import BASE_TIME, Shape, serve
 from estimator.catalog.offers import embedded_offers
-from monitor.agent import Agent, AgentConfig
-from monitor.api import ApiDeps, HttpApi
-from monitor.app import tune_gc
-from monitor.clock import ManualClock
-from monitor.domain.result import TickResult
-from monitor.exporter import Exporter
-from monitor.kube.client import build_api_client
-from monitor.kube.source import KubeClusterSource
-from monitor.ports import ClusterSource
-from monitor.pricing.factory import build_price_chain
-from monitor.pricing.identity import node_identity
-from monitor.settings import KubeSettings, PricingSettings
-from monitor.state import LatestResult
-from monitor.store.engine import create_store_engine
-from monitor.store.migrate import upgrade_engine
-from monitor.store.repository import SqlStore
+from monitor.adapters.kube.client import build_api_client
+from monitor.adapters.kube.source import KubeClusterSource
+from monitor.adapters.pricing.factory import build_price_chain
+from monitor.adapters.pricing.identity import node_identity
+from monitor.adapters.store.engine import create_store_engine
+from monitor.adapters.store.migrate import upgrade_engine
+from monitor.adapters.store.repository import SqlStore
+from monitor.config.settings import KubeSettings, PricingSettings
+from monitor.core.clock import ManualClock
+from monitor.core.domain.result import TickResult
+from monitor.core.ports import ClusterSource
+from monitor.core.state import LatestResult
+from monitor.core.tick import Agent, AgentConfig
+from monitor.http.api import ApiDeps, HttpApi
+from monitor.http.exporter import Exporter
+from monitor.runtime.app import tune_gc
 
 SEED = 7
 FULL = Shape(nodes=2000, pods=20_000, workloads=1000)
@@ -247,7 +247,7 @@ def report(figures: dict[str, Any]) -> Table:
 def main(quick: bool = False) -> int:
     """Prints the scale table. Returns 0: a missed target is a figure, not a crash."""
     began = time.perf_counter()
-    tune_gc()  # as the daemon does at start (monitor.app.Daemon.start)
+    tune_gc()  # as the daemon does at start (monitor.runtime.app.Daemon.start)
     if quick:
         figures = run(QUICK, ticks=5, baseline_ticks=2, burst_updates=2000)
     else:

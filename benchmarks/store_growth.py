@@ -28,21 +28,21 @@ from typing import Any
 from benchmarks.report import Table
 from benchmarks.synthetic import BASE_TIME, Shape, populate
 from estimator.catalog.offers import embedded_offers
-from monitor.agent import Agent, AgentConfig
-from monitor.clock import ManualClock
+from monitor.adapters.kube.cache import ClusterCache
+from monitor.adapters.kube.kinds import CRDS, JOBS, NODES, PODS, WatchedKind
+from monitor.adapters.pricing.factory import build_price_chain
+from monitor.adapters.pricing.identity import node_identity
+from monitor.adapters.store.engine import create_store_engine
+from monitor.adapters.store.migrate import upgrade_engine
+from monitor.adapters.store.repository import SqlStore
+from monitor.config.settings import PricingSettings
+from monitor.core.clock import ManualClock
+from monitor.core.domain.model import NodeIdentity, Price
+from monitor.core.ports import NodePricer
+from monitor.core.tick import Agent, AgentConfig
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
 from monitor.demo.objectstore import ApiError
-from monitor.domain.model import NodeIdentity, Price
-from monitor.kube.cache import ClusterCache
-from monitor.kube.kinds import CRDS, JOBS, NODES, PODS, WatchedKind
-from monitor.ports import NodePricer
-from monitor.pricing.factory import build_price_chain
-from monitor.pricing.identity import node_identity
-from monitor.settings import PricingSettings
-from monitor.store.engine import create_store_engine
-from monitor.store.migrate import upgrade_engine
-from monitor.store.repository import SqlStore
 
 SEED = 11
 SHAPE = Shape(nodes=100, pods=1000, workloads=100)

@@ -4,37 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-import boto3
 import typer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from monitor.adapters.cloudwatch.factory import build_reconciler
 from monitor.cli.config import load_settings
-from monitor.cloudwatch.alarms import BudgetThresholds, billing_alarm, desired_alarms
-from monitor.cloudwatch.reconciler import AlarmReconciler
-from monitor.cloudwatch.retry import client_config
-from monitor.settings import Settings
-
-
-def build_reconciler(settings: Settings) -> AlarmReconciler:
-    """The reconciler the daemon's alarm-sync job and this command share, built from settings."""
-    cw_settings = settings.cloudwatch
-    budgets = [BudgetThresholds(b.name, b.limit_usd, tuple(b.thresholds)) for b in settings.budgets]
-    desired = desired_alarms(
-        settings.cluster, budgets, namespace=cw_settings.namespace, actions=cw_settings.alarm_actions
-    )
-    client = boto3.client(
-        "cloudwatch", region_name=cw_settings.region, endpoint_url=cw_settings.endpoint_url, config=client_config()
-    )
-    # EstimatedCharges exists only in us-east-1; with a custom endpoint (tests, moto) the same endpoint serves it.
-    billing_client = client
-    if cw_settings.region != "us-east-1":
-        billing_client = boto3.client(
-            "cloudwatch", region_name="us-east-1", endpoint_url=cw_settings.endpoint_url, config=client_config()
-        )
-    billing = None
-    if cw_settings.billing_alarm_usd is not None:
-        billing = billing_alarm(settings.cluster, cw_settings.billing_alarm_usd, cw_settings.alarm_actions)
-    return AlarmReconciler(client, settings.cluster, desired, billing_client=billing_client, billing=billing)
 
 
 def sync(

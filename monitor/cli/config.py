@@ -15,10 +15,10 @@ import yaml
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from monitor.redaction import mask_credentials
+from monitor.config.redaction import mask_credentials
 
 if TYPE_CHECKING:
-    from monitor.settings import Settings
+    from monitor.config.settings import Settings
 
 CONFIG_EXIT_CODE = 2
 
@@ -38,8 +38,8 @@ def format_validation_error(exc: ValidationError) -> str:
 
 def load_settings(**overrides: Any) -> Settings:
     """`Settings(**overrides)`, or one clear message on stderr and exit 2 when the configuration is unusable."""
-    from monitor.settings import Settings
-    from monitor.settings_sources import SettingsSourceError
+    from monitor.config.settings import Settings
+    from monitor.config.sources import SettingsSourceError
 
     try:
         return Settings(**overrides)
@@ -60,7 +60,7 @@ def load_settings(**overrides: Any) -> Settings:
 
 def describe_sources() -> list[str]:
     """Which configuration file and secrets directory this process reads (from the environment), for humans."""
-    from monitor.settings_sources import CONFIG_FILE_ENV, SECRETS_DIR_ENV
+    from monitor.config.sources import CONFIG_FILE_ENV, SECRETS_DIR_ENV
 
     config_file = os.environ.get(CONFIG_FILE_ENV)
     secrets_dir = os.environ.get(SECRETS_DIR_ENV)

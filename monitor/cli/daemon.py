@@ -53,8 +53,8 @@ def register(app: typer.Typer) -> None:
         listen: Annotated[str | None, typer.Option(help="HOST:PORT of the HTTP listener (overrides `listen`)")] = None,
     ) -> None:
         """Run the daemon: watch the cluster, accrue, project, publish. Stops gracefully on SIGTERM."""
-        from monitor.app import build_daemon
-        from monitor.clock import SystemClock
+        from monitor.core.clock import SystemClock
+        from monitor.runtime.app import build_daemon
 
         settings = load_settings(listen=listen) if listen else load_settings()
         _logging(settings.log_level)

@@ -23,8 +23,8 @@ def register(app: typer.Typer) -> None:
     @db_app.command("upgrade")
     def upgrade(url: str | None = typer.Option(None, "--url", help=_URL_HELP)) -> None:
         """Creates or upgrades the schema to the newest revision (a no-op when it is already there)."""
-        from monitor.store.engine import display_url
-        from monitor.store.migrate import current_revision, upgrade_to_head
+        from monitor.adapters.store.engine import display_url
+        from monitor.adapters.store.migrate import current_revision, upgrade_to_head
 
         target = store_url(url)
         try:
@@ -41,8 +41,8 @@ def register(app: typer.Typer) -> None:
     @db_app.command("current")
     def current(url: str | None = typer.Option(None, "--url", help=_URL_HELP)) -> None:
         """Prints the schema revision of the database and whether it is the newest."""
-        from monitor.store.engine import display_url
-        from monitor.store.migrate import current_revision, head_revision
+        from monitor.adapters.store.engine import display_url
+        from monitor.adapters.store.migrate import current_revision, head_revision
 
         target = store_url(url)
         try:

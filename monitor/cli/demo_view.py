@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from monitor.domain.result import TickResult
+from monitor.core.domain.result import TickResult
 
 
 def print_jobs(result: TickResult | None, console: Console | None = None) -> None:

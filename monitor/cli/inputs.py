@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from estimator.catalog.providers import canonical_provider
-from monitor.domain.quantities import QuantityError, parse_count
+from monitor.core.domain.quantities import QuantityError, parse_count
 
 
 def fail(message: str) -> NoReturn:

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from monitor.cli import alarms, catalogs, config, daemon, db, estimate, plan, prices, report, serve_plan
+from monitor.cli import alarms, config, daemon, db, report
+from monitor.cli.planning import catalogs, estimate, plan, prices, serve_plan
 
 
 def build_app() -> typer.Typer:

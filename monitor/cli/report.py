@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from monitor.cli.inputs import fail
-from monitor.domain.report import GroupBy, spend_between
-from monitor.report_format import Format, render
+from monitor.core.domain.report import GroupBy, spend_between
+from monitor.core.report_format import Format, render
 
 
 def _moment(flag: str, value: str) -> datetime:
@@ -34,9 +34,9 @@ def report_command(
     end = _moment("--until", until) if until else datetime.now(UTC)
     if end <= start:
         fail(f"--until {end.isoformat()} is not after --since {start.isoformat()}; give a later --until")
+    from monitor.adapters.store.engine import create_store_engine, display_url
+    from monitor.adapters.store.repository import SqlStore
     from monitor.cli.db import store_url  # the one home of "which store": --url, else the configuration
-    from monitor.store.engine import create_store_engine, display_url
-    from monitor.store.repository import SqlStore
 
     target = store_url(url)
     engine = create_store_engine(target)

@@ -2,7 +2,7 @@
 and the fix, and an exit status (2: the configuration is wrong, 1: the environment refused at run time).
 
 Only the CLI edge translates exceptions; the builders below it raise what they raise. Failures are recognised by
-class: the daemon's own (monitor.errors) first, then the OS's and SQLAlchemy's.
+class: the daemon's own (monitor.core.errors) first, then the OS's and SQLAlchemy's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.errors import ConfigError, KubeConfigError, StoreError
+from monitor.core.errors import ConfigError, KubeConfigError, StoreError
 
 CONFIG_EXIT_CODE = 2
 RUNTIME_EXIT_CODE = 1
@@ -77,6 +77,6 @@ def explain_startup_error(
 
 def display_url_of(store_url: str) -> str:
     """store.url with its password masked (imported late: the store pulls in SQLAlchemy's engine machinery)."""
-    from monitor.store.engine import display_url
+    from monitor.adapters.store.engine import display_url
 
     return display_url(store_url)

@@ -6,12 +6,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.app import Daemon, build_daemon
-from monitor.clock import AcceleratedClock
-from monitor.demo.apiserver import LocalApiServer
-from monitor.demo.scenario import DemoCluster
-from monitor.domain.result import TickResult
-from monitor.settings import (
+from monitor.config.settings import (
     BudgetSettings,
     KubeSettings,
     OnPremNodeClass,
@@ -19,6 +14,11 @@ from monitor.settings import (
     Settings,
     StoreSettings,
 )
+from monitor.core.clock import AcceleratedClock
+from monitor.core.domain.result import TickResult
+from monitor.demo.apiserver import LocalApiServer
+from monitor.demo.scenario import DemoCluster
+from monitor.runtime.app import Daemon, build_daemon
 
 
 def demo_settings(listen: str, api_url: str, db_path: Path) -> Settings:

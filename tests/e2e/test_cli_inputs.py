@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from estimator.catalog.offers import embedded_offers
 from monitor.cli.main import build_app
-from monitor.domain.quantities import parse_count
+from monitor.core.domain.quantities import parse_count
 
 ESTIMATE = ["estimate", "--model", "llama-3-8b", "--method", "lora", "--gpu", "A100-SXM-80GB", "--gpus", "8", "--json"]
 

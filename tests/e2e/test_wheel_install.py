@@ -92,7 +92,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path: Path) -> None:
     assert os.path.exists(workdir / "ts.db")
     # The web page's assets ship inside the wheel too (served at / with no build step).
     page = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", "from monitor.web import asset; print(*(len(asset(n)[1]) > 100 "
+        [str(venv / "bin" / "python"), "-c", "from monitor.http.web import asset; print(*(len(asset(n)[1]) > 100 "
          "for n in ('index.html', 'app.js', 'style.css')))"],
         capture_output=True, text=True, cwd=workdir, env=env, timeout=60, check=False,
     )  # fmt: skip

@@ -1,11 +1,11 @@
-"""In-memory fakes of the cluster view, pricer and event recorder (monitor.ports)."""
+"""In-memory fakes of the cluster view, pricer and event recorder (monitor.core.ports)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from monitor.domain.model import (
+from monitor.core.domain.model import (
     CapacityType,
     ClusterSnapshot,
     NodeIdentity,

@@ -1,4 +1,4 @@
-"""An in-memory Outbox behind the `monitor.ports.Outbox` Protocol, for unit tests."""
+"""An in-memory Outbox behind the `monitor.core.ports.Outbox` Protocol, for unit tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from monitor.ports import OutboxMessage
+from monitor.core.ports import OutboxMessage
 
 
 @dataclass

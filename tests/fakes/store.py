@@ -1,4 +1,5 @@
-"""An in-memory Store behind the same Protocol as the SQL store (monitor.store), for unit tests of the agent: the
+"""An in-memory Store behind the same Protocol as the SQL store (monitor.adapters.store), for unit tests of the
+agent: the
 ledger's rules (close only what is open, insert only new keys, cut on a late end) written out directly.
 
 It runs through the store contract suite (tests/contract/store, the `store` fixture) beside SQLite and PostgreSQL,
@@ -10,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from monitor.domain.accrual import Ledger, LedgerChanges, Segment
-from monitor.domain.result import JobStatus
+from monitor.core.domain.accrual import Ledger, LedgerChanges, Segment
+from monitor.core.domain.result import JobStatus
 
 
 class MemoryStore:

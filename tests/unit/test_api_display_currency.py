@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from monitor.api import ApiDeps, route
-from monitor.display_currency import display_currency
-from monitor.domain.model import WorkloadRef
-from monitor.domain.result import Band, BudgetStatus, JobStatus, TickResult
-from monitor.settings import Settings
-from monitor.state import LatestResult
+from monitor.config.settings import Settings
+from monitor.core.domain.model import WorkloadRef
+from monitor.core.domain.result import Band, BudgetStatus, JobStatus, TickResult
+from monitor.core.state import LatestResult
+from monitor.http.api import ApiDeps, route
+from monitor.http.display_currency import display_currency
 
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

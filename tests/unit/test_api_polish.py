@@ -11,11 +11,11 @@ from http import HTTPStatus
 import httpx
 import pytest
 
-from monitor.api import ApiDeps, ApiError, HttpApi, route
-from monitor.domain.model import WorkloadRef
-from monitor.domain.result import JobStatus, TickResult
-from monitor.estimate_api import estimate_from_query
-from monitor.state import LatestResult
+from monitor.core.domain.model import WorkloadRef
+from monitor.core.domain.result import JobStatus, TickResult
+from monitor.core.state import LatestResult
+from monitor.http.api import ApiDeps, ApiError, HttpApi, route
+from monitor.http.estimate_api import estimate_from_query
 
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 

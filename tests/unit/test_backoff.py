@@ -1,4 +1,4 @@
-"""The one backoff rule (monitor.backoff): the invariants every caller relies on."""
+"""The one backoff rule (monitor.core.backoff): the invariants every caller relies on."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.backoff import backoff_seconds
+from monitor.core.backoff import backoff_seconds
 
 _bases = st.floats(0.01, 100.0)
 _caps = st.floats(0.01, 86_400.0)

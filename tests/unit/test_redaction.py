@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from monitor.adapters.notify.redact import install_redaction, mask
 from monitor.cli.main import build_app
-from monitor.notify.redact import install_redaction, mask
-from monitor.redaction import mask_credentials
+from monitor.config.redaction import mask_credentials
 
 secret_text = st.text(alphabet=string.ascii_letters + string.digits + "-_.~%!$*", min_size=8, max_size=40)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from monitor.scheduler import DaemonScheduler, PeriodicJob
+from monitor.runtime.scheduler import DaemonScheduler, PeriodicJob
 
 
 @pytest.fixture
@@ -81,13 +81,13 @@ def test_a_failing_job_is_counted_and_logged_and_the_others_keep_running(
     def healthy() -> None:
         healthy_runs[0] += 1
 
-    caplog.set_level(logging.ERROR, logger="monitor.scheduler")
+    caplog.set_level(logging.ERROR, logger="monitor.runtime.scheduler")
     scheduler = _start(schedulers, PeriodicJob("refresh_prices", 0.05, broken), PeriodicJob("tick", 0.05, healthy))
     _wait_until(lambda: scheduler.error_counts().get("refresh_prices", 0) >= 3)
     runs_then = healthy_runs[0]
     _wait_until(lambda: healthy_runs[0] > runs_then)  # the scheduler is still alive and ticking
     assert "tick" not in scheduler.error_counts()
-    failures = [r for r in caplog.records if r.name == "monitor.scheduler"]
+    failures = [r for r in caplog.records if r.name == "monitor.runtime.scheduler"]
     assert failures
     assert "refresh_prices" in failures[0].getMessage()
     assert "price API down" in failures[0].getMessage()

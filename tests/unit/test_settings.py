@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from monitor.settings import Settings
+from monitor.config.settings import Settings
 
 
 def test_nested_environment_variables_reach_sections(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,10 +13,10 @@ from importlib.resources import files
 import httpx
 import pytest
 
-from monitor.api import ApiDeps, HttpApi
-from monitor.domain.model import WorkloadRef
-from monitor.domain.result import JobStatus, TickResult
-from monitor.state import LatestResult
+from monitor.core.domain.model import WorkloadRef
+from monitor.core.domain.result import JobStatus, TickResult
+from monitor.core.state import LatestResult
+from monitor.http.api import ApiDeps, HttpApi
 
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -61,7 +61,7 @@ def test_root_is_the_page_and_its_assets_are_served(base_url: str) -> None:
         response = httpx.get(base_url + path, timeout=5)
         assert response.status_code == 200
         assert response.headers["content-type"].startswith(types[path])
-        assert response.content == files("monitor.web").joinpath(path.removeprefix("/ui/")).read_bytes()
+        assert response.content == files("monitor.http.web").joinpath(path.removeprefix("/ui/")).read_bytes()
 
 
 def test_other_ui_paths_are_json_404s(base_url: str) -> None:
@@ -72,7 +72,7 @@ def test_other_ui_paths_are_json_404s(base_url: str) -> None:
 
 
 def test_every_api_path_the_script_calls_is_served(base_url: str) -> None:
-    script = files("monitor.web").joinpath("app.js").read_text(encoding="utf-8")
+    script = files("monitor.http.web").joinpath("app.js").read_text(encoding="utf-8")
     called = set(re.findall(r'"(/api/v1/[a-z/]+)"', script))
     assert {"/api/v1/jobs", "/api/v1/budgets", "/api/v1/jobs/"} <= called
     assert '"/history"' in script

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.domain.accrual import Close, LedgerChanges, Segment
-from monitor.domain.model import WorkloadRef
-from monitor.domain.result import Band, JobStatus
+from monitor.core.domain.accrual import Close, LedgerChanges, Segment
+from monitor.core.domain.model import WorkloadRef
+from monitor.core.domain.result import Band, JobStatus
 
 T0 = datetime(2026, 3, 31, 22, 0, tzinfo=UTC)  # two hours before a month (and day) boundary
 

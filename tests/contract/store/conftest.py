@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from monitor.ports import Store
-from monitor.store.engine import create_store_engine
-from monitor.store.migrate import upgrade_to_head
-from monitor.store.repository import SqlStore
+from monitor.adapters.store.engine import create_store_engine
+from monitor.adapters.store.migrate import upgrade_to_head
+from monitor.adapters.store.repository import SqlStore
+from monitor.core.ports import Store
 from tests.fakes.store import MemoryStore
 
 

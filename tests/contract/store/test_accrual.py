@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Engine
 
-from monitor.domain.accrual import Close, LedgerChanges
-from monitor.ports import Store
-from monitor.store.engine import create_store_engine
-from monitor.store.repository import SqlStore
+from monitor.adapters.store.engine import create_store_engine
+from monitor.adapters.store.repository import SqlStore
+from monitor.core.domain.accrual import Close, LedgerChanges
+from monitor.core.ports import Store
 from tests.contract.store.builders import T0, closes, job, opens, segment
 
 H = timedelta(hours=1)
@@ -200,7 +200,7 @@ def test_below_the_horizon_spend_comes_from_the_hourly_rollup_pro_rata_within_th
 
 
 def test_an_in_memory_database_works_for_tests_and_demos() -> None:
-    from monitor.store.migrate import ensure_schema
+    from monitor.adapters.store.migrate import ensure_schema
 
     engine = create_store_engine("sqlite://")
     try:

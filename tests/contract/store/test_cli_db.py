@@ -5,8 +5,8 @@ from __future__ import annotations
 import typer
 from typer.testing import CliRunner
 
+from monitor.adapters.store.migrate import current_revision, head_revision
 from monitor.cli import db
-from monitor.store.migrate import current_revision, head_revision
 
 
 def _app() -> typer.Typer:

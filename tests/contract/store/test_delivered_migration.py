@@ -8,9 +8,9 @@ from datetime import timedelta
 from alembic import command
 from sqlalchemy import MetaData, Table, insert
 
-from monitor.store.engine import create_store_engine, write_transaction
-from monitor.store.migrate import alembic_config, upgrade_to_head
-from monitor.store.outbox import SqlOutbox
+from monitor.adapters.store.engine import create_store_engine, write_transaction
+from monitor.adapters.store.migrate import alembic_config, upgrade_to_head
+from monitor.adapters.store.outbox import SqlOutbox
 from tests.contract.store.builders import T0
 
 

@@ -9,10 +9,10 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from monitor.api import ApiDeps, HttpApi
-from monitor.domain.result import TickResult
-from monitor.state import LatestResult
-from monitor.store.repository import SqlStore
+from monitor.adapters.store.repository import SqlStore
+from monitor.core.domain.result import TickResult
+from monitor.core.state import LatestResult
+from monitor.http.api import ApiDeps, HttpApi
 from tests.contract.store.builders import T0, job, opens, segment
 
 H = timedelta(hours=1)

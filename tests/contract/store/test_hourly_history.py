@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from monitor.store.repository import SqlStore
+from monitor.adapters.store.repository import SqlStore
 from tests.contract.store.builders import T0, closes, opens, segment
 
 H = timedelta(hours=1)

@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import Engine
 
-from monitor.domain.model import Price
-from monitor.store.last_prices import SqlLastGoodPrices
+from monitor.adapters.store.last_prices import SqlLastGoodPrices
+from monitor.core.domain.model import Price
 from tests.contract.store.builders import T0
 
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from monitor.domain.accrual import LedgerChanges
-from monitor.store.engine import create_store_engine
-from monitor.store.repository import SqlStore
+from monitor.adapters.store.engine import create_store_engine
+from monitor.adapters.store.repository import SqlStore
+from monitor.core.domain.accrual import LedgerChanges
 from tests.contract.store.builders import T0, closes, opens, segment
 
 H = timedelta(hours=1)

@@ -7,9 +7,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import MetaData, Table, inspect, text
 
-from monitor.store.engine import create_store_engine
-from monitor.store.migrate import current_revision, head_revision, upgrade_to_head
-from monitor.store.tables import metadata
+from monitor.adapters.store.engine import create_store_engine
+from monitor.adapters.store.migrate import current_revision, head_revision, upgrade_to_head
+from monitor.adapters.store.tables import metadata
 from tests.contract.store.builders import T0
 
 
@@ -44,8 +44,8 @@ def _database_at_0001_holding_samples(db_url: str) -> None:
     from alembic import command
     from sqlalchemy import insert
 
-    from monitor.store.engine import write_transaction
-    from monitor.store.migrate import alembic_config
+    from monitor.adapters.store.engine import write_transaction
+    from monitor.adapters.store.migrate import alembic_config
 
     engine = create_store_engine(db_url)
     try:
@@ -100,7 +100,7 @@ def _database_at_0001_holding_samples(db_url: str) -> None:
 
 
 def test_a_database_holding_samples_migrates_to_segments_with_every_dollar_kept(db_url: str) -> None:
-    from monitor.store.repository import SqlStore
+    from monitor.adapters.store.repository import SqlStore
 
     _database_at_0001_holding_samples(db_url)
     assert upgrade_to_head(db_url) == head_revision()
@@ -124,10 +124,10 @@ def test_a_database_holding_samples_migrates_to_segments_with_every_dollar_kept(
 def test_downgrading_turns_segments_back_into_samples_with_the_same_totals(db_url: str) -> None:
     from alembic import command
 
-    from monitor.domain.accrual import LedgerChanges
-    from monitor.store.engine import write_transaction
-    from monitor.store.migrate import alembic_config
-    from monitor.store.repository import SqlStore
+    from monitor.adapters.store.engine import write_transaction
+    from monitor.adapters.store.migrate import alembic_config
+    from monitor.adapters.store.repository import SqlStore
+    from monitor.core.domain.accrual import LedgerChanges
     from tests.contract.store.builders import segment
 
     upgrade_to_head(db_url)

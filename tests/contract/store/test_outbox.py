@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import Engine
 
-from monitor.ports import OutboxMessage
-from monitor.store.outbox import SqlOutbox
+from monitor.adapters.store.outbox import SqlOutbox
+from monitor.core.ports import OutboxMessage
 from tests.contract.store.builders import T0
 
 

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from monitor.adapters.store.repository import SqlStore
 from monitor.cli.main import build_app
-from monitor.domain.report import FOCUS_COLUMNS, GroupBy, report_rows
-from monitor.store.repository import SqlStore
+from monitor.core.domain.report import FOCUS_COLUMNS, GroupBy, report_rows
 from tests.contract.store.builders import T0, closes, job, opens, segment
 
 H = timedelta(hours=1)
@@ -97,8 +97,8 @@ def test_rows_add_up_to_the_spend(spend: dict[str, float], group_by: GroupBy) ->
 
 
 def test_api_report_matches_the_cli_over_http(engine: Engine) -> None:
-    from monitor.api import ApiDeps, HttpApi
-    from monitor.state import LatestResult
+    from monitor.core.state import LatestResult
+    from monitor.http.api import ApiDeps, HttpApi
 
     _fill(engine)
     store = SqlStore(engine)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.errors import StoreError
-from monitor.store.engine import create_store_engine, normalise_url
-from monitor.store.migrate import ensure_schema, head_revision
+from monitor.adapters.store.engine import create_store_engine, normalise_url
+from monitor.adapters.store.migrate import ensure_schema, head_revision
+from monitor.core.errors import StoreError
 
 
 def test_without_auto_upgrade_an_empty_database_is_refused_with_the_fix(db_url: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from monitor.store.engine import SQLITE_BUSY_TIMEOUT_SECONDS, create_store_engine
+from monitor.adapters.store.engine import SQLITE_BUSY_TIMEOUT_SECONDS, create_store_engine
 
 
 def test_file_database_uses_wal_and_a_busy_timeout(tmp_path: Path) -> None:

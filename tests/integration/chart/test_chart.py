@@ -104,7 +104,7 @@ def test_rbac_writes_only_events_and_leases() -> None:
                 assert "*" not in writes
             if "leases" in rule["resources"]:
                 assert doc["kind"] == "Role", "leases only in the release namespace"
-                # the elector reads, creates and replaces its own Lease (monitor/kube/leader.py), nothing more
+                # the elector reads, creates and replaces its own Lease (monitor/adapters/kube/leader.py), nothing more
                 if rule["verbs"] != ["create"]:
                     assert rule.get("resourceNames") == ["trainspend-leader"], rule
                     assert set(rule["verbs"]) == {"get", "update"}, rule

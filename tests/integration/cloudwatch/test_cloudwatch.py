@@ -8,12 +8,12 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from monitor.cloudwatch.alarms import BudgetThresholds, billing_alarm, desired_alarms
-from monitor.cloudwatch.publisher import CloudWatchPublisher, CloudWatchSink
-from monitor.cloudwatch.reconciler import AlarmReconciler
-from monitor.cloudwatch.retry import client_config
-from monitor.domain.model import WorkloadRef
-from monitor.domain.result import Band, BudgetStatus, JobStatus, TickResult
+from monitor.adapters.cloudwatch.alarms import BudgetThresholds, billing_alarm, desired_alarms
+from monitor.adapters.cloudwatch.publisher import CloudWatchPublisher, CloudWatchSink
+from monitor.adapters.cloudwatch.reconciler import AlarmReconciler
+from monitor.adapters.cloudwatch.retry import client_config
+from monitor.core.domain.model import WorkloadRef
+from monitor.core.domain.result import Band, BudgetStatus, JobStatus, TickResult
 
 pytestmark = pytest.mark.integration
 TOPIC = "arn:aws:sns:us-east-1:123456789012:oncall"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from monitor.clock import ManualClock
+from monitor.core.clock import ManualClock
 from monitor.demo.apiserver import LocalApiServer
 from tests.integration.daemon.helpers import T0
 

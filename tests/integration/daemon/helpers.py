@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from monitor.app import Daemon, build_daemon
-from monitor.clock import ManualClock
+from monitor.config.settings import KubeSettings, PricingSettings, Settings, StoreSettings
+from monitor.core.clock import ManualClock
+from monitor.core.domain.result import TickResult
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from monitor.domain.result import TickResult
-from monitor.settings import KubeSettings, PricingSettings, Settings, StoreSettings
+from monitor.runtime.app import Daemon, build_daemon
 from tests.fixtures.apiserver import eventually
 
 T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)

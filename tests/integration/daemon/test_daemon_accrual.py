@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.clock import ManualClock
+from monitor.adapters.kube.kinds import PODS
+from monitor.core.clock import ManualClock
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from monitor.kube.kinds import PODS
 from tests.fixtures.apiserver import eventually
 from tests.integration.daemon.helpers import T0, cost, gpu_node, iso, sees, start
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import build_daemon
-from monitor.clock import ManualClock
+from monitor.core.clock import ManualClock
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
+from monitor.runtime.app import build_daemon
 from tests.integration.daemon.helpers import P4D, T0, gpu_node, iso, settings_for
 
 P = "trainspend.io/"

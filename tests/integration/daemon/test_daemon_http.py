@@ -11,9 +11,9 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from monitor.app import build_daemon
-from monitor.clock import ManualClock
+from monitor.core.clock import ManualClock
 from monitor.demo.apiserver import LocalApiServer
+from monitor.runtime.app import build_daemon
 from tests.integration.daemon.helpers import gpu_node, settings_for
 
 

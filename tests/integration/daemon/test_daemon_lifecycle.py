@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from monitor.clock import ManualClock
+from monitor.adapters.kube.kinds import PODS
+from monitor.core.clock import ManualClock
+from monitor.core.domain.result import TickResult
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from monitor.domain.result import TickResult
-from monitor.kube.kinds import PODS
 from tests.fixtures.apiserver import eventually
 from tests.integration.daemon.helpers import T0, gpu_node, iso, sees, start
 

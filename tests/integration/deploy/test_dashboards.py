@@ -82,7 +82,7 @@ def _identifiers(expr: str) -> list[str]:
 
 
 def test_the_cluster_variable_comes_from_a_series_every_replica_exports_even_with_no_job() -> None:
-    from monitor.exporter import Exporter
+    from monitor.http.exporter import Exporter
     from tests.unit.exporter.sample import sample_result
 
     exporter = Exporter(runtime_metrics=False)

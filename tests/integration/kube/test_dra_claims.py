@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from estimator.catalog.offers import embedded_offers
+from monitor.adapters.kube.source import KubeClusterSource
+from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
+from monitor.adapters.pricing.identity import node_identity
+from monitor.config.settings import KubeSettings
+from monitor.core.domain.attribution import PricedNode, attribute
 from monitor.demo.apiserver import LocalApiServer
-from monitor.domain.attribution import PricedNode, attribute
-from monitor.kube.source import KubeClusterSource
-from monitor.pricing.embedded import EmbeddedCatalogSource
-from monitor.pricing.identity import node_identity
-from monitor.settings import KubeSettings
 from tests.dra_fixtures import dra_objects
 from tests.fixtures.apiserver import eventually
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
+from monitor.adapters.kube.events import KubeEventRecorder
+from monitor.adapters.kube.leader import LeaseElector
+from monitor.config.settings import LeaderSettings
+from monitor.core.domain.model import WorkloadRef
 from monitor.demo.apiserver import LocalApiServer
-from monitor.domain.model import WorkloadRef
-from monitor.kube.events import KubeEventRecorder
-from monitor.kube.leader import LeaseElector
-from monitor.settings import LeaderSettings
 from tests.fixtures.apiserver import eventually
 
 pytestmark = pytest.mark.integration

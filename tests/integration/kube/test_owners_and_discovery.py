@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from kubernetes import client
 
+from monitor.adapters.kube.source import KubeClusterSource
+from monitor.config.settings import KubeSettings
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from monitor.kube.source import KubeClusterSource
-from monitor.settings import KubeSettings
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from monitor.adapters.kube.source import KubeClusterSource
+from monitor.config.settings import KubeSettings
+from monitor.core.domain.model import ClusterSnapshot
 from monitor.demo.apiserver import LocalApiServer
-from monitor.domain.model import ClusterSnapshot
-from monitor.kube.source import KubeClusterSource
-from monitor.settings import KubeSettings
 from tests.fixtures import upstream
 
 pytestmark = pytest.mark.integration

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from monitor.adapters.kube.source import KubeClusterSource
+from monitor.config.settings import KubeSettings
+from monitor.core.domain.model import ClusterSnapshot, PodInfo
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from monitor.domain.model import ClusterSnapshot, PodInfo
-from monitor.kube.source import KubeClusterSource
-from monitor.settings import KubeSettings
 from tests.fixtures.apiserver import eventually
 
 pytestmark = pytest.mark.integration

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import httpx
 
-from monitor.domain.result import BudgetStatus, TickResult
-from monitor.notify.factory import http_client
+from monitor.adapters.notify.factory import http_client
+from monitor.core.domain.result import BudgetStatus, TickResult
 
 AT = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 

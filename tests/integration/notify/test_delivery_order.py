@@ -12,15 +12,21 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from monitor.clock import ManualClock
-from monitor.notify.dispatcher import Dispatcher
-from monitor.notify.notifier import Notifier
-from monitor.notify.pagerduty import PagerDutyChannel
-from monitor.notify.slack import SlackChannel
-from monitor.notify.webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookChannel, verify
-from monitor.store.engine import create_store_engine
-from monitor.store.migrate import upgrade_to_head
-from monitor.store.outbox import SqlOutbox
+from monitor.adapters.notify.dispatcher import Dispatcher
+from monitor.adapters.notify.notifier import Notifier
+from monitor.adapters.notify.pagerduty import PagerDutyChannel
+from monitor.adapters.notify.slack import SlackChannel
+from monitor.adapters.notify.webhook import (
+    IDEMPOTENCY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WebhookChannel,
+    verify,
+)
+from monitor.adapters.store.engine import create_store_engine
+from monitor.adapters.store.migrate import upgrade_to_head
+from monitor.adapters.store.outbox import SqlOutbox
+from monitor.core.clock import ManualClock
 from tests.fixtures.receivers import Receiver
 from tests.integration.notify.helpers import AT, budget_tick, client
 

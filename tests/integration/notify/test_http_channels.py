@@ -9,14 +9,14 @@ from datetime import timedelta
 import pytest
 from pydantic import SecretStr
 
-from monitor.clock import ManualClock
-from monitor.notify.dispatcher import Dispatcher
-from monitor.notify.factory import build_channels, build_dispatcher
-from monitor.notify.notifier import Notifier
-from monitor.notify.pagerduty import PagerDutyChannel
-from monitor.notify.slack import SlackChannel
-from monitor.notify.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookChannel, verify
-from monitor.settings import NotifySettings
+from monitor.adapters.notify.dispatcher import Dispatcher
+from monitor.adapters.notify.factory import build_channels, build_dispatcher
+from monitor.adapters.notify.notifier import Notifier
+from monitor.adapters.notify.pagerduty import PagerDutyChannel
+from monitor.adapters.notify.slack import SlackChannel
+from monitor.adapters.notify.webhook import SIGNATURE_HEADER, TIMESTAMP_HEADER, WebhookChannel, verify
+from monitor.config.settings import NotifySettings
+from monitor.core.clock import ManualClock
 from tests.fakes.outbox import InMemoryOutbox
 from tests.fixtures.receivers import Receiver
 from tests.integration.notify.helpers import AT, budget_tick, client

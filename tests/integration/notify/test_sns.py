@@ -7,9 +7,9 @@ import json
 import boto3
 import pytest
 
-from monitor.notify.dispatcher import Dispatcher
-from monitor.notify.notifier import Notifier
-from monitor.notify.sns import SnsChannel
+from monitor.adapters.notify.dispatcher import Dispatcher
+from monitor.adapters.notify.notifier import Notifier
+from monitor.adapters.notify.sns import SnsChannel
 from tests.fakes.outbox import InMemoryOutbox
 from tests.integration.notify.helpers import AT, budget_tick
 

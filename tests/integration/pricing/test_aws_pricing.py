@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from monitor.domain.model import NodeIdentity
-from monitor.pricing.aws import AwsPricingFetcher
-from monitor.pricing.aws_clients import AwsClients
-from monitor.pricing.cache import CachedSource
-from monitor.settings import PricingSettings
+from monitor.adapters.pricing.aws import AwsPricingFetcher
+from monitor.adapters.pricing.aws_clients import AwsClients
+from monitor.adapters.pricing.cache import CachedSource
+from monitor.config.settings import PricingSettings
+from monitor.core.domain.model import NodeIdentity
 from tests.integration.pricing.servers import Reply, Request, serve
 from tests.unit.pricing.fakes import FakeClock, must
 
@@ -136,7 +136,7 @@ def test_faults_keep_the_last_good_price_flagged_stale(fault: Reply, why: str) -
 
 
 def test_pricing_endpoint_region_follows_the_node_region() -> None:
-    from monitor.pricing.aws import pricing_api_region
+    from monitor.adapters.pricing.aws import pricing_api_region
 
     assert pricing_api_region("us-west-2") == "us-east-1"
     assert pricing_api_region("ap-northeast-1") == "ap-south-1"

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from monitor.domain.model import CapacityType, NodeIdentity
-from monitor.pricing.aws import AwsPricingFetcher
-from monitor.pricing.aws_clients import AwsClients
-from monitor.pricing.cache import CachedSource
-from monitor.settings import PricingSettings
+from monitor.adapters.pricing.aws import AwsPricingFetcher
+from monitor.adapters.pricing.aws_clients import AwsClients
+from monitor.adapters.pricing.cache import CachedSource
+from monitor.config.settings import PricingSettings
+from monitor.core.domain.model import CapacityType, NodeIdentity
 from tests.integration.pricing.servers import Reply, serve
 from tests.unit.pricing.fakes import FakeClock
 

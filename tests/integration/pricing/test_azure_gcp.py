@@ -7,10 +7,10 @@ from datetime import date
 import httpx
 import pytest
 
-from monitor.domain.model import CapacityType, NodeIdentity
-from monitor.pricing.azure import AzureRetailFetcher
-from monitor.pricing.cache import CachedSource
-from monitor.pricing.gcp import GcpBillingFetcher
+from monitor.adapters.pricing.azure import AzureRetailFetcher
+from monitor.adapters.pricing.cache import CachedSource
+from monitor.adapters.pricing.gcp import GcpBillingFetcher
+from monitor.core.domain.model import CapacityType, NodeIdentity
 from tests.integration.pricing.servers import Reply, Request, serve
 from tests.unit.pricing.fakes import FakeClock, must
 

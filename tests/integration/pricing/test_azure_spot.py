@@ -10,11 +10,11 @@ import httpx
 import pytest
 import yaml
 
-from monitor.domain.attribution import PricedNode, attribute
-from monitor.domain.model import CapacityType, PodInfo
-from monitor.kube.convert import to_node
-from monitor.pricing.azure import AzureRetailFetcher, choose_row
-from monitor.pricing.identity import node_identity
+from monitor.adapters.kube.convert import to_node
+from monitor.adapters.pricing.azure import AzureRetailFetcher, choose_row
+from monitor.adapters.pricing.identity import node_identity
+from monitor.core.domain.attribution import PricedNode, attribute
+from monitor.core.domain.model import CapacityType, PodInfo
 from tests.integration.pricing.servers import Reply, Request, serve
 from tests.unit.pricing.fakes import FakeClock
 

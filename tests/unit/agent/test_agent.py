@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.agent import Agent, AgentConfig
-from monitor.clock import ManualClock
-from monitor.domain.budgets import BudgetSpec
+from monitor.core.clock import ManualClock
+from monitor.core.domain.budgets import BudgetSpec
+from monitor.core.tick import Agent, AgentConfig
 from tests.fakes.cluster import FakeCluster, FixedPricer, RecordingEvents, gpu_node, identify, pod, workload
 from tests.fakes.store import MemoryStore
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.agent import Agent, AgentConfig
-from monitor.clock import ManualClock
-from monitor.domain.annotations import merge_progress
+from monitor.core.clock import ManualClock
+from monitor.core.domain.annotations import merge_progress
+from monitor.core.tick import Agent, AgentConfig
 from tests.fakes.cluster import FakeCluster, FixedPricer, gpu_node, identify, pod, workload
 from tests.fakes.store import MemoryStore
 

@@ -1,4 +1,4 @@
-"""The chart's values.yaml `config:` mirrors monitor.settings.Settings one to one, and its schema too."""
+"""The chart's values.yaml `config:` mirrors monitor.config.settings.Settings one to one, and its schema too."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from monitor.settings import Settings
+from monitor.config.settings import Settings
 from scripts.sync_chart_values import SKIP, render_config_block, render_schema
 from tests.fixtures.binaries import ROOT
 

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from monitor.cli.main import build_app
-from monitor.settings import BudgetSettings, Settings
+from monitor.config.settings import BudgetSettings, Settings
 
 
 def _invoke(*args: str):

@@ -1,4 +1,5 @@
-"""The daemon's errors share one root (monitor.errors.TrainspendError), keep the vendor's exception as the cause, and
+"""The daemon's errors share one root (monitor.core.errors.TrainspendError), keep the vendor's exception as the
+cause, and
 the CLI edge recognises them by class."""
 
 from __future__ import annotations
@@ -8,12 +9,12 @@ from pathlib import Path
 import pytest
 from kubernetes.config import ConfigException
 
+from monitor.adapters.kube.client import build_api_client
+from monitor.adapters.store.engine import create_store_engine, normalise_url
+from monitor.adapters.store.migrate import ensure_schema
 from monitor.cli.startup import CONFIG_EXIT_CODE, RUNTIME_EXIT_CODE, explain_startup_error
-from monitor.errors import ConfigError, KubeConfigError, KubeError, StoreError, TrainspendError
-from monitor.kube.client import build_api_client
-from monitor.settings import KubeSettings
-from monitor.store.engine import create_store_engine, normalise_url
-from monitor.store.migrate import ensure_schema
+from monitor.config.settings import KubeSettings
+from monitor.core.errors import ConfigError, KubeConfigError, KubeError, StoreError, TrainspendError
 
 
 def _explain(exc: BaseException, store_url: str = "sqlite:///x.db"):

@@ -2,8 +2,8 @@
 
 from datetime import UTC, date, datetime
 
-from monitor.domain.attribution import PricedNode
-from monitor.domain.model import CapacityType, NodeIdentity, NodeInfo, PodInfo, Price, WorkloadRef
+from monitor.core.domain.attribution import PricedNode
+from monitor.core.domain.model import CapacityType, NodeIdentity, NodeInfo, PodInfo, Price, WorkloadRef
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 P4D_USD_PER_HOUR = 32.7726  # p4d.24xlarge, 8x A100-SXM4-40GB

@@ -1,4 +1,4 @@
-"""The ledger planner (`monitor.domain.accrual.plan`) through the lifecycle cases of issue 11, each with its dollar
+"""The ledger planner (`monitor.core.domain.accrual.plan`) through the lifecycle cases of issue 11, each with its dollar
 figure, and the conservation invariant under hypothesis: for every node and every instant, what its pods are charged
 plus its idle cost equals its price — no more, no less — through binds, finishes, deletions, node loss, price
 changes, restarts and outages."""
@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.domain.accrual import Ledger, Segment, interval_usd, plan
-from monitor.domain.attribution import PricedNode, attribute
-from monitor.domain.model import PodInfo, WorkloadRef
-from monitor.domain.price_history import PriceHistory
+from monitor.core.domain.accrual import Ledger, Segment, interval_usd, plan
+from monitor.core.domain.attribution import PricedNode, attribute
+from monitor.core.domain.model import PodInfo, WorkloadRef
+from monitor.core.domain.price_history import PriceHistory
 from tests.fakes.store import MemoryStore
 from tests.unit.domain.factories import M5_USD_PER_HOUR, P4D_USD_PER_HOUR, T0, pod, priced_node
 

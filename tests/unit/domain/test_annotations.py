@@ -3,7 +3,7 @@ import json
 import pytest
 
 from estimator.models import Checkpointing, Method, Precision
-from monitor.domain.annotations import ANNOTATIONS, PREFIX, merge_progress, parse_job_annotations
+from monitor.core.domain.annotations import ANNOTATIONS, PREFIX, merge_progress, parse_job_annotations
 
 P = PREFIX
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.domain.attribution import attribute, gpu_share, physical_gpus
+from monitor.core.domain.attribution import attribute, gpu_share, physical_gpus
 from tests.unit.domain.factories import G5_USD_PER_HOUR, M5_USD_PER_HOUR, P4D_USD_PER_HOUR, T0, pod, priced_node
 
 

@@ -11,11 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.domain.annotations import ANNOTATIONS, PREFIX, merge_progress, parse_job_annotations
-from monitor.domain.bounded import DISPLAY_CHARS, MAX_JSON_DEPTH, BoundError, clip, json_depth, load_bounded_json
-from monitor.domain.projection import ProjectionInput, project
-from monitor.domain.quantities import QuantityError, parse_count, parse_quantity
-from monitor.domain.workload_estimate import EstimateKey, WorkloadEstimate, estimate_workload
+from monitor.core.domain.annotations import ANNOTATIONS, PREFIX, merge_progress, parse_job_annotations
+from monitor.core.domain.bounded import DISPLAY_CHARS, MAX_JSON_DEPTH, BoundError, clip, json_depth, load_bounded_json
+from monitor.core.domain.projection import ProjectionInput, project
+from monitor.core.domain.quantities import QuantityError, parse_count, parse_quantity
+from monitor.core.domain.workload_estimate import EstimateKey, WorkloadEstimate, estimate_workload
 
 NOW = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 LLAMA = {PREFIX + "model": "llama-3-8b", PREFIX + "tokens": "2e9"}

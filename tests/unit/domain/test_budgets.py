@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from monitor.domain.budgets import (
+from monitor.core.domain.budgets import (
     BudgetSpec,
     BudgetWorkload,
     Transition,
@@ -16,8 +16,8 @@ from monitor.domain.budgets import (
     parse_stored_state,
     transition,
 )
-from monitor.domain.periods import EPOCH, period_bounds, period_label
-from monitor.domain.result import Band
+from monitor.core.domain.periods import EPOCH, period_bounds, period_label
+from monitor.core.domain.result import Band
 from tests.unit.domain.factories import P4D_USD_PER_HOUR
 from tests.unit.exporter.sample import running_job
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.domain.gpu_names import normalise_gpu
+from monitor.core.domain.gpu_names import normalise_gpu
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Properties of the one GPU model (`monitor.domain.gpus`): over random nodes of every kind the scheduler can hand
+"""Properties of the one GPU model (`monitor.core.domain.gpus`): over random nodes of every kind the scheduler can hand
 out, (1) the node's physical count is recovered from its labels and capacity, (2) whatever the scheduler can place on
 it never holds more than its physical GPUs, and (3) pricing and attribution see the same physical count."""
 
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.domain.attribution import PricedNode, attribute, physical_gpus
-from monitor.domain.gpus import MigProfile, geometry, node_gpus
-from monitor.domain.model import ClaimedDevice, ClaimInfo, NodeInfo, PodInfo, Price
-from monitor.pricing.identity import node_identity
+from monitor.adapters.pricing.identity import node_identity
+from monitor.core.domain.attribution import PricedNode, attribute, physical_gpus
+from monitor.core.domain.gpus import MigProfile, geometry, node_gpus
+from monitor.core.domain.model import ClaimedDevice, ClaimInfo, NodeInfo, PodInfo, Price
 
 # Profiles per GPU product label, from the NVIDIA MIG User Guide "Supported MIG Profiles".
 PROFILES = {

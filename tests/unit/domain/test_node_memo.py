@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.domain.attribution import attribute
-from monitor.domain.model import PodInfo
-from monitor.domain.node_memo import NodeAttributionMemo
+from monitor.core.domain.attribution import attribute
+from monitor.core.domain.model import PodInfo
+from monitor.core.domain.node_memo import NodeAttributionMemo
 from tests.unit.domain.factories import M5_USD_PER_HOUR, P4D_USD_PER_HOUR, T0, pod, priced_node
 
 NODES = {

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.domain.model import WorkloadInfo, WorkloadRef
-from monitor.domain.progress_sources import ANNOTATIONS, TRAINER_STATUS, choose, status_progress
+from monitor.core.domain.model import WorkloadInfo, WorkloadRef
+from monitor.core.domain.progress_sources import ANNOTATIONS, TRAINER_STATUS, choose, status_progress
 
 REF = WorkloadRef(kind="TrainJob", api_version="trainer.kubeflow.org/v1alpha1", namespace="ml", name="t", uid="u")
 ratios = st.none() | st.floats(min_value=0.0, max_value=1.0)

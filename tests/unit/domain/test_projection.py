@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.domain.projection import Z90, ProjectionInput, observed_log_sd, project, total_seconds_band
+from monitor.core.domain.projection import Z90, ProjectionInput, observed_log_sd, project, total_seconds_band
 from tests.unit.domain.factories import P4D_USD_PER_HOUR, T0
 
 HOUR = 3600.0

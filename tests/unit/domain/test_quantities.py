@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.domain.quantities import QuantityError, parse_count, parse_quantity, quantity_or_zero
+from monitor.core.domain.quantities import QuantityError, parse_count, parse_quantity, quantity_or_zero
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.domain.rate_window import advance, extrapolate
+from monitor.core.domain.rate_window import advance, extrapolate
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 

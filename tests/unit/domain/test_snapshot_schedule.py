@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor.domain.model import WorkloadRef
-from monitor.domain.result import JobStatus
-from monitor.domain.snapshot_schedule import SnapshotSchedule
+from monitor.core.domain.model import WorkloadRef
+from monitor.core.domain.result import JobStatus
+from monitor.core.domain.snapshot_schedule import SnapshotSchedule
 from tests.unit.domain.factories import T0
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from monitor.domain.model import CapacityType, NodeIdentity, Price, WorkloadRef
-from monitor.domain.result import Band, BudgetStatus, JobStatus, NodeCost, TickResult, TickStats
+from monitor.core.domain.model import CapacityType, NodeIdentity, Price, WorkloadRef
+from monitor.core.domain.result import Band, BudgetStatus, JobStatus, NodeCost, TickResult, TickStats
 
 AT = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 

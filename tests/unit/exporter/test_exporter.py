@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from monitor.exporter import Exporter
+from monitor.http.exporter import Exporter
 from tests.fixtures.binaries import require_binary
 from tests.unit.exporter.sample import AT, finished_job, running_job, sample_result
 

@@ -8,10 +8,10 @@ from prometheus_client import generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-from monitor.domain.model import WorkloadRef
-from monitor.domain.result import TickResult
-from monitor.exporter import Exporter
-from monitor.exposition import Family, TextWriter, escape_label_value
+from monitor.core.domain.model import WorkloadRef
+from monitor.core.domain.result import TickResult
+from monitor.http.exporter import Exporter
+from monitor.http.exposition import Family, TextWriter, escape_label_value
 from tests.unit.exporter.sample import running_job, sample_result
 
 

@@ -12,7 +12,7 @@ from prometheus_client import generate_latest
 from prometheus_client.core import Metric
 from prometheus_client.registry import Collector
 
-from monitor.exposition import Family, TextWriter
+from monitor.http.exposition import Family, TextWriter
 
 LABEL_VALUES = st.sampled_from(["a", "b", 'q"uote', "back\\slash", "new\nline", ""])
 VALUES = st.sampled_from([0.0, -0.0, 1.0, 1e-7, 12345678.9, 0.1 + 0.2, float("inf"), float("-inf"), float("nan")])

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.adapters.kube.cache import ClusterCache
+from monitor.adapters.kube.kinds import CRDS, PODS
+from monitor.core.domain.model import ClusterSnapshot
 from monitor.demo import objects
-from monitor.domain.model import ClusterSnapshot
-from monitor.kube.cache import ClusterCache
-from monitor.kube.kinds import CRDS, PODS
 
 PYTORCH = next(k for k in CRDS if k.kind == "PyTorchJob")
 NOW = datetime(2025, 1, 1, tzinfo=UTC)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 
 from estimator.catalog.offers import embedded_offers
-from monitor.domain.attribution import PricedNode, attribute
-from monitor.domain.model import ClaimedDevice
-from monitor.kube.claims import to_claim
-from monitor.kube.convert import to_node, to_pod
-from monitor.pricing.embedded import EmbeddedCatalogSource
-from monitor.pricing.identity import node_identity
+from monitor.adapters.kube.claims import to_claim
+from monitor.adapters.kube.convert import to_node, to_pod
+from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
+from monitor.adapters.pricing.identity import node_identity
+from monitor.core.domain.attribution import PricedNode, attribute
+from monitor.core.domain.model import ClaimedDevice
 from tests.dra_fixtures import dra_objects, of_kind
 
 P4D_USD_PER_HOUR = 21.957642  # embedded catalog: p4d.24xlarge us-east-1 on demand, 8 x A100-SXM4-40GB

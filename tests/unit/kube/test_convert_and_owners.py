@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 
+from monitor.adapters.kube import convert
+from monitor.adapters.kube.cache import ClusterCache
+from monitor.adapters.kube.kinds import CRDS, JOBS, PODS
+from monitor.adapters.kube.owners import owner_refs, resolve
 from monitor.demo import objects
 from monitor.demo.objectstore import merge_patch
 from monitor.demo.selectors import field_matcher, label_matcher
-from monitor.kube import convert
-from monitor.kube.cache import ClusterCache
-from monitor.kube.kinds import CRDS, JOBS, PODS
-from monitor.kube.owners import owner_refs, resolve
 
 
 def _created(obj: dict[str, Any], uid: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""monitor.domain.quantities is the one Kubernetes quantity parser (the cache, attribution and pricing identity all use
+"""monitor.core.domain.quantities is the one Kubernetes quantity parser (the cache, attribution and pricing identity
+all use
 it); it must read every well-formed quantity exactly as the official client's `kubernetes.utils.parse_quantity` does
 (kubernetes-client/python, kubernetes/utils/quantity.py), which the cache used before."""
 
@@ -10,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from kubernetes.utils import parse_quantity as client_parse_quantity
 
-from monitor.domain.quantities import parse_quantity_or_zero
+from monitor.core.domain.quantities import parse_quantity_or_zero
 
 _SUFFIXES = ["", "m", "k", "M", "G", "T", "Ki", "Mi", "Gi", "Ti", "n", "u", "e3", "E-2"]
 _numbers = st.one_of(

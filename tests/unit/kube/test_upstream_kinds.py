@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from monitor.domain.model import WorkloadRef
-from monitor.kube import convert
-from monitor.kube.cache import ClusterCache
-from monitor.kube.kinds import CRDS, PODS, WatchedKind
+from monitor.adapters.kube import convert
+from monitor.adapters.kube.cache import ClusterCache
+from monitor.adapters.kube.kinds import CRDS, PODS, WatchedKind
+from monitor.core.domain.model import WorkloadRef
 from tests.fixtures import upstream
 
 
@@ -94,7 +94,7 @@ def test_a_raycluster_pod_waits_for_its_cluster_then_books_to_it() -> None:
 
 
 def test_the_trainjob_examples_queue_is_read_from_its_pods() -> None:
-    from monitor.domain.queues import queue_of
+    from monitor.core.domain.queues import queue_of
 
     objs = _by_kind("trainjob-kueue")
     pod = convert.to_pod(objs["Pod"])
@@ -103,7 +103,7 @@ def test_the_trainjob_examples_queue_is_read_from_its_pods() -> None:
 
 
 def test_admission_wait_from_the_suspended_condition_of_the_upstream_trainjob() -> None:
-    from monitor.domain.queues import admission_wait_seconds
+    from monitor.core.domain.queues import admission_wait_seconds
 
     train = copy.deepcopy(_by_kind("trainjob-kueue")["TrainJob"])
     train["metadata"]["creationTimestamp"] = "2026-01-10T07:45:00Z"

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from monitor.domain.result import BudgetStatus, TickResult
-from monitor.notify.channel import DeliveryError
-from monitor.notify.dispatcher import Dispatcher
-from monitor.notify.events import TRIGGER_STATES
-from monitor.notify.notifier import Notifier
+from monitor.adapters.notify.channel import DeliveryError
+from monitor.adapters.notify.dispatcher import Dispatcher
+from monitor.adapters.notify.events import TRIGGER_STATES
+from monitor.adapters.notify.notifier import Notifier
+from monitor.core.domain.result import BudgetStatus, TickResult
 from tests.fakes.outbox import InMemoryOutbox
 
 T0 = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.domain.budgets import job_alert_state
-from monitor.domain.result import Band, BudgetStatus, TickResult
-from monitor.notify.notifier import Notifier
+from monitor.adapters.notify.notifier import Notifier
+from monitor.core.domain.budgets import job_alert_state
+from monitor.core.domain.result import Band, BudgetStatus, TickResult
 from tests.fakes.outbox import InMemoryOutbox
 from tests.unit.exporter.sample import AT, running_job
 

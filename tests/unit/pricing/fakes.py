@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.domain.model import NodeIdentity, Price
+from monitor.core.domain.model import NodeIdentity, Price
 
 
 class FakeClock:

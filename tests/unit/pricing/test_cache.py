@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from monitor.domain.model import CapacityType, NodeIdentity
-from monitor.pricing.cache import CachedSource
-from monitor.pricing.errors import PricingApiError, PricingThrottledError
+from monitor.adapters.pricing.cache import CachedSource
+from monitor.adapters.pricing.errors import PricingApiError, PricingThrottledError
+from monitor.core.domain.model import CapacityType, NodeIdentity
 from tests.unit.pricing.fakes import FakeClock, ScriptedFetcher, must
 
 NODE = NodeIdentity(node="n", provider="aws", region="us-east-1", instance_type="p5.48xlarge")

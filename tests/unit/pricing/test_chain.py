@@ -6,14 +6,14 @@ import pytest
 
 from estimator.models import CapacityType as OfferCapacity
 from estimator.models import Offer
-from monitor.domain.model import CapacityType, NodeIdentity, Price
-from monitor.pricing.cache import CachedSource
-from monitor.pricing.chain import PriceChain
-from monitor.pricing.embedded import EmbeddedCatalogSource
-from monitor.pricing.errors import PricingApiError
-from monitor.pricing.fallback import TYPICAL_USD_PER_VCPU_HOUR, FallbackSource, median_usd_per_gpu_hour
-from monitor.pricing.overrides import OverrideSource
-from monitor.settings import PricingSettings
+from monitor.adapters.pricing.cache import CachedSource
+from monitor.adapters.pricing.chain import PriceChain
+from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
+from monitor.adapters.pricing.errors import PricingApiError
+from monitor.adapters.pricing.fallback import TYPICAL_USD_PER_VCPU_HOUR, FallbackSource, median_usd_per_gpu_hour
+from monitor.adapters.pricing.overrides import OverrideSource
+from monitor.config.settings import PricingSettings
+from monitor.core.domain.model import CapacityType, NodeIdentity, Price
 from tests.unit.pricing.fakes import FakeClock, ScriptedFetcher
 
 

@@ -8,10 +8,10 @@ import pytest
 
 from estimator.catalog.offers import all_offers, embedded_offers
 from estimator.catalog.providers import canonical_provider
-from monitor.domain.model import CapacityType, NodeInfo
-from monitor.pricing.factory import build_price_chain
-from monitor.pricing.identity import node_identity
-from monitor.settings import PricingSettings
+from monitor.adapters.pricing.factory import build_price_chain
+from monitor.adapters.pricing.identity import node_identity
+from monitor.config.settings import PricingSettings
+from monitor.core.domain.model import CapacityType, NodeInfo
 from tests.unit.pricing.fakes import FakeClock
 
 # Reference list prices (china-and-local-prices.json): Alibaba Cloud ecs.gn7i-c8g1.2xlarge, cn-hangzhou, pay-as-you-go

@@ -7,7 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from estimator.catalog.offers import all_offers
-from monitor.cli import prices
+from monitor.cli.planning import prices
 
 
 def _app() -> typer.Typer:

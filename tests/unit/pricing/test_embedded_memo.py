@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator.catalog.offers import embedded_offers
-from monitor.domain.model import CapacityType, NodeIdentity
-from monitor.pricing.embedded import EmbeddedCatalogSource
+from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
+from monitor.core.domain.model import CapacityType, NodeIdentity
 
 OFFERS = embedded_offers()
 INSTANCES = [*sorted({o.instance for o in OFFERS})[:40], "no-such-instance", ""]

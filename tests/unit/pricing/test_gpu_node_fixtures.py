@@ -11,12 +11,12 @@ import pytest
 import yaml
 
 from estimator.catalog.offers import embedded_offers
-from monitor.domain.attribution import PricedNode, attribute, physical_gpus
-from monitor.domain.model import NodeInfo, PodInfo, Price
-from monitor.kube.convert import to_node
-from monitor.pricing.embedded import EmbeddedCatalogSource
-from monitor.pricing.fallback import FallbackSource, median_usd_per_gpu_hour
-from monitor.pricing.identity import node_identity
+from monitor.adapters.kube.convert import to_node
+from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
+from monitor.adapters.pricing.fallback import FallbackSource, median_usd_per_gpu_hour
+from monitor.adapters.pricing.identity import node_identity
+from monitor.core.domain.attribution import PricedNode, attribute, physical_gpus
+from monitor.core.domain.model import NodeInfo, PodInfo, Price
 
 _DATA = Path(__file__).parents[2] / "data" / "gpu-nodes"
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.domain.model import CapacityType, NodeInfo
-from monitor.pricing.identity import node_identity
+from monitor.adapters.pricing.identity import node_identity
+from monitor.core.domain.model import CapacityType, NodeInfo
 
 
 def _node(provider_id: str = "", labels: dict[str, str] | None = None, capacity: dict[str, str] | None = None):

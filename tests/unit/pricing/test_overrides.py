@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from monitor.domain.model import NodeIdentity
-from monitor.pricing.overrides import OverrideSource, on_prem_usd_per_hour
-from monitor.settings import OnPremNodeClass, PricingSettings, Settings
+from monitor.adapters.pricing.overrides import OverrideSource, on_prem_usd_per_hour
+from monitor.config.settings import OnPremNodeClass, PricingSettings, Settings
+from monitor.core.domain.model import NodeIdentity
 from tests.unit.pricing.fakes import FakeClock, must
 
 DGX = OnPremNodeClass(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from monitor.store.prorate import (
+from monitor.adapters.store.prorate import (
     clip_start,
     hour_at_or_after,
     hour_fraction_after,

@@ -1,0 +1,1 @@
+"""The configuration layer: the one pydantic-settings model, its sources and the credential masking they need."""

@@ -1,0 +1,203 @@
+"""Projection (DESIGN §3 step 5): remaining cost and ETA of one Job, with a p10/p50/p90 band.
+
+The unknown is T, the Job's total *running* seconds. Two estimates of it, each lognormal (log T ~ Normal):
+
+* **Estimator prior** T_e (the estimator's expected duration of the annotated workload), log-sd s_e = the estimate's
+  relative uncertainty (default 0.30: the spread of modelled vs published GPU-hours, DESIGN §2).
+* **Observed throughput** T_o = elapsed / p from reported progress p and running seconds so far, with
+  log-sd s_o = 0.10 x sqrt((1 - p) / p): a rate measured over a fraction p of the work and extrapolated over the
+  rest, where 0.10 is the run-to-run drift of a training job's throughput over its span (eval, checkpoints, data).
+  At p = 10 % s_o = 0.30 (as trusted as the prior), at 50 % 0.10, at 90 % 0.033; it vanishes as p -> 1.
+
+Both present: the precision-weighted (inverse-variance) combination in log space,
+    mu = (log T_e / s_e^2 + log T_o / s_o^2) / (1/s_e^2 + 1/s_o^2),   s^2 = 1 / (1/s_e^2 + 1/s_o^2)
+(the product of two Gaussian likelihoods; Bishop, PRML §2.3.3). Quantiles T_q = exp(mu + z_q s) with
+z_0.9 = -z_0.1 = 1.2815515655446004.
+
+Remaining running seconds: R_q = T_q x (1 - p) when progress is known (the share of the work left). Without progress
+the Job has already run `elapsed` seconds, so the quantiles are those of T given T > elapsed (the lognormal truncated
+below at elapsed): T_q = F^-1(F(elapsed) + q (1 - F(elapsed))), and R_q = max(T_q - elapsed, 0) (0 only when the Job
+is so far past the estimate that the estimate is no guide any more).
+
+Remaining cost = R_q / 3600 x burn, where burn is the current hourly cost or, while the Job is paused/pending
+(burn 0), its average hourly cost over its running time so far. Projected total = cost so far + remaining.
+Expected completion = now + R_0.5 while the Job runs; None while paused (nobody knows when it resumes).
+
+Extreme inputs (bounded annotations still allow 10^18 tokens, a progress of 5e-324): an observation with
+s_o > 10 (progress below ~0.01 %) carries no usable weight and is left out; a band that is not finite (the estimate
+exceeds what a double holds once multiplied by the burn) gives no projection, only the cost so far; an ETA past the
+last representable datetime is None. The Job is always returned with its cost.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from statistics import NormalDist
+
+from monitor.core.domain.result import Band
+
+Z90 = 1.2815515655446004  # standard normal 90th percentile
+DEFAULT_ESTIMATE_RELATIVE_UNCERTAINTY = 0.30
+THROUGHPUT_DRIFT = 0.10
+FINISHED_STATES = frozenset({"Succeeded", "Failed"})
+PAUSED_STATES = frozenset({"Pending", "Suspended"})
+# An observation whose log-sd exceeds this (a band of e^+-12.8, progress < ~0.01 %) says nothing about T.
+MAX_USABLE_LOG_SD = 10.0
+_MAX_EXP_ARGUMENT = 709.0  # math.exp overflows just above 709.78
+
+
+@dataclass(frozen=True)
+class ProjectionInput:
+    now: datetime
+    cost_usd: float  # accrued so far
+    hourly_cost_usd: float  # current burn
+    running_seconds: float  # wall time the Job has held resources so far
+    progress: float | None = None  # reported, 0..1
+    estimate_total_seconds: float | None = None  # estimator's expected total running time
+    estimate_relative_uncertainty: float = DEFAULT_ESTIMATE_RELATIVE_UNCERTAINTY
+    state: str = "Running"  # Running | Pending | Suspended | Succeeded | Failed
+    finished: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Projection:
+    projected_cost_usd: Band | None
+    remaining_cost_usd: Band | None
+    remaining_seconds: Band | None
+    expected_completion: datetime | None
+    progress: float | None  # reported, or elapsed / estimate when nothing is reported
+    progress_source: str  # "reported" | "estimator" | ""
+    basis: str  # "final" | "throughput" | "estimator" | "blend" | ""
+
+
+def _exp(x: float) -> float:
+    """exp(x), inf instead of OverflowError (the caller drops non-finite bands)."""
+    return math.exp(x) if x < _MAX_EXP_ARGUMENT else math.inf
+
+
+def _lognormal_band(mu: float, sigma: float) -> Band:
+    return Band(p10=_exp(mu - Z90 * sigma), p50=_exp(mu), p90=_exp(mu + Z90 * sigma))
+
+
+def _finite(*bands: Band) -> bool:
+    return all(math.isfinite(band.p10) and math.isfinite(band.p50) and math.isfinite(band.p90) for band in bands)
+
+
+def observed_log_sd(progress: float) -> float:
+    """s_o = 0.10 x sqrt((1 - p) / p), the observed-throughput uncertainty (module docstring)."""
+    return THROUGHPUT_DRIFT * math.sqrt((1.0 - progress) / progress)
+
+
+def total_seconds_band(inp: ProjectionInput) -> tuple[Band, str] | None:
+    """The band of total running seconds T and its basis, or None when neither progress nor an estimate exists."""
+    estimates: list[tuple[float, float]] = []  # (log T, log-sd)
+    estimate = inp.estimate_total_seconds
+    if estimate is not None and 0 < estimate < math.inf:
+        sd = min(max(inp.estimate_relative_uncertainty, 1e-6), MAX_USABLE_LOG_SD)
+        estimates.append((math.log(estimate), sd if math.isfinite(sd) else MAX_USABLE_LOG_SD))
+    observed = (
+        inp.progress is not None
+        and 0 < inp.progress < 1
+        and 0 < inp.running_seconds < math.inf
+        and observed_log_sd(inp.progress) <= MAX_USABLE_LOG_SD
+    )
+    if observed and inp.progress is not None:
+        # log(elapsed / p) as a difference: the quotient overflows for a tiny p.
+        estimates.append((math.log(inp.running_seconds) - math.log(inp.progress), observed_log_sd(inp.progress)))
+    if not estimates:
+        return None
+    precision = sum(1.0 / sd**2 for _, sd in estimates)
+    mu = sum(log_t / sd**2 for log_t, sd in estimates) / precision
+    basis = "blend" if len(estimates) == 2 else ("throughput" if observed else "estimator")
+    return _lognormal_band(mu, math.sqrt(1.0 / precision)), basis
+
+
+def project(inp: ProjectionInput) -> Projection:
+    """Remaining cost, projected total and ETA of one Job (formulas in the module docstring)."""
+    if inp.state in FINISHED_STATES:
+        final = Band(p10=inp.cost_usd, p50=inp.cost_usd, p90=inp.cost_usd)
+        zero = Band(p10=0.0, p50=0.0, p90=0.0)
+        progress = 1.0 if inp.state == "Succeeded" else inp.progress
+        source = "reported" if inp.progress is not None or inp.state == "Succeeded" else ""
+        return Projection(final, zero, zero, inp.finished, progress, source, "final")
+    progress, progress_source = _progress(inp)
+    if inp.progress is not None and inp.progress >= 1.0:
+        zero = Band(p10=0.0, p50=0.0, p90=0.0)
+        final = Band(p10=inp.cost_usd, p50=inp.cost_usd, p90=inp.cost_usd)
+        return Projection(final, zero, zero, inp.now, 1.0, "reported", "throughput")
+    total = total_seconds_band(inp)
+    if total is None:
+        return Projection(None, None, None, None, progress, progress_source, "")
+    band, basis = total
+    if inp.progress is not None:
+        remaining = Band(
+            p10=band.p10 * (1.0 - inp.progress),
+            p50=band.p50 * (1.0 - inp.progress),
+            p90=band.p90 * (1.0 - inp.progress),
+        )
+    else:
+        remaining = _remaining_after(band, inp.running_seconds)
+    burn = _burn_usd_per_hour(inp)
+    remaining_cost = Band(
+        p10=remaining.p10 * burn / 3600, p50=remaining.p50 * burn / 3600, p90=remaining.p90 * burn / 3600
+    )
+    projected = Band(
+        p10=inp.cost_usd + remaining_cost.p10,
+        p50=inp.cost_usd + remaining_cost.p50,
+        p90=inp.cost_usd + remaining_cost.p90,
+    )
+    if not _finite(remaining, remaining_cost, projected):
+        return Projection(None, None, None, None, progress, progress_source, "")
+    running = inp.state not in PAUSED_STATES and inp.hourly_cost_usd > 0
+    return Projection(
+        projected,
+        remaining_cost,
+        remaining,
+        _eta(inp.now, remaining.p50) if running else None,
+        progress,
+        progress_source,
+        basis,
+    )
+
+
+def _eta(now: datetime, remaining_seconds: float) -> datetime | None:
+    """now + remaining, or None when that is past the last datetime Python represents (year 9999)."""
+    horizon_seconds = (datetime.max.replace(tzinfo=now.tzinfo) - now).total_seconds()
+    if remaining_seconds >= horizon_seconds - 86_400:  # a day's margin for the timezone offset
+        return None
+    return now + timedelta(seconds=remaining_seconds)
+
+
+def _remaining_after(total: Band, elapsed_seconds: float) -> Band:
+    """Quantiles of T - elapsed given T > elapsed, for log T ~ Normal(log p50, s) with s from the p50..p90 gap."""
+    mu = math.log(total.p50)
+    sigma = (math.log(total.p90) - mu) / Z90
+    if not (0 < elapsed_seconds < math.inf) or not (0 < sigma < math.inf):
+        return Band(p10=total.p10, p50=total.p50, p90=total.p90)
+    dist = NormalDist(mu, sigma)
+    below = dist.cdf(math.log(elapsed_seconds))
+    quantiles = []
+    for q in (0.1, 0.5, 0.9):
+        level = min(below + q * (1.0 - below), 1.0 - 1e-12)
+        quantiles.append(max(_exp(dist.inv_cdf(level)) - elapsed_seconds, 0.0))
+    return Band(p10=quantiles[0], p50=quantiles[1], p90=quantiles[2])
+
+
+def _burn_usd_per_hour(inp: ProjectionInput) -> float:
+    """Current burn, or the average over the running time while paused (burn 0) so remaining cost stays meaningful."""
+    if inp.hourly_cost_usd > 0:
+        return inp.hourly_cost_usd
+    if inp.running_seconds > 0:
+        return inp.cost_usd * 3600 / inp.running_seconds
+    return 0.0
+
+
+def _progress(inp: ProjectionInput) -> tuple[float | None, str]:
+    if inp.progress is not None:
+        return min(max(inp.progress, 0.0), 1.0), "reported"
+    if inp.estimate_total_seconds is not None and inp.estimate_total_seconds > 0:
+        # Without a report, the estimator's expected duration gives a progress guess; never 1 while running.
+        return min(inp.running_seconds / inp.estimate_total_seconds, 0.99), "estimator"
+    return None, ""

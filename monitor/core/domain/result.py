@@ -1,0 +1,105 @@
+"""The tick's one immutable result. Publishers (Prometheus exporter, JSON API, CloudWatch, notifier) read it and
+never call an API or the database themselves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from monitor.core.domain.model import NodeIdentity, Price, Value, WorkloadRef
+from monitor.core.domain.rate_window import RateWindow
+
+
+class Band(Value):
+    """A p10/p50/p90 band of a projected quantity."""
+
+    p10: float
+    p50: float
+    p90: float
+
+
+class AnnotationProblem(Value):
+    """A bad `trainspend.io/*` annotation: which one, what value, how to fix it."""
+
+    annotation: str
+    value: str
+    message: str
+
+
+class JobStatus(Value):
+    ref: WorkloadRef
+    team: str = ""
+    queue: str = ""  # Kueue LocalQueue (kueue.x-k8s.io/queue-name); "" when not queued by Kueue
+    admission_wait_seconds: float | None = None  # created suspended → admitted (resumed); None if it never waited
+    state: str = "Running"
+    cost_usd: float = Field(ge=0)  # accrued so far, all pods, all restarts
+    hourly_cost_usd: float = Field(ge=0)  # current burn rate
+    projected_cost_usd: Band | None = None  # total at completion
+    remaining_cost_usd: Band | None = None
+    expected_completion: datetime | None = None
+    progress: float | None = None  # 0..1
+    progress_source: str = ""  # "reported" | "estimator" | "throughput" | "blend" | ""
+    # What the projected duration rests on (monitor.core.domain.projection): "throughput" (observed progress rate),
+    # "estimator" (the training estimate alone), "blend" (both, weighted by their precision), "final" (finished), "".
+    projection_basis: str = ""
+    gpus: float = 0.0  # GPUs held now (MIG / time-sliced by share)
+    budget_usd: float | None = None
+    started: datetime | None = None
+    finished: datetime | None = None
+    model: str = ""
+    method: str = ""
+    gpu_model: str = ""
+    instance_type: str = ""
+    capacity_type: str = ""
+    price_source: str = ""
+    price_as_of: str = ""
+    price_estimated: bool | None = None  # the held node's price is a guess (e.g. spot from typical savings)
+    price_stale: bool | None = None  # the held node's price is a cached answer of a failing API
+    estimate: dict[str, object] | None = None  # the estimator's summary incl. assumptions
+    problems: tuple[AnnotationProblem, ...] = ()
+    labels: dict[str, str] = Field(default_factory=dict)  # workload labels, for budget selectors after it is gone
+    budget_state: str = ""  # ok | warning | breach against its own budget-usd annotation; "" without one
+    rate_window: RateWindow | None = None  # throughput since the pods last (re)started (rate_window.py)
+    running_seconds: float = 0.0  # wall time the Job held resources (all restarts), for throughput
+    observed_at: datetime | None = None  # the tick that produced this status
+
+
+class BudgetStatus(Value):
+    name: str
+    period: str  # monthly | weekly | total
+    period_start: datetime
+    period_end: datetime | None
+    limit_usd: float
+    spend_usd: float  # period-to-date
+    projected_spend_usd: float  # period-to-date + projected to period end
+    thresholds: tuple[float, ...] = (0.8, 1.0)
+    state: str = "ok"  # ok | warning | breach
+    selector: str = ""
+
+
+class NodeCost(Value):
+    identity: NodeIdentity
+    price: Price
+    gpu_hourly_cost_usd: float  # per GPU
+    idle_gpu_hourly_cost_usd: float  # unrequested GPUs x per-GPU price
+    gpus_allocated: float = 0.0
+
+
+class TickStats(Value):
+    duration_seconds: float = 0.0
+    watch_restarts: int = 0
+    api_errors: dict[str, int] = Field(default_factory=dict)  # by adapter
+    notifications_sent: int = 0
+    notifications_failed: int = 0
+    alarms_in_sync: bool | None = None
+
+
+class TickResult(Value):
+    cluster: str
+    at: datetime
+    jobs: tuple[JobStatus, ...] = ()
+    budgets: tuple[BudgetStatus, ...] = ()
+    nodes: tuple[NodeCost, ...] = ()
+    stats: TickStats = TickStats()
+    is_leader: bool = True

@@ -1,0 +1,60 @@
+"""Which job snapshots a tick persists.
+
+A job's stored snapshot is what a restarted daemon carries forward (running time, rate window, estimate, finished
+jobs) and what the API lists as history; its cost is never read from it (costs come from the ledger). Rewriting all
+1,000 snapshots as JSON every 30 s tick was a tenth of the tick, for fields that move every tick (cost, observed_at)
+and matter only as of the last save: a restarted agent adds the time since the snapshot's `observed_at`
+(`Agent._running_seconds`). So a snapshot is written when the job is new or something about it changed that is not
+just time passing — state, hourly cost, GPUs, budget state, finish, problems, price source, estimate — and otherwise
+at least every `interval_seconds`, staggered by uid so that the periodic saves spread over the ticks.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from monitor.core.domain.result import JobStatus
+
+_Material = tuple[object, ...]
+
+
+def _material(job: JobStatus) -> _Material:
+    return (
+        job.state,
+        job.hourly_cost_usd,
+        job.gpus,
+        job.budget_state,
+        job.finished,
+        job.problems,
+        job.price_source,
+        job.price_stale,
+        job.estimate is not None,
+    )
+
+
+class SnapshotSchedule:
+    def __init__(self, interval_seconds: float) -> None:
+        self._interval = timedelta(seconds=interval_seconds)
+        self._saved: dict[str, tuple[datetime, _Material]] = {}  # uid → (when it counts as saved, what was saved)
+
+    def due(self, jobs: Sequence[JobStatus], now: datetime) -> list[JobStatus]:
+        """The jobs to save at `now` (remembered as saved: call once per committed tick)."""
+        due: list[JobStatus] = []
+        for job in jobs:
+            uid = job.ref.uid
+            material = _material(job)
+            saved = self._saved.get(uid)
+            if saved is None:
+                # Counted as saved a little earlier than now, by a stable fraction of the interval per uid.
+                offset = self._interval * ((zlib.crc32(uid.encode()) % 1000) / 1000)
+                self._saved[uid] = (now - offset, material)
+                due.append(job)
+            elif saved[1] != material or now - saved[0] >= self._interval:
+                self._saved[uid] = (now, material)
+                due.append(job)
+        if len(self._saved) > 2 * len(jobs) + 100:
+            live = {job.ref.uid for job in jobs}
+            self._saved = {uid: v for uid, v in self._saved.items() if uid in live}
+        return due

@@ -1,0 +1,200 @@
+"""The cost series of DESIGN §4 (jobs, budgets, nodes) as plain `Family` rows, built from one TickResult.
+
+Job series carry `cluster, namespace, workload_kind, workload, team` (never `job`/`instance`, which Prometheus would
+rename on scrape). Projected and remaining cost carry a `quantile` label (0.1/0.5/0.9) and are typed `summary` (see
+`monitor.http.exporter`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.core.domain.model import CapacityType
+from monitor.core.domain.result import Band, JobStatus, TickResult
+from monitor.http.exposition import Family
+
+JOB_LABELS = ("cluster", "namespace", "workload_kind", "workload", "team")
+INFO_LABELS = (*JOB_LABELS, "model", "method", "gpu", "instance_type", "capacity_type", "queue")
+BUDGET_LABELS = ("cluster", "budget", "period")
+NODE_LABELS = ("cluster", "node", "instance_type", "region", "provider_id")
+PRICE_LABELS = ("cluster", "node", "instance_type", "source", "as_of")
+QUANTILES: tuple[tuple[str, str], ...] = (("0.1", "p10"), ("0.5", "p50"), ("0.9", "p90"))
+
+
+def _job_labels(cluster: str, job: JobStatus) -> tuple[str, ...]:
+    return (cluster, job.ref.namespace, job.ref.kind, job.ref.name, job.team)
+
+
+def _rows(name: str, doc: str, labels: Sequence[str]) -> Family:
+    return Family(name, doc, "gauge", tuple(labels))
+
+
+def _band_family(name: str, doc: str, cluster: str, jobs: Sequence[JobStatus], field: str) -> Family:
+    family = Family(name, doc, "summary", (*JOB_LABELS, "quantile"))
+    for job in jobs:
+        band: Band | None = getattr(job, field)
+        if band is None:
+            continue
+        labels = _job_labels(cluster, job)
+        for quantile, attr in QUANTILES:
+            family.add((*labels, quantile), float(getattr(band, attr)))
+    return family
+
+
+def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
+    cost = Family(
+        "trainspend_job_cost_usd",
+        "Cost accrued by the training workload so far, USD (all pods, all restarts).",
+        "counter",
+        JOB_LABELS,
+    )
+    hourly = _rows("trainspend_job_hourly_cost_usd", "Current burn rate of the workload, USD per hour.", JOB_LABELS)
+    eta = _rows(
+        "trainspend_job_expected_completion_timestamp_seconds",
+        "Projected completion time of the workload, Unix timestamp in seconds.",
+        JOB_LABELS,
+    )
+    progress = _rows("trainspend_job_progress_ratio", "Training progress of the workload, ratio 0 to 1.", JOB_LABELS)
+    gpus = _rows("trainspend_job_gpus", "GPUs held by the workload now (MIG/time-sliced by share), count.", JOB_LABELS)
+    budget = _rows("trainspend_job_budget_usd", "Budget of the workload from its annotation, USD.", JOB_LABELS)
+    admission = _rows(
+        "trainspend_job_admission_wait_seconds",
+        "Seconds the workload waited suspended in its queue (e.g. Kueue) before it was admitted, from creation.",
+        JOB_LABELS,
+    )
+    problems = _rows(
+        "trainspend_job_annotation_problems",
+        "Invalid trainspend.io/ annotations on the workload, count (details in its Events and the JSON API).",
+        JOB_LABELS,
+    )
+    info = _rows(
+        "trainspend_job_info",
+        "Descriptive labels of the workload (model, method, GPU, instance and capacity type, Kueue queue); value is"
+        " always 1.",
+        INFO_LABELS,
+    )
+    for job in jobs:
+        labels = _job_labels(cluster, job)
+        cost.add(labels, job.cost_usd)
+        hourly.add(labels, job.hourly_cost_usd)
+        gpus.add(labels, job.gpus)
+        if job.expected_completion is not None:
+            eta.add(labels, job.expected_completion.timestamp())
+        if job.progress is not None:
+            progress.add(labels, job.progress)
+        if job.budget_usd is not None:
+            budget.add(labels, job.budget_usd)
+        if job.admission_wait_seconds is not None:
+            admission.add(labels, job.admission_wait_seconds)
+        problems.add(labels, float(len(job.problems)))
+        info.add([*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type, job.queue], 1.0)
+    projected = _band_family(
+        "trainspend_job_projected_cost_usd",
+        "Projected total cost of the workload at completion, USD; quantile label gives the p10/p50/p90 band.",
+        cluster,
+        jobs,
+        "projected_cost_usd",
+    )
+    remaining = _band_family(
+        "trainspend_job_remaining_cost_usd",
+        "Projected cost to finish the workload from now, USD; quantile label gives the p10/p50/p90 band.",
+        cluster,
+        jobs,
+        "remaining_cost_usd",
+    )
+    return [cost, hourly, projected, remaining, eta, progress, gpus, budget, admission, problems, info]
+
+
+def budget_families(result: TickResult) -> list[Family]:
+    limit = _rows("trainspend_budget_limit_usd", "Spend limit of the budget for one period, USD.", BUDGET_LABELS)
+    spend = _rows(
+        "trainspend_budget_spend_usd", "Spend of the budget so far in the current period, USD.", BUDGET_LABELS
+    )
+    projected = _rows(
+        "trainspend_budget_projected_spend_usd",
+        "Period-to-date spend plus projected spend to the end of the period, USD.",
+        BUDGET_LABELS,
+    )
+    threshold = _rows(
+        "trainspend_budget_threshold_usd",
+        "Alerting threshold of the budget, USD (limit x threshold); severity is warning below the limit, critical at"
+        " or above it. The alert rules compare the projected spend with every threshold.",
+        (*BUDGET_LABELS, "threshold", "severity"),
+    )
+    for b in result.budgets:
+        labels = [result.cluster, b.name, b.period]
+        limit.add(labels, b.limit_usd)
+        spend.add(labels, b.spend_usd)
+        projected.add(labels, b.projected_spend_usd)
+        for fraction in b.thresholds:
+            severity = "critical" if fraction >= 1.0 else "warning"
+            threshold.add([*labels, f"{fraction:g}", severity], b.limit_usd * fraction)
+    return [limit, spend, projected, threshold]
+
+
+def node_families(result: TickResult, opencost_series: bool = False) -> list[Family]:
+    """The node series under trainspend's own names, and with `opencost_series` the same values under OpenCost's
+    and Kubecost's names too (opt-in: beside a real OpenCost those would be averaged or doubled)."""
+    total = _rows("trainspend_node_hourly_cost_usd", "Total hourly cost of the node, USD per hour.", NODE_LABELS)
+    per_gpu = _rows(
+        "trainspend_node_gpu_hourly_cost_usd", "Hourly cost of one GPU of the node, USD per hour.", NODE_LABELS
+    )
+    count = _rows("trainspend_node_gpus", "GPUs on the node.", NODE_LABELS)
+    spot = _rows("trainspend_node_is_spot", "1 when the node is spot/preemptible capacity, else 0.", NODE_LABELS)
+    idle = _rows(
+        "trainspend_node_idle_gpu_hourly_cost_usd",
+        "Hourly cost of the node's GPUs no pod requested, USD per hour.",
+        NODE_LABELS,
+    )
+    allocated = _rows(
+        "trainspend_node_gpus_allocated",
+        "GPUs of the node that pods requested (MIG slices and time-slicing shares as fractions), count.",
+        NODE_LABELS,
+    )
+    price_info = _rows(
+        "trainspend_price_info",
+        "Provenance of the node's hourly price (source and as-of date); value is always 1.",
+        PRICE_LABELS,
+    )
+    stale = _rows(
+        "trainspend_price_stale",
+        "1 when the node's price is a cached answer of a pricing API that is failing now, else 0.",
+        NODE_LABELS,
+    )
+    estimated = _rows(
+        "trainspend_price_estimated",
+        "1 when the node's price is an estimate (e.g. spot from typical savings, or a per-GPU guess), else 0.",
+        NODE_LABELS,
+    )
+    for n in result.nodes:
+        ident = n.identity
+        # a tuple, not a list: each of the 8 families takes it as is instead of copying it (2,000 nodes a tick)
+        labels = (result.cluster, ident.node, ident.instance_type or "", ident.region or "", ident.provider_id)
+        total.add(labels, n.price.usd_per_hour)
+        per_gpu.add(labels, n.gpu_hourly_cost_usd)
+        count.add(labels, float(ident.gpu_count))
+        spot.add(labels, 1.0 if ident.capacity_type == CapacityType.SPOT else 0.0)
+        idle.add(labels, n.idle_gpu_hourly_cost_usd)
+        allocated.add(labels, n.gpus_allocated)
+        as_of = n.price.as_of.isoformat() if n.price.as_of else ""
+        price_info.add((result.cluster, ident.node, ident.instance_type or "", n.price.source, as_of), 1.0)
+        stale.add(labels, 1.0 if n.price.stale else 0.0)
+        estimated.add(labels, 1.0 if n.price.estimated else 0.0)
+    own = [total, per_gpu, count, spot]
+    compatible = [_renamed(family, name, doc) for family, (name, doc) in zip(own, _OPENCOST_NAMES, strict=True)]
+    return [*own, *(compatible if opencost_series else []), idle, allocated, price_info, stale, estimated]
+
+
+# OpenCost names and labels (units as OpenCost: USD per hour), in the order of node_families' own four.
+_OPENCOST_NAMES = (
+    ("node_total_hourly_cost", "Total hourly cost of the node, USD per hour (OpenCost-compatible)."),
+    ("node_gpu_hourly_cost", "Hourly cost of one GPU of the node, USD per hour (OpenCost-compatible)."),
+    ("node_gpu_count", "GPUs on the node, count (OpenCost-compatible)."),
+    ("kubecost_node_is_spot", "1 when the node is spot/preemptible capacity, else 0 (Kubecost-compatible)."),
+)
+
+
+def _renamed(family: Family, name: str, doc: str) -> Family:
+    """The same samples under another name (the samples list is shared: both are built once per tick, never
+    mutated after)."""
+    return Family(name, doc, family.kind, family.labels, family.samples)

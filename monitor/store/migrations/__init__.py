@@ -1,1 +1,0 @@
-"""Alembic environment and versions of the trainspend schema (run through monitor.store.migrate)."""
