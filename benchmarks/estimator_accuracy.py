@@ -16,7 +16,7 @@ import sys
 
 from benchmarks.step_fit import fit, predict
 from estimator.attention import interpolate
-from estimator.catalog.attention_kernels_data import SEQ_LENS, kernel_curves
+from estimator.catalog.attention_kernels import kernel_curves
 from estimator.catalog.gpus import gpu
 from estimator.catalog.presets import preset
 from estimator.memory import training_memory
@@ -89,10 +89,10 @@ def _held_out(rows: list[Row], quick: bool) -> bool:
             constants = fit(train, iters=40 if quick else 120)
             errors = [abs(predict(r, constants) / r.step_seconds - 1) for r in test]
             print(f"{kind + ' ' + value:24s} {len(test):5d} {statistics.median(errors):8.1%} {max(errors):8.1%}")
-    print(f"\n{'kernel curve, seq held out':34s} " + " ".join(f"{s:>7d}" for s in SEQ_LENS[1:-1]))
+    print(f"\n{'kernel curve, seq held out':34s} " + " ".join(f"{s:>7d}" for s in kernel_curves()[0].seq_lens[1:-1]))
     worst = 0.0
     for curve in kernel_curves():
-        points = tuple((float(s), v) for s, v in zip(SEQ_LENS, curve.tflops, strict=True))
+        points = tuple((float(s), v) for s, v in zip(curve.seq_lens, curve.tflops, strict=True))
         errs = []
         for k in range(1, len(points) - 1):
             rest = points[:k] + points[k + 1 :]

@@ -18,10 +18,9 @@ from __future__ import annotations
 import math
 from functools import cache
 
-from estimator.catalog.attention_kernels_data import (
+from estimator.catalog.attention_kernels import (
     AMPERE_FA2_FORWARD_PLATEAU,
     HOPPER_ID_PREFIXES,
-    SEQ_LENS,
     SOURCE_FA2_PAPER,
     KernelCurve,
     kernel_curves,
@@ -35,10 +34,10 @@ KERNELS = ("fa2", "fa3", "cudnn")
 
 @cache
 def _curves() -> dict[tuple[str, str], KernelCurve]:
-    """(kernel, direction) → curve, validated: one value per published length, rates positive and below peak."""
+    """(kernel, direction) → curve, validated: rates positive and below peak (one rate per length: KernelCurve)."""
     out: dict[tuple[str, str], KernelCurve] = {}
     for curve in kernel_curves():
-        if len(curve.tflops) != len(SEQ_LENS) or not all(0 < v < curve.peak_tflops for v in curve.tflops):
+        if not all(0 < v < curve.peak_tflops for v in curve.tflops):
             raise ValueError(f"attention kernel curve {curve.kernel}/{curve.direction}: bad rates {curve.tflops}")
         out[(curve.kernel, curve.direction)] = curve
     return out
@@ -70,7 +69,7 @@ def kernel_fraction(kernel: str, direction: str, gpu: GPU, seq_len: float) -> fl
     if not is_hopper(gpu):
         kernel = "fa2"  # FA3 and the cuDNN Hopper kernels need Hopper's asynchronous tensor cores
     curve = _curves()[(kernel, direction)]
-    fractions = tuple((float(s), v / curve.peak_tflops) for s, v in zip(SEQ_LENS, curve.tflops, strict=True))
+    fractions = tuple((float(s), v / curve.peak_tflops) for s, v in zip(curve.seq_lens, curve.tflops, strict=True))
     fraction = interpolate(fractions, seq_len)
     if is_hopper(gpu):
         return fraction

@@ -215,6 +215,20 @@ class OnPremTCO(Frozen):
     utilisation: float = Field(default=1.0, gt=0, le=1)
 
 
+class LocalMachine(Frozen):
+    """A machine (or one card for a workstation) bought outright, with what it draws while training."""
+
+    id: str
+    gpu: GPU
+    purchase_usd: float = Field(gt=0)
+    purchase_source: str
+    purchase_as_of: date | None
+    purchase_note: str = ""
+    price_is_estimate: bool = False
+    watts: float = Field(gt=0, description="power drawn while training, for the energy cost")
+    watts_note: str
+
+
 class Assumption(Frozen):
     """One default or modelling choice that shaped a number, so a user can check it."""
 

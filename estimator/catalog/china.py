@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from functools import cache
 
-from estimator.catalog.china_data import china_offer_rows
 from estimator.catalog.gpus import gpu
 from estimator.catalog.providers import ALIBABA, TENCENT, provider_alias
+from estimator.catalog.tables import load_table
 from estimator.errors import EstimatorError
 from estimator.models import Offer
 
@@ -20,8 +20,8 @@ CHINA_PROVIDERS = (ALIBABA, TENCENT)
 
 @cache
 def china_offers() -> tuple[Offer, ...]:
-    """Every embedded Alibaba Cloud and Tencent Cloud GPU offer (built once, on first use)."""
-    return china_offer_rows()
+    """Every embedded Alibaba Cloud and Tencent Cloud GPU offer of data/china_offers.json (read once, on first use)."""
+    return load_table("china_offers.json", Offer)
 
 
 def china_provider(name: str) -> str:

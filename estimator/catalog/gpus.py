@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import difflib
+from datetime import date
 from functools import cache
 
-from estimator.catalog.gpus_data import gpu_rows
+from estimator.catalog.tables import load_table
 from estimator.errors import UnknownGPUError
 from estimator.models import GPU
+
+
+class GpuRow(GPU):
+    """A row of data/gpus.json: the datasheet figures and the date they were collected."""
+
+    as_of: date
+
 
 # Names people type → catalog ids. Bare family names mean the part clouds rent most (SXM, largest memory).
 _ALIASES: tuple[tuple[str, str], ...] = (
@@ -43,8 +51,8 @@ def _index() -> dict[str, GPU]:
 
 @cache
 def all_gpus() -> tuple[GPU, ...]:
-    """Every GPU in the catalog, in catalog order (built once, on first use)."""
-    return gpu_rows()
+    """Every GPU in the catalog (data/gpus.json), in catalog order (read once, on first use)."""
+    return tuple(GPU.model_validate(row.model_dump(exclude={"as_of"})) for row in load_table("gpus.json", GpuRow))
 
 
 def gpu(name: str) -> GPU:

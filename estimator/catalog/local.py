@@ -16,14 +16,14 @@ from functools import cache
 from pydantic import Field
 
 from estimator.catalog.gpus import all_gpus
-from estimator.catalog.local_data import LocalMachine, local_machine_rows
+from estimator.catalog.tables import load_table
 from estimator.cost import HOURS_PER_YEAR, onprem_energy_usd_per_hour, onprem_usd_per_hour
 from estimator.currency import Currency, ExchangeRate, Money, convert, offer_hourly, rate_assumption
 from estimator.errors import InvalidRunError, UnknownGPUError
 from estimator.estimate import run_for_hardware
 from estimator.flops import training_flops
 from estimator.memory import training_memory
-from estimator.models import GPU, Assumption, Frozen, Hardware, ModelArch, Offer, OnPremTCO, TrainingRun
+from estimator.models import GPU, Assumption, Frozen, Hardware, LocalMachine, ModelArch, Offer, OnPremTCO, TrainingRun
 from estimator.throughput import training_time
 
 # Share of peak FLOP/s a training step sustains. NVIDIA: torchtune's Llama-3.1-8B full fine-tune on one RTX 4090
@@ -49,8 +49,8 @@ class TrainingSpeed(Frozen):
 
 @cache
 def local_machines() -> tuple[LocalMachine, ...]:
-    """Every local machine of the catalog (built once, on first use)."""
-    return local_machine_rows()
+    """Every local machine of the catalog, data/local_machines.json (read once, on first use)."""
+    return load_table("local_machines.json", LocalMachine)
 
 
 def local_machine(name: str) -> LocalMachine:

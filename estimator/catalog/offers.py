@@ -6,14 +6,15 @@ from functools import cache
 
 from estimator.catalog.china import china_offers
 from estimator.catalog.gpus import gpu
-from estimator.catalog.offers_data import offer_rows
+from estimator.catalog.tables import load_table
 from estimator.models import Offer
 
 
 @cache
 def all_offers() -> tuple[Offer, ...]:
-    """Every embedded offer (GPU instances only; CPU-only rows left out), each with source and date."""
-    return offer_rows()
+    """Every embedded offer of data/offers.json (GPU instances only; what was left out is in its `_meta`), each with
+    source and date (read once, on first use)."""
+    return load_table("offers.json", Offer)
 
 
 @cache

@@ -23,14 +23,14 @@ def test_dash_h_is_help_at_the_root_and_on_a_command() -> None:
 
 
 def test_help_texts_and_price_sources_carry_no_internal_wording() -> None:
-    from estimator.catalog.local_data import local_machine_rows
+    from estimator.catalog.local import local_machines
     from estimator.catalog.offers import embedded_offers
 
     app = build_app()
     commands = ["estimate", "plan", "prices", "serve-plan", "buy-or-rent", "budget-tiers", "models", "gpus"]
     texts = [CliRunner().invoke(app, [c, "--help"], env={"COLUMNS": "200"}).stdout for c in commands]
     texts += [o.source for o in embedded_offers()]
-    texts += [m.purchase_source for m in local_machine_rows()]
+    texts += [m.purchase_source for m in local_machines()]
     for text in texts:
         assert "corpus" not in text.lower()
         assert "the seed" not in text.lower()

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator.attention import interpolate, kernel_fraction
-from estimator.catalog.attention_kernels_data import SEQ_LENS, kernel_curves
+from estimator.catalog.attention_kernels import kernel_curves
 from estimator.catalog.gpus import gpu
 from estimator.flops import attended_keys
 from estimator.layer_traffic import layer_forward_bytes, loss_bytes
@@ -58,7 +58,7 @@ def test_step_at_32k_versus_2k_grows_by_attention_flops_at_the_kernels_rate() ->
 
 def test_kernel_rates_interpolate_through_every_published_point_and_are_flat_outside() -> None:
     for curve in kernel_curves():
-        points = tuple((float(s), v) for s, v in zip(SEQ_LENS, curve.tflops, strict=True))
+        points = tuple((float(s), v) for s, v in zip(curve.seq_lens, curve.tflops, strict=True))
         for s, v in points:
             assert interpolate(points, s) == pytest.approx(v)
         assert interpolate(points, 256) == points[0][1]
