@@ -41,19 +41,21 @@ def _table(title: str, rows: list[tuple[str, float, float]], unit: str) -> list[
     return errors
 
 
-# Published throughput anchors, held out (Megatron Bridge performance summary, H100 FP8, seq 8192, as quoted in
-# trainspend's reference notes on attention kernels, 2026-11-23): (name, preset, tokens/s/GPU, GPUs, TP, PP, global
-# batch). The layouts are assumed (the summary's usual 8-GPU TP 1 and 64-GPU TP 4 × PP 4 runs, micro-batch 1;
-# context parallelism and virtual pipeline stages are not modelled).
+# Published throughput anchors, held out: Megatron Bridge performance summary, 25.11 NeMo container, DGX-H100,
+# FP8 current scaling, seq 8192, micro-batch 1, with the layouts the table states (github.com/NVIDIA-NeMo/
+# Megatron-Bridge docs/performance-summary.md; the 8B and 70B figures are also in trainspend's reference notes on
+# attention kernels, 2026-11-23): (name, preset, tokens/s/GPU, GPUs, TP, PP, CP, VP, ZeRO stage (FSDP = 3,
+# distributed optimizer = 1), global batch).
 _ANCHORS = (
-    ("llama-3-8b fp8 (Megatron Bridge)", "llama-3-8b", 14451.0, 8, 1, 1, 128),
-    ("llama-3-70b fp8 (Megatron Bridge)", "llama-3-70b", 1602.0, 64, 4, 4, 128),
+    ("llama-3-8b fp8 (Megatron Bridge)", "llama-3-8b", 14451.0, 8, 1, 1, 1, 1, 3, 128),
+    ("llama-3-70b fp8 (Megatron Bridge)", "llama-3-70b", 1602.0, 64, 4, 8, 1, 5, 1, 128),
+    ("llama-3.1-405b fp8 (Megatron Bridge)", "llama-3.1-405b", 292.0, 1024, 8, 8, 2, 8, 1, 512),
 )
 
 
 def _anchors() -> list[float]:
     rows = []
-    for name, model, published, gpus, tp, pp, batch in _ANCHORS:
+    for name, model, published, gpus, tp, pp, cp, vp, zero, batch in _ANCHORS:
         run = TrainingRun(
             tokens=1e12,
             seq_len=8192,
@@ -61,7 +63,7 @@ def _anchors() -> list[float]:
             global_batch=batch,
             precision=Precision.FP8,
             attention_kernel=AttentionKernel.CUDNN,
-            parallelism=Parallelism(tensor=tp, pipeline=pp, zero_stage=1),
+            parallelism=Parallelism(tensor=tp, pipeline=pp, context=cp, virtual_stages=vp, zero_stage=zero),
         )
         t = training_time(preset(model), run, Hardware(gpu=gpu("H100-SXM"), count=gpus))
         rows.append((name, published, t.tokens_per_second / gpus))

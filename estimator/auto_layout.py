@@ -28,7 +28,7 @@ def layouts(run: TrainingRun) -> list[TrainingRun]:
 
 def first_fitting_layout(arch: ModelArch, run: TrainingRun, hardware: Hardware) -> tuple[TrainingRun, Assumption]:
     """The first of `layouts(run)` whose peak memory fits `hardware.gpu`, or the last (strongest) one if none does."""
-    data = max(run.parallelism.data, hardware.count // (run.parallelism.tensor * run.parallelism.pipeline))
+    data = max(run.parallelism.data, hardware.count // run.parallelism.model_parallel)
     run = run.model_copy(update={"parallelism": run.parallelism.model_copy(update={"data": data})})
     tried = layouts(run)
     chosen = next((r for r in tried if training_memory(arch, r, hardware.gpu).fits), None)

@@ -15,7 +15,7 @@ from estimator.errors import InvalidRunError
 from estimator.flops import training_flops
 from estimator.interconnect import hardware_for_offer, network_label, nodes
 from estimator.memory import training_memory
-from estimator.models import Assumption, Frozen, Hardware, ModelArch, Offer, Parallelism, TrainingRun
+from estimator.models import Assumption, Frozen, Hardware, ModelArch, Offer, TrainingRun
 from estimator.params import count_params
 from estimator.precision import check_precision
 from estimator.throughput import TimeEstimate, training_time
@@ -67,18 +67,20 @@ class Estimate(Frozen):
 
 
 def run_for_hardware(run: TrainingRun, gpus: int, zero_stage: int | None = None) -> TrainingRun:
-    """The run with its data-parallel degree set to fill `gpus`: data = gpus / (tensor x pipeline).
+    """The run with its data-parallel degree set to fill `gpus`: data = gpus / (tensor x pipeline x context).
 
     A run that already names a consistent layout is returned unchanged (apart from `zero_stage` when given).
     """
     par = run.parallelism
-    model_parallel = par.tensor * par.pipeline
+    model_parallel = par.model_parallel
     if gpus % model_parallel:
         raise InvalidRunError(
-            "gpus", gpus, f"must be a multiple of tensor x pipeline parallel = {model_parallel}; change --gpus"
+            "gpus",
+            gpus,
+            f"must be a multiple of tensor x pipeline x context parallel = {model_parallel}; change --gpus",
         )
     stage = par.zero_stage if zero_stage is None else zero_stage
-    layout = Parallelism(data=gpus // model_parallel, tensor=par.tensor, pipeline=par.pipeline, zero_stage=stage)
+    layout = par.model_copy(update={"data": gpus // model_parallel, "zero_stage": stage})
     if layout == par:
         return run
     return run.model_copy(update={"parallelism": layout})

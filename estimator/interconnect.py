@@ -150,6 +150,14 @@ def all_reduce_bus_bytes_per_second(hw: Hardware) -> float:
     return min(intra, network) if hw.gpus_per_node > 1 else network
 
 
+def point_to_point_bytes_per_second(hw: Hardware, within_node: bool) -> float:
+    """One GPU sending to one other: NCCL_EFFICIENCY × its link inside a node, or its share of the node's network
+    (inter-node network / GPUs per node, one NIC per GPU on HGX/DGX servers) between nodes."""
+    if within_node or nodes(hw) <= 1:
+        return intra_node_bus_bytes_per_second(hw)
+    return NCCL_EFFICIENCY * inter_node_gbps(hw) * GB / 8.0 / hw.gpus_per_node
+
+
 def network_label(hw: Hardware) -> str:
     if hw.network:
         return hw.network

@@ -13,9 +13,10 @@ G gradients (with `zero_grad(set_to_none=True)` they exist only from the backwar
 over several micro-batches), f the share of gradients not yet produced (first layer and embeddings), T tokens per
 micro-batch, A bytes per token from `estimator.activations`. Bytes per parameter come from
 `estimator.precision` (ZeRO, Rajbhandari et al. 2019, arXiv:1910.02054 §3.1 and §5: stage 1 divides S, stage 2 also G,
-stage 3 also W by the data-parallel degree). Tensor and pipeline parallelism divide W, G, S by t·p and activations by t
-(sequence parallel, Korthikanti et al. 2022, arXiv:2205.05198 §4.2.2); the first pipeline stage keeps p micro-batches of
-L/p layers, i.e. L layers' worth (ibid. §4.2.3).
+stage 3 also W by the data-parallel degree d·c, context-parallel ranks holding the same weights). Tensor and pipeline
+parallelism divide W, G, S by t·p and activations by t (sequence parallel, Korthikanti et al. 2022, arXiv:2205.05198
+§4.2.2), context parallelism activations by c (each GPU keeps s/c tokens of every sequence); the first pipeline
+stage keeps p micro-batches of L/p layers, i.e. L layers' worth (ibid. §4.2.3).
 
 Overhead: cuBLAS/cuBLASLt workspaces and small buffers (68 MiB, measured as the constant in `memory_allocated` after
 the model and optimizer states exist) plus the caching allocator's rounding of every persistent tensor (a block of
@@ -114,7 +115,7 @@ def _state(arch: ModelArch, run: TrainingRun) -> tuple[float, float, float, floa
     counts = count_params(arch, run.method, run.lora)
     par = run.parallelism
     model_split = par.tensor * par.pipeline
-    dp = par.data
+    dp = par.gradient_ranks  # context-parallel ranks hold the same parameters, so ZeRO shards over d·c
     w_div, g_div, s_div = (dp if par.zero_stage >= k else 1 for k in (3, 2, 1))
     embeddings = counts.embedding + counts.position
     matmul_params = counts.base - embeddings - counts.norms
@@ -151,7 +152,7 @@ def _state_rounding(arch: ModelArch, run: TrainingRun, rec: StateRecipe) -> int:
 
 def _zero3_buffers(arch: ModelArch, run: TrainingRun) -> float:
     """ZeRO-3/FSDP gathers a layer's parameters (and reduces its gradients) in bf16; two layers in flight."""
-    if run.parallelism.zero_stage < 3 or run.parallelism.data == 1:
+    if run.parallelism.zero_stage < 3 or run.parallelism.gradient_ranks == 1:
         return 0.0
     per_layer = count_params(arch).base / arch.num_layers
     return 2 * 2 * 2.0 * per_layer / (run.parallelism.tensor * run.parallelism.pipeline)
@@ -181,7 +182,7 @@ def training_memory(arch: ModelArch, run: TrainingRun, gpu: GPU) -> MemoryBreakd
     par = run.parallelism
     weights, copies, grads, states, rounding = _state(arch, run)
     overhead = WORKSPACE_BYTES + rounding + _zero3_buffers(arch, run)
-    tokens = micro_batch_tokens(run) / par.tensor
+    tokens = micro_batch_tokens(run) / par.tensor / par.context  # context parallel: s/c tokens per GPU
     saved = saved_bytes_per_token(arch, run)
     acc_grads = grads if accumulation_steps(run) > 1 else 0.0
     head = final_norm_bytes_per_token(arch, run)

@@ -129,10 +129,26 @@ class LoraConfig(Frozen):
 
 
 class Parallelism(Frozen):
+    """Degrees of parallelism. GPUs = data × tensor × pipeline × context (Megatron-LM's rank order)."""
+
     data: int = Field(default=1, ge=1)
     tensor: int = Field(default=1, ge=1)
     pipeline: int = Field(default=1, ge=1)
     zero_stage: int = Field(default=0, ge=0, le=3)  # FSDP full shard == stage 3
+    # Context parallel: each sequence split over this many GPUs (ring attention, Megatron-LM `--context-parallel-size`).
+    context: int = Field(default=1, ge=1)
+    # Interleaved 1F1B: model chunks per pipeline stage (Megatron-LM `--num-layers-per-virtual-pipeline-stage`).
+    virtual_stages: int = Field(default=1, ge=1)
+
+    @property
+    def model_parallel(self) -> int:
+        """GPUs that hold one replica of the model and process one micro-batch together: t · p · c."""
+        return self.tensor * self.pipeline * self.context
+
+    @property
+    def gradient_ranks(self) -> int:
+        """Ranks holding the same parameter shard, over which gradients are reduced and ZeRO shards: d · c."""
+        return self.data * self.context
 
 
 class TrainingRun(Frozen):

@@ -6,6 +6,12 @@ Per micro-batch the bottleneck (last) stage runs L_s = L / p layers, each:
     attention  causal FLOPs at the kernel's published rate for this sequence length (estimator.attention)
     memory     bytes counted from the layer's structure (estimator.layer_traffic) / (bandwidth · memory_fraction)
     tensor parallel: two all-reduces of T·h bf16 forward and two backward (Narayanan et al. 2021 §3.2)
+    context parallel (c > 1): a GPU holds T = b·s/c tokens of each sequence (load-balanced causal chunks) and does
+               1/c of the attention FLOPs, in blocks of s/c queries × s/c keys (the kernel's rate at s/c); the
+               key/value chunks travel round a ring, (c−1)·T·2·K·d bf16 in the forward and twice that in the
+               backward (K, V and their gradients), overlapped with the attention of the block in hand, so only
+               max(0, transfer − attention) is exposed (Liu et al. 2023, Ring Attention, arXiv:2310.01889;
+               Megatron-Core context parallelism)
 
 then the tail (final norm, head GEMMs, HF loss, embedding gradient). Backward = 2 × the forward GEMMs (1 × for frozen
 LoRA bases), 2.5 × attention, BACKWARD_TRAFFIC_RATIO × memory traffic; full checkpointing recomputes each layer's
@@ -17,7 +23,11 @@ from __future__ import annotations
 from estimator.attention import attention_forward_seconds, attention_seconds
 from estimator.errors import InvalidRunError
 from estimator.flops import attended_keys
-from estimator.interconnect import all_reduce_bus_bytes_per_second, intra_node_bus_bytes_per_second
+from estimator.interconnect import (
+    all_reduce_bus_bytes_per_second,
+    intra_node_bus_bytes_per_second,
+    point_to_point_bytes_per_second,
+)
 from estimator.layer_traffic import (
     AUTOCAST_WEIGHT_BYTES,
     BACKWARD_TRAFFIC_RATIO,
@@ -108,14 +118,30 @@ def gemm_seconds(m: float, k: int, n: int, gpu: GPU, fp8: bool = False) -> float
     return max(compute, 2.0 * (m * k + k * n + m * n) / bandwidth(gpu))
 
 
+def local_tokens(run: TrainingRun) -> float:
+    """Tokens of one micro-batch on one GPU of a context-parallel group: b·s / c."""
+    return run.micro_batch * run.seq_len / run.parallelism.context
+
+
 def _tp_seconds_per_layer(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
     """Four all-reduces of T·h bf16 per layer (2 forward, 2 backward), in the node unless the group spans nodes."""
     t = run.parallelism.tensor
     if t <= 1:
         return 0.0
-    volume = 4.0 * 2.0 * (t - 1) / t * 2.0 * run.micro_batch * run.seq_len * arch.hidden_size
+    volume = 4.0 * 2.0 * (t - 1) / t * 2.0 * local_tokens(run) * arch.hidden_size
     within = t <= hw.gpus_per_node
     return volume / (intra_node_bus_bytes_per_second(hw) if within else all_reduce_bus_bytes_per_second(hw))
+
+
+def cp_ring_seconds_per_layer(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
+    """Forward key/value ring transfer of one layer: (c−1) · T · 2·K·d·2 bytes / t over the CP group's link (the
+    group sits inside a node while t·c ≤ GPUs per node, Megatron's rank order); the backward moves twice this."""
+    par = run.parallelism
+    c = par.context
+    if c <= 1:
+        return 0.0
+    volume = (c - 1) * local_tokens(run) * 2.0 * kv_width(arch) * 2.0 / par.tensor
+    return volume / point_to_point_bytes_per_second(hw, within_node=par.tensor * c <= hw.gpus_per_node)
 
 
 def micro_batch_phases(
@@ -124,7 +150,8 @@ def micro_batch_phases(
     """(forward, tail, backward) of one micro-batch on the last pipeline stage (module docstring)."""
     gpu, t = hw.gpu, run.parallelism.tensor
     layers = arch.num_layers / run.parallelism.pipeline
-    tokens = float(run.micro_batch * run.seq_len)
+    tokens = local_tokens(run)
+    kernel_seq = run.seq_len / run.parallelism.context
     full = run.method == Method.FULL
     fp8 = full and run.precision == Precision.FP8
     autocast = full and state_recipe(run.precision, run.optimizer).autocast
@@ -134,8 +161,10 @@ def micro_batch_phases(
     attn_flops = tokens * 2.0 * attended_keys(arch, run.seq_len) * q_width(arch) / t
     bf16_peak = peak_flops(gpu)
     kernel = run.attention_kernel.value
-    attn_fwd = attention_forward_seconds(attn_flops, run.seq_len, gpu, bf16_peak, kernel)
-    attn_bwd = attention_seconds(attn_flops, run.seq_len, gpu, bf16_peak, kernel) - attn_fwd
+    attn_fwd = attention_forward_seconds(attn_flops, kernel_seq, gpu, bf16_peak, kernel)
+    attn_bwd = attention_seconds(attn_flops, kernel_seq, gpu, bf16_peak, kernel) - attn_fwd
+    ring = cp_ring_seconds_per_layer(arch, run, hw)
+    cp_fwd, cp_bwd = max(0.0, ring - attn_fwd), max(0.0, 2.0 * ring - attn_bwd)
     mem_fwd = layer_forward_bytes(arch, run) * tokens / t / memory_bw
     mem_bwd = layer_backward_bytes(arch, run) * tokens / t / memory_bw
     weights = sum(fan_in * fan_out for fan_in, fan_out in shapes) / t
@@ -150,8 +179,8 @@ def micro_batch_phases(
         mem_fwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw
         mem_bwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw
     tp = _tp_seconds_per_layer(arch, run, hw)
-    fwd_layer = gemm_fwd + attn_fwd + mem_fwd + tp / 2.0
-    bwd_layer = gemm_fwd * (2.0 if full else 1.0) + attn_bwd + mem_bwd + tp / 2.0
+    fwd_layer = gemm_fwd + attn_fwd + mem_fwd + tp / 2.0 + cp_fwd
+    bwd_layer = gemm_fwd * (2.0 if full else 1.0) + attn_bwd + mem_bwd + tp / 2.0 + cp_bwd
     if run.checkpointing == Checkpointing.FULL:
         bwd_layer += fwd_layer
     elif run.checkpointing == Checkpointing.SELECTIVE:

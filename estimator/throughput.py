@@ -1,9 +1,16 @@
 """Step time, tokens/s, hours and modelled MFU: phases of the step's kernels, not a constant efficiency.
 
     micro-batch = Σ_phase max(host, GPU) over forward, tail (head + loss), backward   (estimator.step_phases)
-    pipeline    = (m + p − 1) · micro-batch of the last stage        bubble (p−1)/(m+p−1) of the pipeline time
-                                                                      (Narayanan et al. 2021 §2.2, GPipe/1F1B)
+    pipeline    = (m + (p − 1)/v) · micro-batch of the last stage    bubble (p−1)/(v·m) of the ideal time
+                                                                      (Narayanan et al. 2021 §2.2: 1F1B, v = 1;
+                                                                      interleaved, v model chunks per stage)
     step        = pipeline + max(host, GPU) of the optimizer step + data-parallel communication not hidden
+
+Pipeline point-to-point: every micro-batch crosses each stage boundary twice per model chunk (activations forward,
+their gradients back), 2·v transfers of b·(s/c)·h bf16 / t per micro-batch (Megatron's scatter/gather, Narayanan
+et al. 2021 §4.1), between nodes once a stage's t·c·d GPUs fill a node. The plain 1F1B schedule waits for them;
+the interleaved one overlaps them with the next chunk's compute (Megatron-LM `overlap_p2p_comm`), so only what
+exceeds that micro-batch's compute is exposed.
     MFU         = model FLOPs (no recompute) / (step · peak of the precision used) (Chowdhery et al. 2022, App. B;
                   fp8 runs against the fp8 peak); HFU adds recompute
 
@@ -13,9 +20,10 @@ sequence length (estimator.attention); memory-bound traffic is counted from the 
 (estimator.layer_traffic). A phase lasts max(host, GPU): in a launch-bound step the GPU waits for the host layer by
 layer, but the tail and the optimizer step, with few launches and much work, are not hidden behind it.
 
-Data parallel: a ring all-reduce of the bf16 gradients, 2·(n−1)/n · bytes over the bus bandwidth (Patarasuk & Yuan
-2009), once per step, overlapped with the last micro-batch's backward (gradient accumulation defers it). ZeRO-3
-gathers the parameters twice and reduce-scatters the gradients in every micro-batch (Rajbhandari et al. 2019 §7),
+Data parallel: a ring all-reduce of the bf16 gradients over the n = d·c ranks that hold the same parameters
+(context-parallel ranks hold the same weights), 2·(n−1)/n · bytes over the bus bandwidth (Patarasuk & Yuan 2009),
+once per step, overlapped with the last micro-batch's backward (gradient accumulation defers it). ZeRO-3 gathers
+the parameters twice and reduce-scatters the gradients in every micro-batch (Rajbhandari et al. 2019 §7),
 overlapped with that micro-batch's compute. Only what does not fit under the compute is exposed.
 
 Calibration (redone by `python -m benchmarks estimator_accuracy`, which prints the fit and held-out checks):
@@ -29,10 +37,15 @@ eager memory-bound kernels reach).
 from __future__ import annotations
 
 from estimator.attention import attention_assumption
+from estimator.errors import InvalidRunError
 from estimator.flops import training_flops
-from estimator.interconnect import all_reduce_bus_bytes_per_second, interconnect_assumption
+from estimator.interconnect import (
+    all_reduce_bus_bytes_per_second,
+    interconnect_assumption,
+    point_to_point_bytes_per_second,
+)
 from estimator.memory import accumulation_steps
-from estimator.models import Assumption, Frozen, Hardware, Method, ModelArch, Precision, TrainingRun
+from estimator.models import Assumption, Frozen, Hardware, Method, ModelArch, Parallelism, Precision, TrainingRun
 from estimator.params import count_params
 from estimator.precision import adapter_recipe, check_precision, state_recipe
 from estimator.step_phases import (
@@ -40,6 +53,7 @@ from estimator.step_phases import (
     MATMUL_FRACTION,
     StepConstants,
     bandwidth,
+    local_tokens,
     micro_batch_phases,
     peak_flops,
 )
@@ -66,7 +80,7 @@ def optimizer_seconds(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
     counts = count_params(arch, run.method, run.lora)
     par = run.parallelism
     rec = state_recipe(run.precision, run.optimizer) if run.method == Method.FULL else adapter_recipe(run.optimizer)
-    trainable = counts.trainable / (par.tensor * par.pipeline) / (par.data if par.zero_stage >= 1 else 1)
+    trainable = counts.trainable / (par.tensor * par.pipeline) / (par.gradient_ranks if par.zero_stage >= 1 else 1)
     per_param = 2.0 * rec.master_bytes + rec.grad_bytes + 2.0 * rec.optimizer_bytes
     casts = 3.0 * rec.copy_bytes * counts.trainable / (par.tensor * par.pipeline) if run.method == Method.FULL else 0.0
     return (trainable * per_param + casts) / bandwidth(hw.gpu)
@@ -84,14 +98,32 @@ def _parameter_tensors(arch: ModelArch, run: TrainingRun) -> float:
 def _dp_seconds(arch: ModelArch, run: TrainingRun, hw: Hardware) -> tuple[float, float]:
     """(once per step, per micro-batch) data-parallel communication seconds (module docstring)."""
     par = run.parallelism
-    if par.data <= 1:
+    n = par.gradient_ranks
+    if n <= 1:
         return 0.0, 0.0
     bus = all_reduce_bus_bytes_per_second(hw)
     counts = count_params(arch, run.method, run.lora)
-    shard = (par.data - 1) / par.data / (par.tensor * par.pipeline)
+    shard = (n - 1) / n / (par.tensor * par.pipeline)
     if par.zero_stage >= 3:  # two parameter all-gathers + one gradient reduce-scatter, every micro-batch
         return 0.0, (2.0 * 2.0 * counts.base + 2.0 * counts.trainable) * shard / bus
     return 2.0 * 2.0 * counts.trainable * shard / bus, 0.0
+
+
+def p2p_seconds(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
+    """Pipeline point-to-point seconds per micro-batch on one stage: 2·v transfers of b·(s/c)·h·2 bytes / t."""
+    par = run.parallelism
+    if par.pipeline <= 1:
+        return 0.0
+    volume = 2.0 * par.virtual_stages * local_tokens(run) * arch.hidden_size * 2.0 / par.tensor
+    stage_gpus = par.tensor * par.context * par.data
+    return volume / point_to_point_bytes_per_second(hw, within_node=stage_gpus * par.pipeline <= hw.gpus_per_node)
+
+
+def pipeline_seconds(micro: int, run: TrainingRun, micro_seconds: float, compute: float, p2p: float) -> float:
+    """(m + (p−1)/v) micro-batches of the last stage, each with its exposed point-to-point time (module docstring)."""
+    par = run.parallelism
+    exposed = p2p if par.virtual_stages == 1 else max(0.0, p2p - compute)
+    return (micro + (par.pipeline - 1) / par.virtual_stages) * (micro_seconds + exposed)
 
 
 def training_time(arch: ModelArch, run: TrainingRun, hw: Hardware, constants: StepConstants = FITTED) -> TimeEstimate:
@@ -99,21 +131,23 @@ def training_time(arch: ModelArch, run: TrainingRun, hw: Hardware, constants: St
     par = run.parallelism
     gpu = hw.gpu
     check_precision(run.precision, gpu)
-    data = max(par.data, hw.count // (par.tensor * par.pipeline))
+    check_layout(arch, par)
+    data = max(par.data, hw.count // par.model_parallel)
     run = run.model_copy(update={"parallelism": par.model_copy(update={"data": data})})
-    micro, stages = accumulation_steps(run), par.pipeline
+    micro, stages, chunks = accumulation_steps(run), par.pipeline, par.virtual_stages
     forward, tail, backward = micro_batch_phases(arch, run, hw, constants)
     once, per_micro = _dp_seconds(arch, run, hw)
     compute = forward.gpu_seconds + tail.gpu_seconds + backward.gpu_seconds
     micro_seconds = forward.seconds + tail.seconds + backward.seconds + max(0.0, per_micro - compute)
-    pipeline = (micro + stages - 1) * micro_seconds
-    bubble = (stages - 1) / (micro + stages - 1)
+    p2p = p2p_seconds(arch, run, hw)
+    pipeline = pipeline_seconds(micro, run, micro_seconds, compute, p2p)
+    bubble = (stages - 1) / chunks / (micro + (stages - 1) / chunks)
     exposed = max(0.0, once - backward.gpu_seconds)
     opt_gpu = optimizer_seconds(arch, run, hw)
     opt_host = _parameter_tensors(arch, run) * OPTIMIZER_OPS_PER_TENSOR * constants.launch_seconds
     step = pipeline + max(opt_gpu, opt_host) + exposed
     flops = training_flops(arch, run)
-    step_tokens = float(run.micro_batch * run.seq_len * micro * data)
+    step_tokens = float(run.micro_batch * run.seq_len * micro * data)  # c GPUs share each sequence
     peak_total = peak_flops(gpu, run.precision if run.method == Method.FULL else Precision.BF16) * hw.count
     model_flops_step = flops.training_per_token * step_tokens
     if run.mfu is not None:
@@ -121,7 +155,8 @@ def training_time(arch: ModelArch, run: TrainingRun, hw: Hardware, constants: St
     tokens_per_second = step_tokens / step
     total_hours = run.tokens / tokens_per_second / 3600.0
     host_bound = forward.host_seconds + backward.host_seconds > forward.gpu_seconds + backward.gpu_seconds
-    single = (micro + stages - 1) * (forward.seconds + tail.seconds + backward.seconds) + max(opt_gpu, opt_host)
+    single = pipeline_seconds(micro, run, forward.seconds + tail.seconds + backward.seconds, compute, p2p)
+    single += max(opt_gpu, opt_host)
     return TimeEstimate(
         step_seconds=step,
         tokens_per_second=tokens_per_second,
@@ -131,7 +166,9 @@ def training_time(arch: ModelArch, run: TrainingRun, hw: Hardware, constants: St
         hfu=(flops.training_per_token + flops.recompute_per_token) * step_tokens / (step * peak_total),
         bound="launch" if host_bound and run.mfu is None else "compute",
         dp_scaling_efficiency=min(1.0, single / step) if run.mfu is None else 1.0,
-        assumptions=_assumptions(run, hw, exposed + micro * max(0.0, per_micro - compute), once + micro * per_micro),
+        assumptions=_assumptions(
+            run, hw, exposed + micro * max(0.0, per_micro - compute), once + micro * per_micro, p2p * micro
+        ),
         pipeline_bubble_fraction=bubble,
     )
 
@@ -141,7 +178,19 @@ def modelled_mfu(arch: ModelArch, run: TrainingRun, gpu_count_hw: Hardware) -> f
     return training_time(arch, run, gpu_count_hw).mfu
 
 
-def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float) -> tuple[Assumption, ...]:
+def check_layout(arch: ModelArch, par: Parallelism) -> None:
+    """Reject layouts Megatron-LM would refuse: interleaving without a pipeline, more chunks than layers."""
+    if par.virtual_stages > 1 and par.pipeline == 1:
+        raise InvalidRunError("virtual_stages", par.virtual_stages, "needs pipeline parallel > 1; set it to 1")
+    if par.pipeline * par.virtual_stages > arch.num_layers:
+        raise InvalidRunError(
+            "virtual_stages",
+            par.virtual_stages,
+            f"pipeline × virtual stages must not exceed the {arch.num_layers} layers; lower one of them",
+        )
+
+
+def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float, p2p: float) -> tuple[Assumption, ...]:
     fp8 = run.method == Method.FULL and run.precision == Precision.FP8
     out = [
         Assumption(
@@ -166,13 +215,26 @@ def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float) ->
                 why="Transformer Engine recipe: bf16 weights/grads/states + fp8 weight copies, fp8 saved Linear inputs",
             )
         )
-    if run.parallelism.pipeline > 1:
-        m, p = accumulation_steps(run), run.parallelism.pipeline
+    par = run.parallelism
+    if par.pipeline > 1:
+        m, p, v = accumulation_steps(run), par.pipeline, par.virtual_stages
+        schedule = "1F1B" if v == 1 else f"interleaved 1F1B, {v} chunks per stage"
         out.append(
             Assumption(
                 name="pipeline bubble",
-                value=f"(p−1)/(m+p−1) = {(p - 1) / (m + p - 1):.1%} with p = {p}, m = {m} micro-batches",
-                why="1F1B schedule, the last stage (layers/p + head and loss) sets the pace (Narayanan et al. 2021)",
+                value=f"(p−1)/(v·m) = {(p - 1) / (v * m):.1%} of the ideal time with p = {p}, v = {v}, m = {m} "
+                f"micro-batches; point-to-point {p2p:.3f} s per step"
+                + (" (overlapped with compute)" if v > 1 else " (not overlapped)"),
+                why=f"{schedule}, the last stage (layers/p + head and loss) sets the pace (Narayanan et al. 2021 §2.2)",
+            )
+        )
+    if par.context > 1:
+        out.append(
+            Assumption(
+                name="context parallel",
+                value=f"c = {par.context}: {run.seq_len // par.context} tokens of each sequence per GPU, "
+                "ring exchange of keys/values overlapped with attention",
+                why="load-balanced causal chunks (Megatron-Core context parallelism; Liu et al. 2023 Ring Attention)",
             )
         )
     if run.parallelism.data > 1 or hw.count > 1:

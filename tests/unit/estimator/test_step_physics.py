@@ -10,11 +10,12 @@ from estimator.attention import interpolate, kernel_fraction
 from estimator.catalog.attention_kernels import kernel_curves
 from estimator.catalog.gpus import gpu
 from estimator.flops import attended_keys
+from estimator.interconnect import intra_node_bus_bytes_per_second
 from estimator.layer_traffic import layer_forward_bytes, loss_bytes
 from estimator.models import Hardware, MlpType, ModelArch, NormType, Parallelism, TrainingRun
 from estimator.params import q_width
 from estimator.step_phases import micro_batch_phases, peak_flops
-from estimator.throughput import FITTED, optimizer_seconds, training_time
+from estimator.throughput import FITTED, optimizer_seconds, p2p_seconds, training_time
 
 H100 = gpu("H100-SXM")
 ARCH = ModelArch(
@@ -90,7 +91,10 @@ def test_pipeline_4_versus_1_differs_by_the_bubble_not_by_the_stage_count(micro:
     fwd, tail, bwd = micro_batch_phases(ARCH, pp, Hardware(gpu=H100, count=4), FITTED)
     stage = fwd.seconds + tail.seconds + bwd.seconds
     optimizer = optimizer_seconds(ARCH, pp, Hardware(gpu=H100, count=4))
-    assert t.step_seconds == pytest.approx((micro + 3) * stage + optimizer, rel=1e-6)
+    # 1F1B waits for each boundary's activations forward and gradients back: 2 transfers of s·h bf16 over NVLink
+    p2p = p2p_seconds(ARCH, pp, Hardware(gpu=H100, count=4))
+    assert p2p == pytest.approx(2 * 2048 * 4096 * 2.0 / intra_node_bus_bytes_per_second(Hardware(gpu=H100)))
+    assert t.step_seconds == pytest.approx((micro + 3) * (stage + p2p) + optimizer, rel=1e-6)
     one = TrainingRun(tokens=1e9, micro_batch=1, global_batch=micro)
     f1, t1, b1 = micro_batch_phases(ARCH, one, Hardware(gpu=H100), FITTED)
     # per-layer work scales with the layers a stage holds
