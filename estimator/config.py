@@ -104,6 +104,79 @@ def _deepseek(cfg: Config, name: str) -> ModelArch:
     )
 
 
+def _deepseek_v3(cfg: Config, name: str) -> ModelArch:
+    """DeepSeek-V3 (transformers `DeepseekV3ForCausalLM`): multi-head latent attention (q_lora_rank, kv_lora_rank,
+    qk_nope/qk_rope/v head dims; a null q_lora_rank means a full-rank q_proj), layers from first_k_dense_replace on
+    are MoE: n_routed_experts of moe_intermediate_size, top num_experts_per_tok, one shared MLP of
+    moe_intermediate_size × n_shared_experts, a bias-free router (its e_score_correction_bias is a buffer). The
+    multi-token-prediction layer (num_nextn_predict_layers) is not part of the model transformers builds."""
+    layers = int_key(cfg, "num_hidden_layers")
+    nope, rope = int_key(cfg, "qk_nope_head_dim"), int_key(cfg, "qk_rope_head_dim")
+    moe_i = int_key(cfg, "moe_intermediate_size")
+    shared = count_key(cfg, "n_shared_experts", 0)
+    bias = bool_key(cfg, "attention_bias", False)
+    q_rank = cfg.get("q_lora_rank")
+    fields = llama_style_fields({**cfg, "head_dim": nope + rope, "num_key_value_heads": None}, name, "deepseek_v3")
+    return ModelArch(
+        **fields,
+        qkv_bias=bias,
+        attn_out_bias=bias,
+        q_lora_rank=0 if q_rank is None else int_key(cfg, "q_lora_rank"),
+        kv_lora_rank=int_key(cfg, "kv_lora_rank"),
+        qk_rope_head_dim=rope,
+        v_head_dim=int_key(cfg, "v_head_dim"),
+        rotary_fraction=rope / (nope + rope),
+        num_experts=int_key(cfg, "n_routed_experts"),
+        num_experts_per_tok=int_key(cfg, "num_experts_per_tok"),
+        moe_intermediate_size=moe_i,
+        num_shared_experts=1 if shared else 0,
+        shared_expert_intermediate_size=moe_i * shared,
+        first_dense_layers=min(count_key(cfg, "first_k_dense_replace", 0), layers),
+    )
+
+
+def _mpt(cfg: Config, name: str) -> ModelArch:
+    """MPT (transformers `MptForCausalLM`): d_model, n_heads, n_layers, max_seq_len; fused Wqkv and out_proj, an
+    up/down GELU MLP of expansion_ratio·d_model, no Linear biases (no_bias), LayerNorms whose bias transformers
+    removes, ALiBi (no position parameters), head tied to wte. llm-foundry's grouped-query variant names its key/value
+    heads in attn_config.kv_n_heads; no_bias false (llm-foundry) puts biases on every Linear and norm."""
+    hidden = int_key(cfg, "d_model", "hidden_size")
+    heads = int_key(cfg, "n_heads", "num_attention_heads")
+    attn = cfg.get("attn_config") or {}
+    if not isinstance(attn, Mapping):
+        raise InvalidConfigError("attn_config", attn, "must be an object, as in the model's config.json")
+    kind = attn.get("attn_type", "multihead_attention")
+    geometry = attention_geometry(
+        {"kv_n_heads": attn.get("kv_n_heads")},
+        hidden,
+        heads,
+        ("kv_n_heads",) if kind != "multihead_attention" else (),
+        None,
+    )
+    if kind == "multiquery_attention":
+        geometry["num_kv_heads"] = 1
+    bias = not bool_key(cfg, "no_bias", True)
+    return ModelArch(
+        name=name,
+        family="mpt",
+        vocab_size=int_key(cfg, "vocab_size"),
+        hidden_size=hidden,
+        num_layers=int_key(cfg, "n_layers", "num_hidden_layers"),
+        **geometry,
+        intermediate_size=int_key(cfg, "expansion_ratio", default=4) * hidden,
+        mlp_type=MlpType.GELU,
+        norm_type=NormType.LAYERNORM,
+        norm_bias=bias,
+        qkv_bias=bias,
+        attn_out_bias=bias,
+        mlp_bias=bias,
+        fused_qkv=True,
+        tie_word_embeddings=bool_key(cfg, "tie_word_embeddings", True),
+        position_encoding=PositionEncoding.ALIBI,
+        max_position_embeddings=int_key(cfg, "max_seq_len", default=2048),
+    )
+
+
 def _gemma(cfg: Config, name: str) -> ModelArch:
     """Gemma (2 RMSNorms per layer) / Gemma 2 and Gemma 3 text (4: pre/post attention and pre/post MLP); GeGLU;
     tied; head_dim given. Gemma 3 adds an RMSNorm of head_dim on q and on k (transformers `Gemma3Attention`)."""
@@ -320,6 +393,8 @@ def _families() -> dict[str, Callable[[Config, str], ModelArch]]:
         "RefinedWeb": _falcon,
         "RefinedWebModel": _falcon,
         "deepseek": _deepseek,
+        "deepseek_v3": _deepseek_v3,
+        "mpt": _mpt,
         # SmolLM3: a Llama layer (same modules and biases); some layers skip RoPE, which changes no count.
         "smollm3": _llama,
     }

@@ -21,7 +21,7 @@ beside: it omits the attention-score term, which matters at long sequence length
 from __future__ import annotations
 
 from estimator.models import Checkpointing, Frozen, Method, MlpType, ModelArch, TrainingRun
-from estimator.params import count_params, expert_intermediate, kv_width, moe_layers, q_width
+from estimator.params import attention_linears, count_params, expert_intermediate, moe_layers, score_width
 
 
 class FlopsPerToken(Frozen):
@@ -76,8 +76,7 @@ def attended_keys(arch: ModelArch, seq_len: int, causal: bool = True) -> float:
 def _weight_flops(arch: ModelArch) -> tuple[float, float, float, float]:
     """(projections, mlp, router, logits) forward FLOPs per token: 2 per weight element used by one token."""
     h, layers = arch.hidden_size, arch.num_layers
-    qw, kw = q_width(arch), kv_width(arch)
-    projections = 2.0 * layers * (h * qw + 2 * h * kw + qw * h)
+    projections = 2.0 * layers * sum(fan_in * fan_out for fan_in, fan_out in attention_linears(arch))
     n_moe = moe_layers(arch)
     mlp = 2.0 * (layers - n_moe) * _mlp_weights(arch, arch.intermediate_size)
     router = 0.0
@@ -98,7 +97,7 @@ def forward_flops_per_token(arch: ModelArch, seq_len: int, causal: bool = True) 
     attention_scores = 4·L·h_attn·S̄ with S̄ = `attended_keys` (S/2 when causal).
     """
     projections, mlp, router, logits = _weight_flops(arch)
-    scores = 4.0 * arch.num_layers * q_width(arch) * attended_keys(arch, seq_len, causal)
+    scores = 4.0 * arch.num_layers * score_width(arch) * attended_keys(arch, seq_len, causal)
     return FlopsPerToken(
         projections=projections,
         attention_scores=scores,
@@ -162,7 +161,7 @@ def prefill_flops(arch: ModelArch, prompt_tokens: int) -> float:
     window = arch.sliding_window or prompt_tokens
     p, w = prompt_tokens, min(window, prompt_tokens)
     keys_sum = w * (w + 1) / 2 + (p - w) * w  # Σ_t min(t, W)
-    return p * (projections + mlp + router) + 4.0 * arch.num_layers * q_width(arch) * keys_sum + logits
+    return p * (projections + mlp + router) + 4.0 * arch.num_layers * score_width(arch) * keys_sum + logits
 
 
 def decode_flops_per_token(arch: ModelArch, context_len: int) -> float:
@@ -170,4 +169,4 @@ def decode_flops_per_token(arch: ModelArch, context_len: int) -> float:
     projections + mlp + router + logits + 4·L·h_attn·min(context, W)."""
     projections, mlp, router, logits = _weight_flops(arch)
     keys = min(context_len, arch.sliding_window) if arch.sliding_window else context_len
-    return projections + mlp + router + logits + 4.0 * arch.num_layers * q_width(arch) * keys
+    return projections + mlp + router + logits + 4.0 * arch.num_layers * score_width(arch) * keys

@@ -74,6 +74,13 @@ class ModelArch(Frozen):
     fused_gate_up: bool = False  # one gate_up Linear (Phi-3 gate_up_proj)
     word_embed_proj_dim: int = 0  # OPT: embeddings of this width projected in/out of hidden_size (0 = hidden_size)
     rotary_fraction: float = Field(default=1.0, gt=0, le=1)  # share of head_dim rotated (NeoX rotary_pct, Phi)
+    norm_bias: bool = True  # LayerNorm with a bias (MPT's LayerNorms have none); RMSNorm never has one
+    # Multi-head latent attention (DeepSeek-V2/V3): queries and keys/values pass through low-rank latents; head_dim is
+    # then the query/key head width (nope + rope), v_head_dim the value head width. kv_lora_rank 0 = ordinary attention.
+    q_lora_rank: int = Field(default=0, ge=0)  # 0 = a full-rank q projection
+    kv_lora_rank: int = Field(default=0, ge=0)
+    qk_rope_head_dim: int = Field(default=0, ge=0)
+    v_head_dim: int = Field(default=0, ge=0)  # 0 = head_dim
     source: str = ""  # where the config values come from (HF repo id), for presets
     # Set when a config's model_type has no mapping of its own and its standard keys were read as this family's.
     assumed_family: str = ""

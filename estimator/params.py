@@ -6,6 +6,9 @@ The count is the number of unique trainable tensors' elements that Hugging Face 
 i = intermediate size:
 
     attention = h·H·d (q) + 2·h·K·d (k, v) + H·d·h (o)  [+ biases]
+    MLA       = h·r_q + r_q·H·d (q through its latent; h·H·d without one) + h·(r_kv + d_rope) (latent + shared
+                rotary key) + r_kv·H·(d − d_rope + d_v) (keys and values from the latent) + H·d_v·h (o), and an
+                RMSNorm on each latent (DeepSeek-V2, arXiv:2405.04434 §2.1; transformers `DeepseekV3Attention`)
     mlp       = 3·h·i (gated: gate, up, down) or 2·h·i (GELU/ReLU: up, down)  [+ biases]
     norms     = norms_per_layer · h · (2 for LayerNorm weight+bias, 1 for RMSNorm)
 
@@ -99,8 +102,29 @@ class ParamCounts(Frozen):
 
 
 def norm_params(arch: ModelArch, width: int) -> int:
-    """Elements of one norm of `width`: LayerNorm has weight and bias, RMSNorm weight only."""
-    return width * (2 if arch.norm_type == NormType.LAYERNORM else 1)
+    """Elements of one norm of `width`: LayerNorm has weight and bias (MPT's no bias), RMSNorm weight only."""
+    return width * (2 if arch.norm_type == NormType.LAYERNORM and arch.norm_bias else 1)
+
+
+def v_head_dim(arch: ModelArch) -> int:
+    """Width of one value head (MLA sets its own; otherwise head_dim)."""
+    return arch.v_head_dim or arch.head_dim
+
+
+def attention_linears(arch: ModelArch) -> list[tuple[int, int]]:
+    """(in, out) of one layer's attention projections, in the order a token passes them (module docstring)."""
+    h, heads, d = arch.hidden_size, arch.num_heads, arch.head_dim
+    if arch.kv_lora_rank:
+        rq, rkv, rope, dv = arch.q_lora_rank, arch.kv_lora_rank, arch.qk_rope_head_dim, v_head_dim(arch)
+        q = [(h, rq), (rq, heads * d)] if rq else [(h, heads * d)]
+        return [*q, (h, rkv + rope), (rkv, heads * (d - rope + dv)), (heads * dv, h)]
+    qw, kw = q_width(arch), kv_width(arch)
+    return [(h, qw), (h, kw), (h, kw), (qw, h)]
+
+
+def score_width(arch: ModelArch) -> float:
+    """Per attended key, FLOPs/2 of QKᵀ and PV per token: (H·d + H·d_v)/2 (= H·d unless values are narrower)."""
+    return arch.num_heads * (arch.head_dim + v_head_dim(arch)) / 2
 
 
 def q_width(arch: ModelArch) -> int:
@@ -116,8 +140,11 @@ def kv_width(arch: ModelArch) -> int:
 def attention_params(arch: ModelArch) -> int:
     """One layer's attention: q, k, v, o projections and their biases (qk-norm weights are counted as norms)."""
     h, qw, kw = arch.hidden_size, q_width(arch), kv_width(arch)
-    weights = h * qw + 2 * h * kw + qw * h
-    biases = (qw + 2 * kw if arch.qkv_bias else 0) + (h if arch.attn_out_bias else 0)
+    weights = sum(fan_in * fan_out for fan_in, fan_out in attention_linears(arch))
+    # MLA's attention_bias sits on the two down-projections (q_a, kv_a) and o (transformers DeepseekV3Attention)
+    mla_biases = arch.q_lora_rank + arch.kv_lora_rank + arch.qk_rope_head_dim
+    input_biases = mla_biases if arch.kv_lora_rank else qw + 2 * kw
+    biases = (input_biases if arch.qkv_bias else 0) + (h if arch.attn_out_bias else 0)
     return weights + biases
 
 
@@ -145,6 +172,8 @@ def _layer_norm_params(arch: ModelArch) -> int:
         per_layer += norm_params(arch, q_width(arch)) + norm_params(arch, kv_width(arch))
     elif arch.qk_norm:
         per_layer += 2 * norm_params(arch, arch.head_dim)
+    if arch.kv_lora_rank:  # MLA: RMSNorm on the kv latent and on the q latent when there is one
+        per_layer += arch.kv_lora_rank + arch.q_lora_rank
     return per_layer
 
 

@@ -39,7 +39,7 @@ from estimator.layer_traffic import (
     residual_stream_bytes,
 )
 from estimator.models import GPU, Checkpointing, Frozen, Hardware, Method, MlpType, ModelArch, Precision, TrainingRun
-from estimator.params import kv_width, q_width
+from estimator.params import attention_linears, kv_width, score_width
 from estimator.precision import state_recipe
 
 MATMUL_FRACTION = 752.0 / 989.5  # measured bf16 8192³ GEMM on an H100 (748–755 of 989 TFLOP/s)
@@ -101,12 +101,12 @@ def bandwidth(gpu: GPU) -> float:
 
 def linears(arch: ModelArch) -> list[tuple[int, int]]:
     """(in, out) of the Linears one token passes through in one layer (MoE: top-k + shared experts)."""
-    h, qw, kw = arch.hidden_size, q_width(arch), kv_width(arch)
+    h = arch.hidden_size
     i = arch.intermediate_size
     if arch.num_experts:
         i = (arch.moe_intermediate_size or i) * arch.num_experts_per_tok + arch.shared_expert_intermediate_size
     mlp = [(h, i), (h, i), (i, h)] if arch.mlp_type == MlpType.GATED else [(h, i), (i, h)]
-    return [(h, qw), (h, kw), (h, kw), (qw, h), *mlp]
+    return [*attention_linears(arch), *mlp]
 
 
 def gemm_seconds(m: float, k: int, n: int, gpu: GPU, fp8: bool = False) -> float:
@@ -158,7 +158,7 @@ def micro_batch_phases(
     memory_bw = bandwidth(gpu) * constants.memory_fraction
     shapes = linears(arch)
     gemm_fwd = sum(gemm_seconds(tokens, fan_in, fan_out // t, gpu, fp8) for fan_in, fan_out in shapes)
-    attn_flops = tokens * 2.0 * attended_keys(arch, run.seq_len) * q_width(arch) / t
+    attn_flops = tokens * 2.0 * attended_keys(arch, run.seq_len) * score_width(arch) / t
     bf16_peak = peak_flops(gpu)
     kernel = run.attention_kernel.value
     attn_fwd = attention_forward_seconds(attn_flops, kernel_seq, gpu, bf16_peak, kernel)

@@ -219,8 +219,9 @@ def test_unknown_model_type_without_standard_keys_lists_supported() -> None:
         arch_from_hf_config(mamba)
     assert err.value.field == "model_type"
     assert "d_model" in err.value.fix
-    # DeepseekV3Config: multi-head latent attention keys a Llama reading would miscount.
-    mla = {**load("llama-2-7b"), "model_type": "deepseek_v3", "kv_lora_rank": 512, "q_lora_rank": 1536}
+    # An unmapped type with multi-head latent attention keys (Kimi K2 ships a DeepseekV3-shaped config under its own
+    # model_type) would be miscounted by a Llama reading, so it is refused rather than guessed.
+    mla = {**load("llama-2-7b"), "model_type": "kimi_k2", "kv_lora_rank": 512, "q_lora_rank": 1536}
     with pytest.raises(InvalidConfigError, match="latent attention"):
         arch_from_hf_config(mla)
     assert "llama" in supported_model_types()
