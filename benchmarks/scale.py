@@ -42,7 +42,7 @@ from monitor.core.state import LatestResult
 from monitor.core.tick import Agent, AgentConfig
 from monitor.http.api import ApiDeps, HttpApi
 from monitor.http.exporter import Exporter
-from monitor.runtime.app import tune_gc
+from monitor.runtime.daemon import tune_gc
 
 SEED = 7
 FULL = Shape(nodes=2000, pods=20_000, workloads=1000)
@@ -247,7 +247,7 @@ def report(figures: dict[str, Any]) -> Table:
 def main(quick: bool = False) -> int:
     """Prints the scale table. Returns 0: a missed target is a figure, not a crash."""
     began = time.perf_counter()
-    tune_gc()  # as the daemon does at start (monitor.runtime.app.Daemon.start)
+    tune_gc()  # as the daemon does at start (monitor.runtime.daemon.Daemon.start)
     if quick:
         figures = run(QUICK, ticks=5, baseline_ticks=2, burst_updates=2000)
     else:

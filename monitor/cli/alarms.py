@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from monitor.adapters.cloudwatch.factory import build_reconciler
 from monitor.cli.config import load_settings
+from monitor.core.errors import CloudWatchCredentialsError, CloudWatchError
 
 
 def sync(
@@ -33,14 +33,14 @@ def sync(
             typer.echo(("would " if dry_run and not plan.in_sync else "") + line)
         if not dry_run:
             reconciler.apply(plan)
-    except NoCredentialsError as exc:
+    except CloudWatchCredentialsError as exc:
         typer.echo(
             f"error: {endpoint}: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
             "or use an IAM role (IRSA in the cluster)",
             err=True,
         )
         raise typer.Exit(1) from exc
-    except (BotoCoreError, ClientError) as exc:
+    except CloudWatchError as exc:
         typer.echo(
             f"error: {endpoint}: {exc}: check cloudwatch.endpoint_url (TRAINSPEND_CLOUDWATCH__ENDPOINT_URL), "
             "cloudwatch.region, the network and the IAM permissions (deploy/iam/)",

@@ -11,9 +11,7 @@ import errno
 import socket
 from dataclasses import dataclass
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from monitor.core.errors import ConfigError, KubeConfigError, StoreError
+from monitor.core.errors import ConfigError, KubeConfigError, StoreError, StoreUnavailableError
 
 CONFIG_EXIT_CODE = 2
 RUNTIME_EXIT_CODE = 1
@@ -60,10 +58,9 @@ def explain_startup_error(
         return StartupFailure(
             f"error: {listen_flag} {listen}: cannot listen there ({reason}): {hint}", CONFIG_EXIT_CODE
         )
-    if isinstance(exc, SQLAlchemyError):
-        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if isinstance(exc, StoreUnavailableError):
         return StartupFailure(
-            f"error: store.url {display_url_of(store_url)}: cannot use the database ({first_line}): check "
+            f"error: store.url {display_url_of(store_url)}: {exc}: check "
             "TRAINSPEND_STORE__URL and that the database is reachable; `trainspend db upgrade` creates the schema",
             RUNTIME_EXIT_CODE,
         )

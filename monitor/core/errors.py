@@ -38,8 +38,17 @@ class StoreError(TrainspendError):
     """The store (monitor.adapters.store) cannot be used as it is, e.g. its schema is not the one this code expects."""
 
 
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached or used (connection refused, authentication, permissions); the cause is the
+    database driver's error."""
+
+
 class CloudWatchError(TrainspendError):
-    """The CloudWatch adapter (monitor.adapters.cloudwatch) failed."""
+    """The CloudWatch adapter (monitor.adapters.cloudwatch) failed; the cause is botocore's error."""
+
+
+class CloudWatchCredentialsError(CloudWatchError):
+    """No AWS credentials were found for CloudWatch."""
 
 
 class NotifyError(TrainspendError):

@@ -18,7 +18,8 @@ from monitor.core.clock import AcceleratedClock
 from monitor.core.domain.result import TickResult
 from monitor.demo.apiserver import LocalApiServer
 from monitor.demo.scenario import DemoCluster
-from monitor.runtime.app import Daemon, build_daemon
+from monitor.runtime.app import build_daemon
+from monitor.runtime.daemon import Daemon
 
 
 def demo_settings(listen: str, api_url: str, db_path: Path) -> Settings:

@@ -1,10 +1,12 @@
-"""Builds the CloudWatch alarm reconciler from settings: the one place the daemon and `trainspend alarms sync` share."""
+"""Builds the CloudWatch adapters from settings (the alarm reconciler the daemon and `trainspend alarms sync` share,
+and the metric publisher): the one place boto3 CloudWatch clients are made."""
 
 from __future__ import annotations
 
 import boto3
 
 from monitor.adapters.cloudwatch.alarms import BudgetThresholds, billing_alarm, desired_alarms
+from monitor.adapters.cloudwatch.publisher import CloudWatchPublisher, CloudWatchSink
 from monitor.adapters.cloudwatch.reconciler import AlarmReconciler
 from monitor.adapters.cloudwatch.retry import client_config
 from monitor.config.settings import Settings
@@ -30,3 +32,12 @@ def build_reconciler(settings: Settings) -> AlarmReconciler:
     if cw_settings.billing_alarm_usd is not None:
         billing = billing_alarm(settings.cluster, cw_settings.billing_alarm_usd, cw_settings.alarm_actions)
     return AlarmReconciler(client, settings.cluster, desired, billing_client=billing_client, billing=billing)
+
+
+def build_publisher(settings: Settings) -> CloudWatchPublisher:
+    """The PutMetricData publisher for `cloudwatch.*` (region, endpoint, namespace, per-job dimensions)."""
+    cw_settings = settings.cloudwatch
+    client = boto3.client(
+        "cloudwatch", region_name=cw_settings.region, endpoint_url=cw_settings.endpoint_url, config=client_config()
+    )
+    return CloudWatchPublisher(CloudWatchSink(client, cw_settings.namespace), cw_settings.per_job_dimensions)

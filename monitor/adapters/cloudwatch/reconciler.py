@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
 from monitor.adapters.cloudwatch.alarms import AlarmSpec, billing_alarm_name, prefix
 from monitor.adapters.cloudwatch.retry import with_backoff
+from monitor.core.errors import CloudWatchCredentialsError, CloudWatchError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -114,7 +117,13 @@ class AlarmReconciler:
         return self.billing_client if spec.billing and self.billing_client is not None else self.client
 
     def _call(self, call: Callable[[], T]) -> T:
-        return with_backoff(call, **self._retry)
+        """One CloudWatch call with throttling backoff; botocore's failures leave as this adapter's errors."""
+        try:
+            return with_backoff(call, **self._retry)
+        except NoCredentialsError as exc:
+            raise CloudWatchCredentialsError(f"no AWS credentials ({exc})") from exc
+        except (BotoCoreError, ClientError) as exc:
+            raise CloudWatchError(str(exc)) from exc
 
     def _delete(self, client: CloudWatchClient, names: Sequence[str]) -> None:
         for start in range(0, len(names), DELETE_BATCH):

@@ -12,9 +12,12 @@ from monitor.config.settings import KubeSettings
 from monitor.core.errors import KubeConfigError
 
 ListCall = Callable[..., Any]
+# The official client's connection type, named here so that the composition root can accept one (tests hand in a
+# client for the local API server) without importing the vendor package itself.
+ApiClient = client.ApiClient
 
 
-def build_api_client(settings: KubeSettings) -> client.ApiClient:
+def build_api_client(settings: KubeSettings) -> ApiClient:
     """`api_url` (demo/tests, no auth) wins; else the given kubeconfig; else in-cluster; else the default
     kubeconfig. The client is private to us: the library's global default configuration is never touched.
     Raises KubeConfigError (the library's ConfigException chained) when none of them is usable."""

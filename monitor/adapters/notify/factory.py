@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import boto3
 import httpx
 
 from monitor.adapters.notify.channel import Channel
@@ -31,6 +32,13 @@ def http_client() -> httpx.Client:
 def secret_values(settings: NotifySettings) -> list[str]:
     found = [settings.slack_webhook_url, settings.pagerduty_routing_key, settings.webhook_url, settings.webhook_secret]
     return [s.get_secret_value() for s in found if s is not None]
+
+
+def sns_client(settings: NotifySettings, region: str) -> SNSClient:
+    """The boto3 SNS client for `notify.sns_topic_arn` (region from `cloudwatch.region`, endpoint from
+    `notify.sns_endpoint_url`)."""
+    client: SNSClient = boto3.client("sns", region_name=region, endpoint_url=settings.sns_endpoint_url)
+    return client
 
 
 def build_channels(settings: NotifySettings, client: httpx.Client, sns: SNSClient | None = None) -> dict[str, Channel]:

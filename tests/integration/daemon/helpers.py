@@ -11,7 +11,8 @@ from monitor.core.clock import ManualClock
 from monitor.core.domain.result import TickResult
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from monitor.runtime.app import Daemon, build_daemon
+from monitor.runtime.app import build_daemon
+from monitor.runtime.daemon import Daemon
 from tests.fixtures.apiserver import eventually
 
 T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)

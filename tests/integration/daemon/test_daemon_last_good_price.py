@@ -15,7 +15,8 @@ from monitor.core.clock import ManualClock
 from monitor.core.domain.result import TickResult
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from monitor.runtime.app import Daemon, build_daemon
+from monitor.runtime.app import build_daemon
+from monitor.runtime.daemon import Daemon
 from tests.integration.pricing.servers import Reply, serve
 
 
