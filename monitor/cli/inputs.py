@@ -8,6 +8,7 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from estimator.catalog.providers import canonical_provider
 from monitor.core.domain.quantities import QuantityError, parse_count
@@ -15,7 +16,8 @@ from monitor.core.domain.quantities import QuantityError, parse_count
 
 def fail(message: str) -> NoReturn:
     """One line on stderr and exit code 2: bad input is the user's to fix, not a crash."""
-    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    # The message is text, not Rich markup: a path or value with [brackets] is printed as given.
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(2)
 
 

@@ -59,7 +59,7 @@ from monitor.cli.planning.estimate import (
     money_table,
     resolve_currency,
 )
-from monitor.cli.planning.plan_chart import CHART_SUFFIXES, write_plan_chart
+from monitor.cli.planning.plan_chart import ChartError, check_chart_path, write_plan_chart
 
 
 def _row(candidate: Candidate, currency: Currency, rate: ExchangeRate, hidden: int = 0) -> list[str]:
@@ -178,7 +178,9 @@ def plan_command(
     as_json: JsonOpt = False,
     chart: Annotated[
         Path | None,
-        typer.Option("--chart", help="also write cost vs wall time, Pareto front marked, to FILE.svg or FILE.html"),
+        typer.Option(
+            "--chart", help="also write cost vs wall time, Pareto front marked, to FILE.svg, FILE.html or FILE.png"
+        ),
     ] = None,
 ) -> None:
     """Find the cheapest hardware and offer that fit in memory and finish by a deadline within a budget.
@@ -203,8 +205,11 @@ def plan_command(
         pipeline=pipeline_parallel,
         mfu=mfu,
     )
-    if chart is not None and chart.suffix.lower() not in CHART_SUFFIXES:
-        fail(f"--chart {chart}: give a file ending in {' or '.join(CHART_SUFFIXES)}")
+    if chart is not None:
+        try:
+            check_chart_path(chart)
+        except ChartError as error:
+            fail(f"--chart {chart}: {error}")
     if max_gpus < 1:
         fail(f"--max-gpus {max_gpus}: give at least 1")
     counts = tuple(n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512) if n <= max_gpus)
