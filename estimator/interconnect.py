@@ -47,6 +47,13 @@ def intra_node_link(gpu: GPU) -> Link:
     key = gpu.id.upper()
     if key.startswith(("H100-SXM", "H200-SXM")):
         return Link(name="NVLink 4", bytes_per_second=450e9, source=_NVIDIA + "h100/ datasheet: NVLink 900 GB/s")
+    if key.startswith("H800-SXM"):
+        # the export part: NVLink 4 cut to 400 GB/s (both directions); DeepSeek measured ~160 GB/s of it in use
+        return Link(
+            name="NVLink 4 (H800)",
+            bytes_per_second=200e9,
+            source="H800: NVLink 400 GB/s (catalog row's source); arXiv:2412.19437 §3.2.2",
+        )
     if key.startswith("A100-SXM"):
         return Link(name="NVLink 3", bytes_per_second=300e9, source=_NVIDIA + "a100/ datasheet: NVLink 600 GB/s")
     if key.startswith("V100-SXM"):

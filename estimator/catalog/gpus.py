@@ -23,6 +23,7 @@ _ALIASES: tuple[tuple[str, str], ...] = (
     ("H100-80GB", "H100-SXM"),
     ("H100-SXM5", "H100-SXM"),
     ("H200", "H200-SXM"),
+    ("H800", "H800-SXM"),
     ("A100", "A100-SXM-80GB"),
     ("A100-80GB", "A100-SXM-80GB"),
     ("A100-40GB", "A100-SXM-40GB"),

@@ -17,7 +17,7 @@ from estimator.interconnect import (
     intra_node_link,
     nodes,
 )
-from estimator.models import CapacityType, Hardware, Offer, TrainingRun
+from estimator.models import CapacityType, Hardware, Offer, Parallelism, TrainingRun
 from estimator.plan import PlanConstraints, plan
 from estimator.throughput import training_time
 
@@ -100,3 +100,22 @@ def test_estimate_prices_each_offer_on_its_own_topology_and_says_so() -> None:
     assert by_instance["g6e.xlarge"].hours > by_instance["g6e.12xlarge"].hours > result.time.total_hours
     assert "8 nodes over ENA, up to 20 Gbps" in by_instance["g6e.xlarge"].notes
     assert any(a.name == "interconnect" and "bus" in a.value for a in result.assumptions)
+
+
+def test_h800_computes_like_an_h100_but_its_cut_nvlink_slows_tensor_parallel_steps() -> None:
+    h800, h100 = gpu("H800"), gpu("H100-SXM")
+    assert h800.id == "H800-SXM"
+    assert (h800.bf16_tflops, h800.fp8_tflops, h800.memory_bandwidth_bytes_per_second) == (
+        h100.bf16_tflops,
+        h100.fp8_tflops,
+        h100.memory_bandwidth_bytes_per_second,
+    )
+    assert intra_node_link(h800).bytes_per_second * 9 == intra_node_link(h100).bytes_per_second * 4  # 400 vs 900
+    run = TrainingRun(tokens=1e9, seq_len=4096, parallelism=Parallelism(tensor=8))
+    arch = preset("llama-3-70b")
+    on_h800 = training_time(arch, run, Hardware(gpu=h800, count=8))
+    on_h100 = training_time(arch, run, Hardware(gpu=h100, count=8))
+    assert on_h800.step_seconds > on_h100.step_seconds
+    single = run.model_copy(update={"parallelism": Parallelism()})
+    one = training_time(preset("llama-3-8b"), single, Hardware(gpu=h800))
+    assert one.step_seconds == training_time(preset("llama-3-8b"), single, Hardware(gpu=h100)).step_seconds
