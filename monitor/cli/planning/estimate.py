@@ -66,6 +66,8 @@ FLAGS = {
     "zero_stage": "--zero-stage",
     "tensor": "--tensor-parallel",
     "pipeline": "--pipeline-parallel",
+    "context": "--context-parallel",
+    "virtual_stages": "--virtual-stages",
     "data": "--gpus",
     "count": "--gpus",
     "rank": "--lora-rank",
@@ -106,6 +108,12 @@ OptimizerOpt = Annotated[Optimizer, typer.Option("--optimizer")]
 CheckpointingOpt = Annotated[Checkpointing, typer.Option("--grad-checkpointing", help="activation recomputation")]
 TensorOpt = Annotated[int, typer.Option("--tensor-parallel", help="tensor-parallel degree")]
 PipelineOpt = Annotated[int, typer.Option("--pipeline-parallel", help="pipeline-parallel degree")]
+ContextOpt = Annotated[
+    int, typer.Option("--context-parallel", help="context-parallel degree: GPUs that share each sequence")
+]
+VirtualStagesOpt = Annotated[
+    int, typer.Option("--virtual-stages", help="model chunks per pipeline stage (interleaved 1F1B)")
+]
 MfuOpt = Annotated[float | None, typer.Option("--mfu", help="override the modelled MFU (0-1)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (a stable contract)")]
 ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", help="only these providers (repeatable)")]
@@ -171,6 +179,8 @@ def build_run(
     tensor: int,
     pipeline: int,
     mfu: float | None,
+    context: int = 1,
+    virtual_stages: int = 1,
 ) -> TrainingRun:
     """The TrainingRun of the flags; bad values end in `fail` naming the flag."""
     if (tokens is None) == (dataset_tokens is None):
@@ -187,7 +197,13 @@ def build_run(
             precision=precision,
             optimizer=optimizer,
             checkpointing=checkpointing,
-            parallelism=Parallelism(tensor=tensor, pipeline=pipeline, zero_stage=zero_stage),
+            parallelism=Parallelism(
+                tensor=tensor,
+                pipeline=pipeline,
+                zero_stage=zero_stage,
+                context=context,
+                virtual_stages=virtual_stages,
+            ),
             mfu=mfu,
         )
     except ValidationError as error:
@@ -379,6 +395,8 @@ def estimate_command(
     zero_stage: Annotated[int, typer.Option("--zero-stage", help="ZeRO stage 0-3 (3 = FSDP full shard)")] = 0,
     tensor_parallel: TensorOpt = 1,
     pipeline_parallel: PipelineOpt = 1,
+    context_parallel: ContextOpt = 1,
+    virtual_stages: VirtualStagesOpt = 1,
     mfu: MfuOpt = None,
     provider: ProviderOpt = None,
     onprem_purchase_usd: Annotated[
@@ -413,6 +431,8 @@ def estimate_command(
         tensor=tensor_parallel,
         pipeline=pipeline_parallel,
         mfu=mfu,
+        context=context_parallel,
+        virtual_stages=virtual_stages,
     )
     shown, rate = resolve_currency(currency, cny_per_usd)
     tco = None
