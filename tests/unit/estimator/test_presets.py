@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from estimator.catalog.presets import preset, preset_names, preset_source
+from estimator.catalog.presets import PRESETS_FILE, PresetRow, index_presets, preset, preset_names, preset_source
+from estimator.catalog.tables import CatalogDataError, parse_table, read_table_text
 from estimator.config import arch_from_hf_config
 from estimator.errors import UnknownModelError
 from estimator.params import count_params
@@ -99,3 +100,41 @@ def test_unknown_preset_suggests_close_names() -> None:
     assert err.value.field == "model"
     with pytest.raises(UnknownModelError, match="no close match"):
         preset("zzzzzzzz")
+
+
+def _presets_with(index: int, change: dict[str, object]) -> str:
+    document = json.loads(read_table_text(PRESETS_FILE))
+    document["rows"][index] = {**document["rows"][index], **change}
+    return json.dumps(document)
+
+
+def test_the_presets_file_cites_a_repo_and_a_date_per_row() -> None:
+    rows = parse_table(PRESETS_FILE, read_table_text(PRESETS_FILE), PresetRow)
+    assert sorted(row.id for row in rows) == preset_names()
+    assert all(row.source.strip() and row.checked for row in rows)
+
+
+def test_a_preset_row_the_config_reader_refuses_fails_the_load_naming_the_row_and_the_key() -> None:
+    # Llama-2-7B's hidden size 4096 with 30 heads: 4096 / 30 is no whole head dimension.
+    document = json.loads(read_table_text(PRESETS_FILE))
+    index = next(i for i, row in enumerate(document["rows"]) if row["id"] == "llama-2-7b")
+    config = {**document["rows"][index]["config"], "num_attention_heads": 30}
+    with pytest.raises(CatalogDataError) as caught:
+        parse_table(PRESETS_FILE, _presets_with(index, {"config": config}), PresetRow)
+    message = str(caught.value)
+    assert message.startswith(f"presets.json rows[{index}] (llama-2-7b)")
+    assert "num_attention_heads" in message
+    assert "estimator/catalog/data/presets.json" in message
+
+
+def test_a_preset_row_with_a_bad_date_or_an_unknown_field_is_refused() -> None:
+    with pytest.raises(CatalogDataError, match=r"rows\[1\] \(llama-2-13b\) field checked='last year'"):
+        parse_table(PRESETS_FILE, _presets_with(1, {"checked": "last year"}), PresetRow)
+    with pytest.raises(CatalogDataError, match=r"rows\[1\] \(llama-2-13b\) field repo=.*Extra inputs"):
+        parse_table(PRESETS_FILE, _presets_with(1, {"repo": "x"}), PresetRow)
+
+
+def test_a_preset_name_given_twice_is_refused() -> None:
+    rows = parse_table(PRESETS_FILE, read_table_text(PRESETS_FILE), PresetRow)
+    with pytest.raises(CatalogDataError, match=rf"rows\[{len(rows)}\] field id='gpt2': another row has this id"):
+        index_presets((*rows, rows[0].model_copy(update={"id": "gpt2"})))
