@@ -130,6 +130,9 @@ class StoreSettings(Section):
 # A budget name becomes part of CloudWatch alarm names and a metric label value: a DNS-label shape keeps both valid.
 _BUDGET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _BUDGET_NAME_MAX = 63
+# A bearer token: long enough not to be guessed (openssl rand -hex 16 gives 32), short enough for one header.
+_TOKEN_MIN_CHARS = 16
+_TOKEN_MAX_CHARS = 1024
 
 
 class BudgetSettings(Section):
@@ -200,6 +203,11 @@ class Settings(BaseSettings):
 
     cluster: str = Field(default="default", description="cluster name on every series and alarm")
     listen: str = Field(default="0.0.0.0:8080", description="HOST:PORT of /metrics, probes and the JSON API")
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="bearer token that /metrics and /api/v1 require (from a Secret); null = open; /healthz, /readyz "
+        "and the page's assets stay open",
+    )
     tick_seconds: float = Field(default=30.0, gt=0, description="how often the agent ticks")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="log level")
     team_label: str = Field(default="team", description="workload label that names the owning team")
@@ -242,6 +250,22 @@ class Settings(BaseSettings):
         _host, sep, port = value.rpartition(":")
         if not sep or not port.isdigit() or int(port) > 65535:
             raise ValueError(f"listen={value!r}: expected HOST:PORT with a port from 0 to 65535, e.g. 0.0.0.0:8080")
+        return value
+
+    @field_validator("api_token")
+    @classmethod
+    def _usable_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """A token a client can send in one header and nobody guesses; the message never repeats it."""
+        if value is None:
+            return None
+        token = value.get_secret_value()
+        if not _TOKEN_MIN_CHARS <= len(token) <= _TOKEN_MAX_CHARS or not token.isascii() or not token.isprintable():
+            raise ValueError(
+                f"api_token: use {_TOKEN_MIN_CHARS} to {_TOKEN_MAX_CHARS} printable ASCII characters (it has "
+                f"{len(token)}), e.g. the output of `openssl rand -hex 32`; unset it to leave the API open"
+            )
+        if any(c.isspace() for c in token):
+            raise ValueError("api_token: it contains whitespace, which an Authorization header cannot carry intact")
         return value
 
     @field_validator("currency")

@@ -22,9 +22,10 @@ from monitor.runtime.app import build_daemon
 from monitor.runtime.daemon import Daemon
 
 
-def demo_settings(listen: str, api_url: str, db_path: Path) -> Settings:
+def demo_settings(listen: str, api_url: str, db_path: Path, api_token: str | None = None) -> Settings:
     return Settings(
         cluster="demo",
+        api_token=api_token,
         listen=listen,
         tick_seconds=2.0,
         finished_job_ttl_seconds=6 * 3600.0,  # simulated seconds: finished demo jobs stay visible
@@ -52,11 +53,12 @@ def demo_settings(listen: str, api_url: str, db_path: Path) -> Settings:
 
 
 class DemoRunner:
-    def __init__(self, listen: str, speed: float, db_path: Path) -> None:
+    def __init__(self, listen: str, speed: float, db_path: Path, api_token: str | None = None) -> None:
         self.clock = AcceleratedClock(datetime.now(UTC), speed)
         self.server = LocalApiServer(clock=self.clock.now)
         self._listen = listen
         self._db_path = db_path
+        self._api_token = api_token
         self._stop = threading.Event()
         self._sim_thread = threading.Thread(target=self._simulate, name="demo-sim", daemon=True)
         self.daemon: Daemon | None = None
@@ -75,7 +77,9 @@ class DemoRunner:
         self.server.start()
         self.sim = DemoCluster(self.server, self.clock.now)
         self.sim.seed()
-        self.daemon = build_daemon(demo_settings(self._listen, self.server.url, self._db_path), self.clock)
+        self.daemon = build_daemon(
+            demo_settings(self._listen, self.server.url, self._db_path, self._api_token), self.clock
+        )
         self.daemon.start()
         self._sim_thread.start()
 

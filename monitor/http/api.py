@@ -21,6 +21,7 @@ from monitor.core.domain.report import GroupBy, spend_between
 from monitor.core.domain.result import BudgetStatus, JobStatus
 from monitor.core.report_format import Format, render
 from monitor.core.state import LatestResult
+from monitor.http.auth import CHALLENGE, authorized
 from monitor.http.display_currency import DisplayCurrency, budget_display, job_display, usd_display
 from monitor.http.exposition import CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE
 from monitor.http.server import PooledHTTPServer, maybe_gzip
@@ -122,6 +123,8 @@ class ApiDeps:
     spend_since: Callable[[datetime], dict[str, float]] | None = None
     # Settings.currency and its rate, for the `display_currency` blocks (monitor.http.display_currency.display_currency)
     display: DisplayCurrency = field(default_factory=usd_display)
+    # Settings.api_token: the bearer token /metrics and /api/v1 require (monitor.http.auth); None: open
+    token: bytes | None = None
 
 
 class ApiError(Exception):
@@ -273,6 +276,8 @@ def _handler_class(deps: ApiDeps) -> type[BaseHTTPRequestHandler]:
             split = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(split.query).items()}
             try:
+                if not authorized(deps.token, split.path, self.headers.get("Authorization")):
+                    raise ApiError(HTTPStatus.UNAUTHORIZED, "this endpoint needs 'Authorization: Bearer <api_token>'")
                 status, ctype, body = route(deps, split.path, query)
             except ApiError as exc:
                 status, ctype, body = exc.status, "application/json", _dump({"error": exc.message})
@@ -285,6 +290,8 @@ def _handler_class(deps: ApiDeps) -> type[BaseHTTPRequestHandler]:
             if compressed:
                 self.send_header("Content-Encoding", "gzip")
             self.send_header("Vary", "Accept-Encoding")
+            if status == HTTPStatus.UNAUTHORIZED:
+                self.send_header("WWW-Authenticate", CHALLENGE)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

@@ -99,3 +99,54 @@ def test_screenshot_of_the_fleet_page(demo: DemoRunner, tmp_path: Path) -> None:
     result = _chromium(chromium, tmp_path / "profile", "--window-size=1400,900", f"--screenshot={shot}", f"{demo.url}/")
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+TOKEN = "page-token-0123456789abcdef"
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRunner]:
+    runner = DemoRunner(
+        listen="127.0.0.1:0", speed=120.0, db_path=tmp_path_factory.mktemp("guarded") / "demo.db", api_token=TOKEN
+    )
+    runner.start()
+    try:
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not httpx.get(f"{runner.url}/api/v1/jobs", headers=auth).json()["items"]:
+            time.sleep(0.5)
+        yield runner
+    finally:
+        runner.stop()
+
+
+def test_with_a_token_in_the_fragment_the_page_sends_it_and_shows_the_jobs(guarded: DemoRunner, tmp_path: Path) -> None:
+    chromium = require_binary("chromium")
+    assert httpx.get(f"{guarded.url}/api/v1/jobs", timeout=5).status_code == 401
+    # the fragment is never sent to the server: the page reads it, keeps it in sessionStorage, sends it as a header
+    result = _chromium(chromium, tmp_path / "profile", "--dump-dom", f"{guarded.url}/#token={TOKEN}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'class="job"' in result.stdout
+    assert "token-form" not in result.stdout
+    assert _console_messages(result.stderr) == []
+
+
+def test_a_job_page_link_with_a_token_keeps_its_route(guarded: DemoRunner, tmp_path: Path) -> None:
+    chromium = require_binary("chromium")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    job = httpx.get(f"{guarded.url}/api/v1/jobs", headers=auth, timeout=5).json()["items"][0]
+    url = f"{guarded.url}/#/job/{job['namespace']}/{job['name']}&token={TOKEN}"
+    result = _chromium(chromium, tmp_path / "profile", "--dump-dom", url)
+    assert 'id="cost-chart"' in result.stdout
+    assert _console_messages(result.stderr) == []
+
+
+def test_without_the_token_the_page_asks_for_it_instead_of_failing(guarded: DemoRunner, tmp_path: Path) -> None:
+    chromium = require_binary("chromium")
+    result = _chromium(chromium, tmp_path / "profile", "--dump-dom", f"{guarded.url}/")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'id="token-form"' in result.stdout
+    assert "needs its API token" in result.stdout
+    assert 'class="job"' not in result.stdout
+    # the only console lines are Chromium's own notes of the refused requests, no script error
+    assert all("401" in m for m in _console_messages(result.stderr)), _console_messages(result.stderr)

@@ -3,6 +3,21 @@
 "use strict";
 
 const view = document.getElementById("view");
+const TOKEN_KEY = "trainspend-api-token";
+
+// The API token, when the daemon has one (config.api_token): given once as a URL fragment (`/#token=...`, which the
+// browser never sends to a server), kept in sessionStorage for this tab only, and dropped from the address bar and
+// history at once. Never put in a query string, where proxies and access logs would keep it.
+function takeTokenFromFragment() {
+  const parts = location.hash.replace(/^#/, "").split(/[?&]/);
+  const index = parts.findIndex((part) => part.startsWith("token="));
+  if (index < 0) return;
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(parts[index].slice("token=".length)));
+  parts.splice(index, 1);
+  history.replaceState(null, "", location.pathname + "#" + (parts.filter(Boolean).join("&") || "/"));
+}
+
+class NeedsToken extends Error {}
 
 function el(tag, attrs, children) {
   const node = document.createElement(tag);
@@ -16,7 +31,11 @@ function usd(value) {
 }
 
 async function getJson(path) {
-  const response = await fetch(path, {headers: {Accept: "application/json"}});
+  const headers = {Accept: "application/json"};
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = "Bearer " + token;
+  const response = await fetch(path, {headers: headers});
+  if (response.status === 401) throw new NeedsToken(token ? "the API token was refused" : "this daemon needs its API token");
   const body = await response.json();
   if (!response.ok) throw new Error(body.error || response.statusText);
   return body;
@@ -104,9 +123,22 @@ async function render() {
     if (parts[0] === "job" && parts.length === 3) await jobPage(parts[1], parts[2]);
     else await fleet();
   } catch (error) {
-    view.replaceChildren(el("p", {class: "error"}, ["Cannot load: " + error.message]));
+    if (error instanceof NeedsToken) tokenForm(error.message);
+    else view.replaceChildren(el("p", {class: "error"}, ["Cannot load: " + error.message]));
   }
 }
 
-window.addEventListener("hashchange", render);
+function tokenForm(why) {
+  const input = el("input", {type: "password", id: "token-input", autocomplete: "off", required: "required"});
+  const form = el("form", {id: "token-form"}, [el("label", {}, ["API token ", input]), " ", el("button", {type: "submit"}, ["Use"])]);
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+    render();
+  });
+  view.replaceChildren(el("p", {class: "needs-token"}, ["Sign in: " + why + " (kept for this tab only; or open the page as /#token=…)."]), form);
+}
+
+window.addEventListener("hashchange", () => { takeTokenFromFragment(); render(); });
+takeTokenFromFragment();
 render();

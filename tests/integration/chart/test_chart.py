@@ -40,6 +40,7 @@ VALUE_SETS: list[tuple[str, list[str]]] = [
             str(ROOT / "tests" / "integration" / "chart" / "values-kube-prometheus-stack.yaml"),
         ],
     ),
+    ("locked-down", ["-f", str(ROOT / "tests" / "integration" / "chart" / "values-locked-down.yaml")]),
     *[(p.stem, ["-f", str(p)]) for p in EXAMPLES],
 ]
 
