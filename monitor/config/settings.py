@@ -144,6 +144,10 @@ class BudgetSettings(Section):
     queue: str | None = Field(
         default=None, description="only workloads submitted to this Kueue LocalQueue (kueue.x-k8s.io/queue-name)"
     )
+    cluster_queue: str | None = Field(
+        default=None, description="only workloads whose Kueue LocalQueue feeds this ClusterQueue (spec.clusterQueue)"
+    )
+    cohort: str | None = Field(default=None, description="only workloads whose Kueue ClusterQueue is in this cohort")
     selector: dict[str, str] = Field(default_factory=dict, description="only workloads with these labels")
     thresholds: list[float] = Field(default_factory=lambda: [0.8, 1.0], description="fractions of the limit")
 

@@ -25,7 +25,7 @@ from monitor.core.domain.periods import period_bounds
 from monitor.core.domain.price_history import PriceHistory
 from monitor.core.domain.progress_sources import choose as choose_progress
 from monitor.core.domain.projection import FINISHED_STATES, ProjectionInput, project
-from monitor.core.domain.queues import admission_wait_seconds, queue_of
+from monitor.core.domain.queues import NO_ROUTE, QueueRoute, first_admission_wait_seconds, queue_of, queue_routes
 from monitor.core.domain.rate_window import advance, extrapolate
 from monitor.core.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
 from monitor.core.domain.snapshot_schedule import SnapshotSchedule
@@ -221,6 +221,7 @@ class Agent:
                 pods_by_owner[pod.owner.uid].append(pod)
         jobs: list[JobStatus] = []
         seen: set[str] = set()
+        routes = queue_routes(snapshot.queues)
         for workload in snapshot.workloads:
             pods = pods_by_owner.get(workload.ref.uid, [])
             if (
@@ -233,7 +234,7 @@ class Agent:
                 continue
             seen.add(workload.ref.uid)
             try:
-                jobs.append(self._job(workload, pods, attribution.pods, identities, costs, now))
+                jobs.append(self._job(workload, pods, attribution.pods, identities, costs, now, routes))
             except Exception as error:
                 # One broken workload never stops the others, nor vanishes: it keeps its cost, without a projection.
                 if (workload.ref.uid, type(error).__name__) not in self._failed:
@@ -300,6 +301,7 @@ class Agent:
         identities: dict[str, NodeIdentity],
         costs: dict[str, float],
         now: datetime,
+        routes: Mapping[tuple[str, str], QueueRoute] | None = None,
     ) -> JobStatus:
         assert self._previous is not None
         parsed = self._parsed(workload)
@@ -345,11 +347,22 @@ class Agent:
         # Every value below is already typed (validated models, floats summed from validated costs): validating the
         # 30 fields again cost ~2 µs each x 1,000 jobs a tick. The two constrained fields keep their check.
         build = JobStatus.model_construct if cost >= 0 and held.hourly_usd >= 0 else JobStatus
+        queue = queue_of(workload.labels, (pod.labels for pod in pods)) or (previous.queue if previous else "")
+        route = (routes or {}).get((workload.ref.namespace, queue), NO_ROUTE) if queue else NO_ROUTE
+        if not route.cluster_queue and previous is not None and queue and queue == previous.queue:
+            route = QueueRoute(previous.cluster_queue, previous.cohort)  # its LocalQueue is gone or not listed yet
         return build(
             ref=workload.ref,
             team=workload.labels.get(self._config.team_label, ""),
-            queue=queue_of(workload.labels, (pod.labels for pod in pods)) or (previous.queue if previous else ""),
-            admission_wait_seconds=admission_wait_seconds(workload.created, workload.admitted_at),
+            queue=queue,
+            cluster_queue=route.cluster_queue,
+            cohort=route.cohort,
+            admission_wait_seconds=first_admission_wait_seconds(
+                workload.created,
+                workload.admitted_at,
+                previous.admission_wait_seconds if previous else None,
+                previous.observed_at if previous and previous.running_seconds > 0 else None,
+            ),
             labels=dict(workload.labels),
             state=state,
             cost_usd=cost,
@@ -496,6 +509,8 @@ def _budget_workload(job: JobStatus, spend_usd: float, live: bool) -> BudgetWork
         spend_usd=spend_usd,
         team=job.team,
         queue=job.queue,
+        cluster_queue=job.cluster_queue,
+        cohort=job.cohort,
         labels=job.labels,
         hourly_cost_usd=hourly,
         remaining_cost_usd=job.remaining_cost_usd.p50 if unfinished and job.remaining_cost_usd else None,

@@ -39,6 +39,9 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
 # training-operator's MPIJob, so beside "kubeflow.org" it replaces that one (the training-operator installed with
 # its MPI controller off, as the mpi-operator's docs ask); it is not served by default.
 MPI_OPERATOR = "mpi-operator"
+# Kueue's queues (read-only to trainspend, patched only by a budget's suspend action): v1beta2, the storage version
+# since Kueue v0.15; "kueue-v1beta1" serves them at v1beta1 only, as older Kueue releases do (not served by default).
+KUEUE_V1BETA1 = "kueue-v1beta1"
 CRD_TYPES: dict[str, tuple[ResourceType, ...]] = {
     "kubeflow.org": (
         ResourceType("kubeflow.org", "v1", "pytorchjobs", "PyTorchJob", namespaced=True),
@@ -56,13 +59,21 @@ CRD_TYPES: dict[str, tuple[ResourceType, ...]] = {
     ),
     "argoproj.io": (ResourceType("argoproj.io", "v1alpha1", "workflows", "Workflow", namespaced=True),),
     MPI_OPERATOR: (ResourceType("kubeflow.org", "v2beta1", "mpijobs", "MPIJob", namespaced=True),),
+    "kueue.x-k8s.io": (
+        ResourceType("kueue.x-k8s.io", "v1beta2", "localqueues", "LocalQueue", namespaced=True),
+        ResourceType("kueue.x-k8s.io", "v1beta2", "clusterqueues", "ClusterQueue", namespaced=False),
+    ),
+    KUEUE_V1BETA1: (
+        ResourceType("kueue.x-k8s.io", "v1beta1", "localqueues", "LocalQueue", namespaced=True),
+        ResourceType("kueue.x-k8s.io", "v1beta1", "clusterqueues", "ClusterQueue", namespaced=False),
+    ),
     # Not a CRD but an optional built-in API (DRA, GA in Kubernetes 1.34): served, like the CRDs, only when chosen.
     "resource.k8s.io": (
         ResourceType("resource.k8s.io", "v1", "resourceclaims", "ResourceClaim", namespaced=True),
         ResourceType("resource.k8s.io", "v1", "resourceclaimtemplates", "ResourceClaimTemplate", namespaced=True),
     ),
 }
-DEFAULT_CRD_GROUPS = frozenset(CRD_TYPES) - {MPI_OPERATOR}
+DEFAULT_CRD_GROUPS = frozenset(CRD_TYPES) - {MPI_OPERATOR, KUEUE_V1BETA1}
 
 
 def served_types(crd_groups: frozenset[str]) -> tuple[ResourceType, ...]:
@@ -75,4 +86,6 @@ def served_types(crd_groups: frozenset[str]) -> tuple[ResourceType, ...]:
         types.extend(CRD_TYPES[group])
     if MPI_OPERATOR in crd_groups:  # one mpijobs.kubeflow.org CRD: the mpi-operator's
         types = [t for t in types if not (t.key == "mpijobs.kubeflow.org" and t.version == "v1")]
+    if KUEUE_V1BETA1 in crd_groups:  # one Kueue install: the older one's
+        types = [t for t in types if not (t.group == "kueue.x-k8s.io" and t.version != "v1beta1")]
     return tuple(types)

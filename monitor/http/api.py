@@ -39,7 +39,10 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
         "uid": job.ref.uid,
         "team": job.team,
         "queue": job.queue or None,  # Kueue LocalQueue; null when not queued by Kueue
-        "admission_wait_seconds": job.admission_wait_seconds,  # created suspended → admitted; null if it never waited
+        "cluster_queue": job.cluster_queue or None,  # the LocalQueue's ClusterQueue; null when unknown
+        "cohort": job.cohort or None,  # that ClusterQueue's cohort; null when none or unknown
+        # created suspended → first admitted; null if it never waited (a later suspend/resume does not change it)
+        "admission_wait_seconds": job.admission_wait_seconds,
         "state": job.state,
         "cost_usd": round(job.cost_usd, 6),
         "hourly_cost_usd": round(job.hourly_cost_usd, 6),

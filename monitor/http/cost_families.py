@@ -14,7 +14,11 @@ from monitor.core.domain.result import Band, JobStatus, TickResult
 from monitor.http.exposition import Family
 
 JOB_LABELS = ("cluster", "namespace", "workload_kind", "workload", "team")
-INFO_LABELS = (*JOB_LABELS, "model", "method", "gpu", "instance_type", "capacity_type", "queue")
+INFO_LABELS = (
+    *JOB_LABELS,
+    *("model", "method", "gpu", "instance_type", "capacity_type"),
+    *("queue", "cluster_queue", "cohort"),  # Kueue LocalQueue, its ClusterQueue and cohort
+)
 BUDGET_LABELS = ("cluster", "budget", "period")
 NODE_LABELS = ("cluster", "node", "instance_type", "region", "provider_id")
 PRICE_LABELS = ("cluster", "node", "instance_type", "source", "as_of")
@@ -59,7 +63,7 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
     budget = _rows("trainspend_job_budget_usd", "Budget of the workload from its annotation, USD.", JOB_LABELS)
     admission = _rows(
         "trainspend_job_admission_wait_seconds",
-        "Seconds the workload waited suspended in its queue (e.g. Kueue) before it was admitted, from creation.",
+        "Seconds the workload waited suspended in its queue (e.g. Kueue) before it was first admitted, from creation.",
         JOB_LABELS,
     )
     problems = _rows(
@@ -69,8 +73,8 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
     )
     info = _rows(
         "trainspend_job_info",
-        "Descriptive labels of the workload (model, method, GPU, instance and capacity type, Kueue queue); value is"
-        " always 1.",
+        "Descriptive labels of the workload (model, method, GPU, instance and capacity type, Kueue LocalQueue,"
+        " ClusterQueue and cohort); value is always 1.",
         INFO_LABELS,
     )
     for job in jobs:
@@ -87,7 +91,8 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
         if job.admission_wait_seconds is not None:
             admission.add(labels, job.admission_wait_seconds)
         problems.add(labels, float(len(job.problems)))
-        info.add([*labels, job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type, job.queue], 1.0)
+        described = (job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type)
+        info.add([*labels, *described, job.queue, job.cluster_queue, job.cohort], 1.0)
     projected = _band_family(
         "trainspend_job_projected_cost_usd",
         "Projected total cost of the workload at completion, USD; quantile label gives the p10/p50/p90 band.",

@@ -12,6 +12,7 @@ from monitor.core.domain.model import (
     NodeInfo,
     PodInfo,
     Price,
+    QueueInfo,
     WorkloadInfo,
     WorkloadRef,
 )
@@ -23,6 +24,7 @@ class FakeCluster:
     nodes: list[NodeInfo] = field(default_factory=list)
     pods: list[PodInfo] = field(default_factory=list)
     workloads: list[WorkloadInfo] = field(default_factory=list)
+    queues: list[QueueInfo] = field(default_factory=list)
 
     def snapshot(self) -> ClusterSnapshot:
         return ClusterSnapshot(
@@ -30,6 +32,7 @@ class FakeCluster:
             nodes=tuple(self.nodes),
             pods=tuple(self.pods),
             workloads=tuple(self.workloads),
+            queues=tuple(self.queues),
         )
 
     def replace_pod(self, pod: PodInfo) -> None:

@@ -22,8 +22,17 @@ from typing import Any
 from monitor.adapters.kube import convert
 from monitor.adapters.kube.claims import to_claim
 from monitor.adapters.kube.kinds import CRDS, WatchedKind, api_group
+from monitor.adapters.kube.kueue import to_queue
 from monitor.adapters.kube.owners import OwnerRef, owner_refs, resolve
-from monitor.core.domain.model import ClaimInfo, ClusterSnapshot, NodeInfo, PodInfo, WorkloadInfo, WorkloadRef
+from monitor.core.domain.model import (
+    ClaimInfo,
+    ClusterSnapshot,
+    NodeInfo,
+    PodInfo,
+    QueueInfo,
+    WorkloadInfo,
+    WorkloadRef,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +53,7 @@ class _OwnerEntry:
     info: WorkloadInfo | None
 
 
-Entry = NodeInfo | _PodEntry | _OwnerEntry | ClaimInfo
+Entry = NodeInfo | _PodEntry | _OwnerEntry | ClaimInfo | QueueInfo
 
 
 class ClusterCache:
@@ -114,6 +123,8 @@ class ClusterCache:
             return convert.to_node(obj)
         if kind.role == "claim":
             return to_claim(obj)
+        if kind.role == "queue":
+            return to_queue(kind, obj)
         refs = owner_refs(meta)
         if kind.role == "pod":
             return _PodEntry(convert.to_pod(obj), refs)
@@ -315,6 +326,7 @@ def _build(
     nodes = [e for e in entries if isinstance(e, NodeInfo)]
     claims = [e for e in entries if isinstance(e, ClaimInfo) and e.devices and e.reserved_for]
     owners = [e for e in entries if isinstance(e, _OwnerEntry)]
+    queues = [e for e in entries if isinstance(e, QueueInfo)]
     pods = [e for e in entries if isinstance(e, _PodEntry)]
     memo = resolutions if resolutions is not None else _Resolutions()
     memo.start({e.uid: e.obj_refs for e in owners}, intermediates)
@@ -345,6 +357,7 @@ def _build(
         workloads=tuple(sorted(workloads.values(), key=lambda w: w.ref.key)),
         synced=synced,
         claims=tuple(sorted(claims, key=lambda c: (c.namespace, c.name, c.uid))),
+        queues=tuple(sorted(queues, key=lambda q: (q.kind, q.namespace, q.name))),
     )
 
 

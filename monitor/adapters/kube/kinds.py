@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["node", "pod", "workload", "intermediate", "claim"]
+Role = Literal["node", "pod", "workload", "intermediate", "claim", "queue"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class WatchedKind:
     # Usually a child of another training kind (a RayJob's RayCluster): a pod it controls waits for it to be cached
     # before being booked, so it is not booked to it and then to its owner.
     awaited: bool = False
+    cluster_scoped: bool = False  # watched cluster-wide even when namespaces are configured (Nodes, ClusterQueues)
 
     @property
     def api_version(self) -> str:
@@ -33,7 +34,7 @@ class WatchedKind:
         return self.group in ("", "batch")
 
 
-NODES = WatchedKind("", "v1", "nodes", "Node", "node")
+NODES = WatchedKind("", "v1", "nodes", "Node", "node", cluster_scoped=True)
 PODS = WatchedKind("", "v1", "pods", "Pod", "pod")
 JOBS = WatchedKind("batch", "v1", "jobs", "Job", "workload", "Job")
 BUILTIN: tuple[WatchedKind, ...] = (NODES, PODS, JOBS)

@@ -13,7 +13,7 @@ from kubernetes import client
 from monitor.adapters.kube.cache import ClusterCache
 from monitor.adapters.kube.client import build_api_client
 from monitor.adapters.kube.discovery import served_crds
-from monitor.adapters.kube.kinds import BUILTIN, NODES, WatchedKind
+from monitor.adapters.kube.kinds import BUILTIN, WatchedKind
 from monitor.adapters.kube.watcher import ResourceWatcher, WatchStats
 from monitor.config.settings import KubeSettings
 from monitor.core.domain.model import ClusterSnapshot
@@ -98,7 +98,7 @@ class KubeClusterSource:
             for kind in wanted:
                 if kind in self._watchers or self._stop.is_set():
                     continue
-                scopes: list[str | None] = [None] if kind == NODES else namespaces
+                scopes: list[str | None] = [None] if kind.cluster_scoped else namespaces
                 for ns in scopes:
                     self.cache.expect(kind, ns)
                 group = [ResourceWatcher(self._api, kind, ns, self.cache, self._settings, self.stats) for ns in scopes]

@@ -39,6 +39,8 @@ class BudgetSpec(Value):
     namespace: str | None = None
     team: str | None = None
     queue: str | None = None  # Kueue LocalQueue name
+    cluster_queue: str | None = None  # Kueue ClusterQueue name (the workload's LocalQueue's spec.clusterQueue)
+    cohort: str | None = None  # Kueue cohort of that ClusterQueue
     selector: dict[str, str] = Field(default_factory=dict)
     thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
 
@@ -50,12 +52,17 @@ class BudgetSpec(Value):
         return tuple(sorted(set(value)))
 
     def matches(self, workload: BudgetWorkload) -> bool:
-        """All given criteria must hold: namespace, team, Kueue queue, and every selector label."""
+        """All given criteria must hold: namespace, team, Kueue queue, ClusterQueue and cohort, and every selector
+        label."""
         if self.namespace is not None and workload.namespace != self.namespace:
             return False
         if self.team is not None and workload.team != self.team:
             return False
         if self.queue is not None and workload.queue != self.queue:
+            return False
+        if self.cluster_queue is not None and workload.cluster_queue != self.cluster_queue:
+            return False
+        if self.cohort is not None and workload.cohort != self.cohort:
             return False
         return all(workload.labels.get(key) == value for key, value in self.selector.items())
 
@@ -64,6 +71,8 @@ class BudgetSpec(Value):
         parts = [f"namespace={self.namespace}"] if self.namespace is not None else []
         parts += [f"team={self.team}"] if self.team is not None else []
         parts += [f"queue={self.queue}"] if self.queue is not None else []
+        parts += [f"cluster_queue={self.cluster_queue}"] if self.cluster_queue is not None else []
+        parts += [f"cohort={self.cohort}"] if self.cohort is not None else []
         parts += [f"{key}={value}" for key, value in sorted(self.selector.items())]
         return ",".join(parts)
 
@@ -77,6 +86,8 @@ class BudgetWorkload:
     spend_usd: float  # accrued within the budget's current period
     team: str = ""
     queue: str = ""  # Kueue LocalQueue
+    cluster_queue: str = ""  # its Kueue ClusterQueue
+    cohort: str = ""  # that ClusterQueue's cohort
     labels: Mapping[str, str] = field(default_factory=dict)
     hourly_cost_usd: float = 0.0
     remaining_cost_usd: float | None = None  # p50 of the projection; None = no projection

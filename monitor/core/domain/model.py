@@ -90,6 +90,21 @@ class ClaimInfo(Value):
     reserved_for: tuple[str, ...] = ()  # uids of the pods that use it
 
 
+class QueueInfo(Value):
+    """A Kueue LocalQueue (namespaced; `cluster_queue` is its spec.clusterQueue) or ClusterQueue (cluster-scoped,
+    `namespace` ""; `cohort` is its spec.cohort / spec.cohortName). Read-only: trainspend never writes a queue
+    unless a budget's `action: suspend` holds one."""
+
+    kind: str  # "LocalQueue" | "ClusterQueue"
+    name: str
+    namespace: str = ""
+    uid: str = ""
+    api_version: str = ""
+    cluster_queue: str = ""
+    cohort: str = ""
+    stop_policy: str = ""  # spec.stopPolicy: "" (None) | "Hold" | "HoldAndDrain"
+
+
 class ClusterSnapshot(Value):
     """Everything the watch cache holds at one instant; immutable so the tick reads a consistent view."""
 
@@ -99,6 +114,7 @@ class ClusterSnapshot(Value):
     workloads: tuple[WorkloadInfo, ...] = ()
     synced: bool = True
     claims: tuple[ClaimInfo, ...] = ()  # allocated DRA ResourceClaims (where the cluster serves resource.k8s.io)
+    queues: tuple[QueueInfo, ...] = ()  # Kueue LocalQueues and ClusterQueues (where the cluster serves Kueue)
 
 
 class CapacityType(StrEnum):

@@ -31,7 +31,10 @@ class JobStatus(Value):
     ref: WorkloadRef
     team: str = ""
     queue: str = ""  # Kueue LocalQueue (kueue.x-k8s.io/queue-name); "" when not queued by Kueue
-    admission_wait_seconds: float | None = None  # created suspended → admitted (resumed); None if it never waited
+    cluster_queue: str = ""  # the LocalQueue's Kueue ClusterQueue (spec.clusterQueue); "" when unknown
+    cohort: str = ""  # the ClusterQueue's cohort; "" when it has none or it is unknown
+    # created suspended → first admitted (resumed); None if it never waited. A later suspend/resume does not change it.
+    admission_wait_seconds: float | None = None
     state: str = "Running"
     cost_usd: float = Field(ge=0)  # accrued so far, all pods, all restarts
     hourly_cost_usd: float = Field(ge=0)  # current burn rate

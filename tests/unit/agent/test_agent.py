@@ -215,3 +215,69 @@ def test_kueue_queue_from_the_job_or_its_pods_and_a_budget_per_queue(world) -> N
     result = make_agent(cluster, store, clock, events, budgets=[budget]).tick()
     assert {j.ref.name: j.queue for j in result.jobs} == {"q": "gpu-train", "tj": "gpu-train", "other": ""}
     assert result.budgets[0].spend_usd == pytest.approx(16.0)  # 2 x 2 GPUs x $4/GPU-hour; not the unqueued Job
+
+
+def test_cluster_queue_and_cohort_from_the_local_queue_and_budgets_per_cluster_queue(world) -> None:
+    from monitor.core.domain.model import QueueInfo
+
+    cluster, store, clock, events = world
+    labels = {"team": "nlp", "kueue.x-k8s.io/queue-name": "team-a-queue"}
+    queued = workload("q").model_copy(update={"labels": labels})
+    same_name_elsewhere = workload("elsewhere", namespace="other").model_copy(update={"labels": labels})
+    cluster.workloads = [queued, same_name_elsewhere]
+    cluster.pods = [pod("q-0", queued, "gpu-1", 2, started=T0), pod("e-0", same_name_elsewhere, "gpu-1", 1, started=T0)]
+    cluster.queues = [  # kubernetes-sigs/kueue site/content/en/docs/concepts/cluster_queue.md, "Borrowing example"
+        QueueInfo(kind="ClusterQueue", name="team-a-cq", cohort="team-ab"),
+        QueueInfo(kind="LocalQueue", name="team-a-queue", namespace="ml", cluster_queue="team-a-cq"),
+    ]
+    clock.advance(3600)
+    budgets = [
+        BudgetSpec(name="cq", limit_usd=100.0, cluster_queue="team-a-cq"),
+        BudgetSpec(name="cohort", limit_usd=100.0, cohort="team-ab"),
+    ]
+    agent = make_agent(cluster, store, clock, events, budgets=budgets)
+    result = agent.tick()
+    assert (job_of(result, "q").cluster_queue, job_of(result, "q").cohort) == ("team-a-cq", "team-ab")
+    assert (job_of(result, "elsewhere").cluster_queue, job_of(result, "elsewhere").cohort) == ("", "")  # no such LQ
+    assert [b.spend_usd for b in result.budgets] == [pytest.approx(8.0), pytest.approx(8.0)]  # q's 2 GPUs, 1 h
+    cluster.queues = []  # the Kueue CRDs removed (or a relist in flight): the route known stays
+    clock.advance(60)
+    assert job_of(agent.tick(), "q").cluster_queue == "team-a-cq"
+
+
+def test_admission_wait_is_the_first_admission_and_survives_a_suspend_and_resume(world) -> None:
+    cluster, store, clock, events = world
+    created = T0
+    queued = workload("kq").model_copy(update={"created": created, "state": "Suspended"})
+    cluster.workloads = [queued]
+    agent = make_agent(cluster, store, clock, events)
+    clock.advance(600)
+    assert job_of(agent.tick(), "kq").admission_wait_seconds is None  # still waiting
+    admitted = created + timedelta(minutes=15)  # Suspended=False, reason JobResumed
+    cluster.workloads = [queued.model_copy(update={"state": "Running", "admitted_at": admitted})]
+    cluster.pods = [pod("kq-0", cluster.workloads[0], "gpu-1", 2, started=admitted)]
+    clock.advance(600)
+    assert job_of(agent.tick(), "kq").admission_wait_seconds == 15 * 60
+    clock.advance(3600)  # ran an hour, then preempted (suspended), then resumed 2 hours after its creation
+    agent.tick()
+    resumed = created + timedelta(hours=2)
+    cluster.workloads = [queued.model_copy(update={"state": "Running", "admitted_at": resumed})]
+    cluster.pods = [pod("kq-1", cluster.workloads[0], "gpu-1", 2, started=resumed)]
+    clock.advance(1800)
+    assert job_of(agent.tick(), "kq").admission_wait_seconds == 15 * 60  # not 2 h: its first run was not waiting
+    assert job_of(make_agent(cluster, store, clock, events).tick(), "kq").admission_wait_seconds == 15 * 60  # restart
+
+
+def test_a_job_that_ran_before_its_suspension_did_not_wait_until_its_resume(world) -> None:
+    cluster, store, clock, events = world
+    w = workload("never-queued")  # created running; later suspended by hand and resumed
+    cluster.workloads = [w]
+    cluster.pods = [pod("n-0", w, "gpu-1", 2, started=T0)]
+    agent = make_agent(cluster, store, clock, events)
+    clock.advance(3600)
+    assert job_of(agent.tick(), "never-queued").admission_wait_seconds is None
+    resumed = T0 + timedelta(hours=2)
+    cluster.workloads = [w.model_copy(update={"admitted_at": resumed})]
+    cluster.pods = [pod("n-1", w, "gpu-1", 2, started=resumed)]
+    clock.advance(3 * 3600)
+    assert job_of(agent.tick(), "never-queued").admission_wait_seconds is None
