@@ -8,11 +8,15 @@
   first use: a daemon restarted during an API outage prices from them (stale=True) rather than from the catalog.
 - After an error the whole source waits before its next call: the API's Retry-After when throttled, else an
   exponential backoff (initial · 2^(failures-1), capped), so a down API is not hammered once per node per tick.
+- The tick and the price-refresh task price from two threads: one lock per source covers the whole look-up,
+  the API call included, so a caller that finds a call in flight waits for its answer (cached, or one failure and one
+  backoff step) instead of calling again. A call is bounded by the HTTP client's timeout.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -86,6 +90,7 @@ class CachedSource:
         self._remembered = memory is None  # the saved last good prices are loaded once, on first use
         self._failures = 0
         self._blocked_until: datetime | None = None
+        self._lock = threading.Lock()  # every field of the cache is written under it
         self.api_calls = 0
         self.api_errors = 0
         self.last_error = ""
@@ -93,6 +98,10 @@ class CachedSource:
     def price(self, node: NodeIdentity) -> Price | None:
         if not self._fetcher.applies_to(node):
             return None
+        with self._lock:
+            return self._price(node)
+
+    def _price(self, node: NodeIdentity) -> Price | None:
         key = cache_key(node)
         now = self._clock.now()
         if not self._remembered:

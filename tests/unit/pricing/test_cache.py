@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import threading
+import time
+
 from monitor.adapters.pricing.cache import CachedSource
 from monitor.adapters.pricing.errors import PricingApiError, PricingThrottledError
 from monitor.core.domain.model import CapacityType, NodeIdentity
@@ -105,3 +108,53 @@ def test_spot_prices_are_cached_per_zone() -> None:
     spot = NODE.model_copy(update={"capacity_type": CapacityType.SPOT, "zone": "us-east-1a"})
     assert must(source.price(spot)).usd_per_hour == 20.0
     assert must(source.price(spot.model_copy(update={"zone": "us-east-1b"}))).usd_per_hour == 25.0
+
+
+class _SlowFailingApi:
+    """A live API that fails every call after `seconds` (a timeout in flight); counts calls under its own lock."""
+
+    name = "fake-api"
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._lock = threading.Lock()
+        self.calls = 0
+
+    def applies_to(self, node: NodeIdentity) -> bool:
+        return True
+
+    def fetch(self, node: NodeIdentity) -> None:
+        with self._lock:
+            self.calls += 1
+        time.sleep(self._seconds)
+        raise PricingApiError("timeout calling pricing.us-east-1.amazonaws.com")
+
+
+def test_two_scheduled_tasks_pricing_at_once_make_one_failing_call_and_one_backoff_step() -> None:
+    # The tick and the price-refresh task call the same cache from two threads. While one call to a failing API is in
+    # flight, the other callers wait for its outcome and then back off with it: one API call, one error counted, one
+    # backoff step (30 s), not one call and one doubling per caller (which would back off 2^7 · 30 s for one outage).
+    clock = FakeClock()
+    fetcher = _SlowFailingApi(seconds=0.05)
+    source = CachedSource(
+        fetcher, clock, ttl_seconds=600, stale_after_seconds=3600, backoff_initial_seconds=30, backoff_max_seconds=3600
+    )
+    callers = 8
+    start = threading.Barrier(callers)
+
+    def task() -> None:
+        start.wait()
+        source.price(NODE)
+
+    workers = [threading.Thread(target=task) for _ in range(callers)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert (fetcher.calls, source.api_calls, source.api_errors) == (1, 1, 1)
+    clock.advance(29)
+    source.price(NODE)
+    assert fetcher.calls == 1  # still backing off
+    clock.advance(2)
+    source.price(NODE)
+    assert fetcher.calls == 2  # 30 s after the one failure, not 2^7 · 30 s
