@@ -20,7 +20,7 @@ from estimator.catalog.attention_kernels import kernel_curves
 from estimator.catalog.gpus import gpu
 from estimator.catalog.presets import preset
 from estimator.memory import training_memory
-from estimator.models import AttentionKernel, Hardware, Parallelism, Precision, TrainingRun
+from estimator.models import AttentionKernel, Hardware, LayerKernels, Parallelism, Precision, TrainingRun
 from estimator.params import count_params
 from estimator.throughput import FITTED, training_time
 from tests.unit.estimator.h100_rows import Row, h100_rows
@@ -63,6 +63,7 @@ def _anchors() -> list[float]:
             global_batch=batch,
             precision=Precision.FP8,
             attention_kernel=AttentionKernel.CUDNN,
+            layer_kernels=LayerKernels.FUSED,
             parallelism=Parallelism(tensor=tp, pipeline=pp, context=cp, virtual_stages=vp, zero_stage=zero),
         )
         t = training_time(preset(model), run, Hardware(gpu=gpu("H100-SXM"), count=gpus))

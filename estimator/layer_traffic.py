@@ -18,6 +18,21 @@ Backward moves BACKWARD_TRAFFIC_RATIO × the forward bytes: the backward of y = 
 intermediates (≈ 2×); biased Linears add a reduction reading the output gradient (a·out). Sources: the op
 sequences of transformers' `LlamaRMSNorm`, `apply_rotary_pos_emb`, `LlamaMLP`, `GPTNeoXLayer`; counted, not fitted.
 
+Fused layers (Megatron-Core with Transformer Engine, `LayerKernels.FUSED`) run each memory-bound step as one kernel
+that reads its inputs and writes its output once, o = bytes of a Linear's input (1 under fp8, the cast fused into
+the producer; else a):
+
+    norm fused with the next Linear's input cast (TE LayerNormLinear / LayerNormMLP)   (r + o)·w
+    fused RoPE on q and k                                                              2·a·(q + k)
+    o_proj input cast (fp8 only)                                                       (a + 1)·q
+    activation fused with the down-projection's input cast: gated / plain             (2a + o)·i / (a + o)·i
+    residual adds (fused bias-dropout-add, two per layer)                              2·3r·h
+    MoE token permutation and combine                                                  4·a·h·top_k
+
+and backward BACKWARD_TRAFFIC_RATIO × that, plus under fp8 the cast of every Linear's output gradient, (a + 1)·out
+(Transformer Engine `Linear`/`LayerNormLinear` backward; Megatron-LM `bias_dropout_add_fused`, `apply_rotary_pos_emb`
+fused; counted, not fitted).
+
 The loss (transformers `ForCausalLMLoss`): logits.float() (2V read, 4V written), log_softmax (two reads, one write
 of 4V), nll; backward: zero-filled 4V gradient, log_softmax backward (reads 8V, writes 4V), cast back to bf16
 (4V + 2V) — 40·V bytes per token, against the 92·V a vocab-32000 fit implied.
@@ -25,7 +40,7 @@ of 4V), nll; backward: zero-filled 4V gradient, log_softmax backward (reads 8V, 
 
 from __future__ import annotations
 
-from estimator.models import Method, MlpType, ModelArch, NormType, TrainingRun
+from estimator.models import LayerKernels, Method, MlpType, ModelArch, NormType, Precision, TrainingRun
 from estimator.params import kv_width, q_width
 from estimator.precision import state_recipe
 
@@ -77,8 +92,40 @@ def _bias_outputs(arch: ModelArch) -> float:
     return out
 
 
+def fused(run: TrainingRun) -> bool:
+    return run.layer_kernels == LayerKernels.FUSED
+
+
+def fp8_linears(run: TrainingRun) -> bool:
+    return run.method == Method.FULL and run.precision == Precision.FP8
+
+
+def fused_forward_bytes(arch: ModelArch, run: TrainingRun) -> float:
+    """Memory-bound bytes one fused layer's forward moves per token (module docstring, fused layers)."""
+    a, r = ACTIVATION_BYTES, residual_stream_bytes(run)
+    h, q, k, i = arch.hidden_size, q_width(arch), kv_width(arch), mlp_width(arch)
+    fp8 = fp8_linears(run)
+    o = 1.0 if fp8 else a
+    total = arch.norms_per_layer * (r + o) * h
+    if arch.qk_norm:
+        total += 2.0 * a * (q + k)
+    if arch.position_encoding.value == "rope":
+        total += 2.0 * a * (q + k)
+    if fp8:
+        total += (a + 1.0) * q
+    total += ((2.0 * a if arch.mlp_type == MlpType.GATED else a) + o) * i
+    total += 2.0 * 3.0 * r * h
+    if arch.num_experts:
+        total += 4.0 * a * h * arch.num_experts_per_tok
+    if r == 4.0:
+        total += AUTOCAST_CAST_BYTES * _linear_inputs(arch)
+    return total
+
+
 def layer_forward_bytes(arch: ModelArch, run: TrainingRun) -> float:
     """Memory-bound bytes one layer's forward moves per token (module docstring)."""
+    if fused(run):
+        return fused_forward_bytes(arch, run)
     a, r = ACTIVATION_BYTES, residual_stream_bytes(run)
     h, q, k, i = arch.hidden_size, q_width(arch), kv_width(arch), mlp_width(arch)
     total = arch.norms_per_layer * norm_bytes(arch, h, r)
@@ -98,8 +145,12 @@ def layer_forward_bytes(arch: ModelArch, run: TrainingRun) -> float:
     return total
 
 
-def layer_backward_bytes(arch: ModelArch, run: TrainingRun) -> float:
-    """Memory-bound bytes one layer's backward moves per token: the ratio × forward, + bias-gradient reductions."""
+def layer_backward_bytes(arch: ModelArch, run: TrainingRun, linear_outputs: float = 0.0) -> float:
+    """Memory-bound bytes one layer's backward moves per token: the ratio × forward, + bias-gradient reductions
+    (eager) or, fused under fp8, the output-gradient casts of Linears whose outputs sum to `linear_outputs`."""
+    if fused(run):
+        casts = (ACTIVATION_BYTES + 1.0) * linear_outputs if fp8_linears(run) else 0.0
+        return BACKWARD_TRAFFIC_RATIO * fused_forward_bytes(arch, run) + casts
     return BACKWARD_TRAFFIC_RATIO * layer_forward_bytes(arch, run) + ACTIVATION_BYTES * _bias_outputs(arch)
 
 
@@ -126,7 +177,16 @@ def forward_ops(arch: ModelArch) -> float:
     return ops
 
 
-def layer_ops(arch: ModelArch) -> tuple[float, float]:
+def fused_forward_ops(arch: ModelArch, linears: int) -> float:
+    """Kernels of one fused layer's forward: one per norm, Linear, RoPE, attention, activation and residual add
+    (+ qk-norms, MoE routing 6)."""
+    ops = arch.norms_per_layer + linears + 1.0 + 1.0 + 2.0
+    ops += 1.0 if arch.position_encoding.value == "rope" else 0.0
+    ops += 2.0 if arch.qk_norm else 0.0
+    return ops + (6.0 if arch.num_experts else 0.0)
+
+
+def layer_ops(arch: ModelArch, run: TrainingRun | None = None, linears: int = 7) -> tuple[float, float]:
     """(forward, backward) dispatcher ops of one layer: the forward count and the profiled Llama backward share."""
-    fwd = forward_ops(arch)
+    fwd = fused_forward_ops(arch, linears) if run is not None and fused(run) else forward_ops(arch)
     return fwd, fwd * (PROFILED_LLAMA_OPS - LLAMA_FORWARD_OPS) / LLAMA_FORWARD_OPS

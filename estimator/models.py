@@ -118,6 +118,13 @@ class AttentionKernel(StrEnum):
     CUDNN = "cudnn"  # cuDNN fused attention (Transformer Engine, SDPA's cuDNN backend; Hopper rates)
 
 
+class LayerKernels(StrEnum):
+    """How a layer's memory-bound ops run (estimator.layer_traffic)."""
+
+    EAGER = "eager"  # Hugging Face transformers in eager PyTorch: every norm, rotary, activation and add its own op
+    FUSED = "fused"  # Megatron-Core + Transformer Engine: norm+cast, RoPE, SwiGLU+cast, residual adds each one kernel
+
+
 # A training run's defaults, written once: TrainingRun below, the CLI's options, the estimate endpoint's query
 # parameters and the workload-annotation fallbacks all read these.
 DEFAULT_SEQ_LEN = 2048
@@ -171,6 +178,7 @@ class TrainingRun(Frozen):
     parallelism: Parallelism = Parallelism()
     mfu: float | None = Field(default=None, gt=0, le=1, description="override of the modelled MFU")
     attention_kernel: AttentionKernel = AttentionKernel.FA2
+    layer_kernels: LayerKernels = LayerKernels.EAGER
 
 
 class GPU(Frozen):

@@ -38,7 +38,18 @@ from estimator.layer_traffic import (
     norm_bytes,
     residual_stream_bytes,
 )
-from estimator.models import GPU, Checkpointing, Frozen, Hardware, Method, MlpType, ModelArch, Precision, TrainingRun
+from estimator.models import (
+    GPU,
+    Checkpointing,
+    Frozen,
+    Hardware,
+    LayerKernels,
+    Method,
+    MlpType,
+    ModelArch,
+    Precision,
+    TrainingRun,
+)
 from estimator.params import attention_linears, kv_width, score_width
 from estimator.precision import state_recipe
 
@@ -166,7 +177,8 @@ def micro_batch_phases(
     ring = cp_ring_seconds_per_layer(arch, run, hw)
     cp_fwd, cp_bwd = max(0.0, ring - attn_fwd), max(0.0, 2.0 * ring - attn_bwd)
     mem_fwd = layer_forward_bytes(arch, run) * tokens / t / memory_bw
-    mem_bwd = layer_backward_bytes(arch, run) * tokens / t / memory_bw
+    outputs = float(sum(fan_out for _, fan_out in shapes))
+    mem_bwd = layer_backward_bytes(arch, run, outputs) * tokens / t / memory_bw
     weights = sum(fan_in * fan_out for fan_in, fan_out in shapes) / t
     if autocast:  # every micro-batch casts the fp32 weights to bf16 and their gradients back
         mem_bwd += AUTOCAST_WEIGHT_BYTES * weights / memory_bw
@@ -174,7 +186,7 @@ def micro_batch_phases(
         adapted = sum(fan_in for fan_in, _ in shapes[: len(run.lora.targets)])
         cast = LORA_CAST_BYTES * adapted * tokens / t / memory_bw
         mem_fwd, mem_bwd = mem_fwd + cast / 3.0, mem_bwd + 2.0 * cast / 3.0
-    if fp8:
+    if fp8 and run.layer_kernels == LayerKernels.EAGER:  # fused layers count their casts in layer_traffic
         quantised = sum(fan_in + fan_out for fan_in, fan_out in shapes) * tokens / t
         mem_fwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw
         mem_bwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw
@@ -186,7 +198,7 @@ def micro_batch_phases(
     elif run.checkpointing == Checkpointing.SELECTIVE:
         bwd_layer += attn_fwd
 
-    ops_fwd, ops_bwd = layer_ops(arch)
+    ops_fwd, ops_bwd = layer_ops(arch, run, len(shapes))
     n_linear = len(shapes)
     if autocast or not full:
         ops_fwd += AUTOCAST_FWD_OPS_PER_LINEAR * n_linear

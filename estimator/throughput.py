@@ -45,7 +45,17 @@ from estimator.interconnect import (
     point_to_point_bytes_per_second,
 )
 from estimator.memory import accumulation_steps
-from estimator.models import Assumption, Frozen, Hardware, Method, ModelArch, Parallelism, Precision, TrainingRun
+from estimator.models import (
+    Assumption,
+    Frozen,
+    Hardware,
+    LayerKernels,
+    Method,
+    ModelArch,
+    Parallelism,
+    Precision,
+    TrainingRun,
+)
 from estimator.params import count_params
 from estimator.precision import adapter_recipe, check_precision, state_recipe
 from estimator.step_phases import (
@@ -205,6 +215,17 @@ def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float, p2
             why="a bf16 8192³ GEMM ran at ~750 of 989 TFLOP/s on an H100",
         ),
         attention_assumption(run.attention_kernel.value, hw.gpu, run.seq_len),
+        Assumption(
+            name="layer kernels",
+            value=run.layer_kernels.value,
+            why="memory-bound bytes counted for "
+            + (
+                "Hugging Face eager layers (every norm, rotary, activation, add its own op)"
+                if run.layer_kernels == LayerKernels.EAGER
+                else "fused Megatron-Core/Transformer Engine layers (norm+cast, RoPE, SwiGLU+cast, adds)"
+            )
+            + ", see estimator.layer_traffic",
+        ),
     ]
     if fp8:
         out.append(

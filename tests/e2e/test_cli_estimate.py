@@ -265,11 +265,14 @@ def test_context_parallel_and_interleaved_stages_reach_the_time_model() -> None:
     # Megatron Bridge's Llama-3.1-405B layout: TP 8 × PP 8 × CP 2, 8 chunks per stage, on 1,024 H100s
     args = ["estimate", "--model", "llama-3.1-405b", "--tokens", "1e12", "--seq-len", "8192", "--gpus", "1024"]
     args += ["--tensor-parallel", "8", "--pipeline-parallel", "8", "--context-parallel", "2", "--virtual-stages", "8"]
-    result = _invoke(*args, "--global-batch", "512", "--zero-stage", "1", "--json")
+    megatron = ["--precision", "fp8", "--layer-kernels", "fused", "--attention-kernel", "cudnn"]
+    result = _invoke(*args, *megatron, "--global-batch", "512", "--zero-stage", "1", "--json")
     assert result.exit_code == 0, result.output
     names = {a["name"]: a["value"] for a in json.loads(result.output)["assumptions"]}
     assert "v = 8" in names["pipeline bubble"]
     assert "c = 2" in names["context parallel"]
+    assert names["layer kernels"] == "fused"
+    assert names["attention kernel"].startswith("cudnn")
     bad = _invoke(*args[:-2], "--virtual-stages", "200", "--json")
     assert bad.exit_code != 0
     assert "--virtual-stages" in bad.output

@@ -40,8 +40,10 @@ from estimator.models import (
     DEFAULT_OPTIMIZER,
     DEFAULT_PRECISION,
     DEFAULT_SEQ_LEN,
+    AttentionKernel,
     Checkpointing,
     Hardware,
+    LayerKernels,
     LoraConfig,
     Method,
     ModelArch,
@@ -108,6 +110,13 @@ OptimizerOpt = Annotated[Optimizer, typer.Option("--optimizer")]
 CheckpointingOpt = Annotated[Checkpointing, typer.Option("--grad-checkpointing", help="activation recomputation")]
 TensorOpt = Annotated[int, typer.Option("--tensor-parallel", help="tensor-parallel degree")]
 PipelineOpt = Annotated[int, typer.Option("--pipeline-parallel", help="pipeline-parallel degree")]
+LayerKernelsOpt = Annotated[
+    LayerKernels,
+    typer.Option("--layer-kernels", help="eager (Hugging Face) or fused (Megatron-Core + Transformer Engine) layers"),
+]
+AttentionKernelOpt = Annotated[
+    AttentionKernel, typer.Option("--attention-kernel", help="attention kernel whose published rate is used")
+]
 ContextOpt = Annotated[
     int, typer.Option("--context-parallel", help="context-parallel degree: GPUs that share each sequence")
 ]
@@ -181,6 +190,8 @@ def build_run(
     mfu: float | None,
     context: int = 1,
     virtual_stages: int = 1,
+    layer_kernels: LayerKernels = LayerKernels.EAGER,
+    attention_kernel: AttentionKernel = AttentionKernel.FA2,
 ) -> TrainingRun:
     """The TrainingRun of the flags; bad values end in `fail` naming the flag."""
     if (tokens is None) == (dataset_tokens is None):
@@ -205,6 +216,8 @@ def build_run(
                 virtual_stages=virtual_stages,
             ),
             mfu=mfu,
+            layer_kernels=layer_kernels,
+            attention_kernel=attention_kernel,
         )
     except ValidationError as error:
         fail(explain_validation(error))
@@ -397,6 +410,8 @@ def estimate_command(
     pipeline_parallel: PipelineOpt = 1,
     context_parallel: ContextOpt = 1,
     virtual_stages: VirtualStagesOpt = 1,
+    layer_kernels: LayerKernelsOpt = LayerKernels.EAGER,
+    attention_kernel: AttentionKernelOpt = AttentionKernel.FA2,
     mfu: MfuOpt = None,
     provider: ProviderOpt = None,
     onprem_purchase_usd: Annotated[
@@ -433,6 +448,8 @@ def estimate_command(
         mfu=mfu,
         context=context_parallel,
         virtual_stages=virtual_stages,
+        layer_kernels=layer_kernels,
+        attention_kernel=attention_kernel,
     )
     shown, rate = resolve_currency(currency, cny_per_usd)
     tco = None
