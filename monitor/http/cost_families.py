@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.core.domain.model import CapacityType
+from monitor.core.domain.model import NodeCapacityType
 from monitor.core.domain.result import Band, JobStatus, TickResult
 from monitor.http.exposition import Family
 
@@ -178,7 +178,7 @@ def node_families(result: TickResult, opencost_series: bool = False) -> list[Fam
         total.add(labels, n.price.usd_per_hour)
         per_gpu.add(labels, n.gpu_hourly_cost_usd)
         count.add(labels, float(ident.gpu_count))
-        spot.add(labels, 1.0 if ident.capacity_type == CapacityType.SPOT else 0.0)
+        spot.add(labels, 1.0 if ident.capacity_type == NodeCapacityType.SPOT else 0.0)
         idle.add(labels, n.idle_gpu_hourly_cost_usd)
         allocated.add(labels, n.gpus_allocated)
         as_of = n.price.as_of.isoformat() if n.price.as_of else ""

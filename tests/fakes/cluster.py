@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from monitor.core.domain.model import (
-    CapacityType,
     ClusterSnapshot,
+    NodeCapacityType,
     NodeIdentity,
     NodeInfo,
     PodInfo,
@@ -58,7 +58,7 @@ def identify(node: NodeInfo) -> NodeIdentity:
         provider="aws",
         region="us-east-1",
         instance_type=node.labels.get("node.kubernetes.io/instance-type"),
-        capacity_type=CapacityType.ON_DEMAND,
+        capacity_type=NodeCapacityType.ON_DEMAND,
         gpu_model=node.labels.get("gpu-model"),
         gpu_count=int(node.labels.get("gpu-count", "0")),
     )

@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from monitor.adapters.pricing.errors import PricingApiError, PricingThrottledError
-from monitor.core.domain.model import CapacityType, NodeIdentity, Price
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 from monitor.core.ports import Clock
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ class AwsPricingFetcher:
         if not node.instance_type or not node.region:
             return None
         try:
-            if node.capacity_type == CapacityType.SPOT:
+            if node.capacity_type == NodeCapacityType.SPOT:
                 return self._spot(node.instance_type, node.region, node.zone)
             return self._on_demand(node.instance_type, node.region)
         except ClientError as error:

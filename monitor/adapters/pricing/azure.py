@@ -11,7 +11,7 @@ import httpx
 
 from monitor.adapters.pricing.errors import PricingApiError
 from monitor.adapters.pricing.http import get_json
-from monitor.core.domain.model import CapacityType, NodeIdentity, Price
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 from monitor.core.ports import Clock
 
 API_VERSION = "2023-01-01-preview"
@@ -72,7 +72,7 @@ class AzureRetailFetcher:
         if not node.instance_type or not node.region:
             return None
         items = self._items(node.region, node.instance_type)
-        spot = node.capacity_type == CapacityType.SPOT
+        spot = node.capacity_type == NodeCapacityType.SPOT
         try:
             row = choose_row(items, spot)
             if row is None:

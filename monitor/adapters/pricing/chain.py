@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from monitor.adapters.pricing.cache import CachedSource
 from monitor.adapters.pricing.fallback import FallbackSource
-from monitor.core.domain.model import CapacityType, NodeIdentity, Price
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 from monitor.core.ports import PriceSource
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class PriceChain:
         if (
             self._discount_percent == 0
             or answer.source in _EXPLICIT_SOURCES
-            or node.capacity_type in (CapacityType.SPOT, CapacityType.ON_PREM)
+            or node.capacity_type in (NodeCapacityType.SPOT, NodeCapacityType.ON_PREM)
         ):
             return answer
         factor = 1 - self._discount_percent / 100

@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 from estimator.catalog.providers import canonical_provider
 from estimator.currency import Currency, cfets_rate
-from estimator.models import CapacityType as OfferCapacity
-from estimator.models import Offer
-from monitor.core.domain.model import CapacityType, NodeIdentity, Price
+from estimator.models import CapacityType, Offer
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 
 
 class EmbeddedCatalogSource:
@@ -30,7 +29,7 @@ class EmbeddedCatalogSource:
         self._by_instance: dict[tuple[str, str], list[Offer]] = {}
         for offer in self._offers:
             self._by_instance.setdefault((offer.provider, offer.instance.lower()), []).append(offer)
-        self._answers: dict[tuple[str, str, str | None, CapacityType], Price | None] = {}
+        self._answers: dict[tuple[str, str, str | None, NodeCapacityType], Price | None] = {}
 
     def price(self, node: NodeIdentity) -> Price | None:
         if not node.instance_type:
@@ -87,15 +86,15 @@ def _native(offer: Offer) -> list[str]:
     return [note] if note else []
 
 
-def _offer_capacity(capacity: CapacityType) -> OfferCapacity:
-    if capacity == CapacityType.SPOT:
-        return OfferCapacity.SPOT
-    if capacity == CapacityType.RESERVED:
-        return OfferCapacity.RESERVED
-    return OfferCapacity.ON_DEMAND
+def _offer_capacity(capacity: NodeCapacityType) -> CapacityType:
+    if capacity == NodeCapacityType.SPOT:
+        return CapacityType.SPOT
+    if capacity == NodeCapacityType.RESERVED:
+        return CapacityType.RESERVED
+    return CapacityType.ON_DEMAND
 
 
-def _rank(offer: Offer, region: str | None, wanted: OfferCapacity) -> tuple[int, int, int]:
+def _rank(offer: Offer, region: str | None, wanted: CapacityType) -> tuple[int, int, int]:
     """Same capacity type first, then same region, then a firm price before an estimated one."""
     return (
         0 if offer.capacity_type == wanted else 1,

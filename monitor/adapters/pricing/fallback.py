@@ -10,8 +10,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-from estimator.models import CapacityType as OfferCapacity
-from estimator.models import Offer
+from estimator.models import CapacityType, Offer
 from monitor.core.domain.model import NodeIdentity, Price
 
 # GCP n1-standard-4 in us-central1: 0.189999 USD/h for 4 vCPU + 15 GiB (Cloud Billing Catalog, 2026-07-30, project
@@ -25,7 +24,7 @@ def median_usd_per_gpu_hour(offers: Sequence[Offer], gpu_id: str) -> float | Non
     per_gpu = [
         o.usd_per_hour / o.gpu_count
         for o in offers
-        if o.gpu_id == gpu_id and o.gpu_count > 0 and o.capacity_type == OfferCapacity.ON_DEMAND
+        if o.gpu_id == gpu_id and o.gpu_count > 0 and o.capacity_type == CapacityType.ON_DEMAND
     ]
     return statistics.median(per_gpu) if per_gpu else None
 

@@ -17,7 +17,7 @@ import httpx
 from monitor.adapters.pricing.errors import PricingApiError
 from monitor.adapters.pricing.gcp_machines import MachineShape, machine_shape
 from monitor.adapters.pricing.http import get_json
-from monitor.core.domain.model import CapacityType, NodeIdentity, Price
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 from monitor.core.ports import Clock
 
 COMPUTE_ENGINE_SERVICE = "6F81-5844-456A"
@@ -90,7 +90,7 @@ class GcpBillingFetcher:
         shape = machine_shape(node.instance_type or "")
         if shape is None or not node.region:
             return None
-        spot = node.capacity_type == CapacityType.SPOT
+        spot = node.capacity_type == NodeCapacityType.SPOT
         skus = [s for s in self._catalog() if node.region in s.get("serviceRegions", [])]
         gpus = shape.gpus or node.gpu_count
         parts: list[tuple[str, float, str]] = [

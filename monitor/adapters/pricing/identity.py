@@ -20,7 +20,7 @@ from estimator.catalog.providers import ALIBABA, TENCENT, canonical_provider
 from monitor.adapters.pricing.instance_gpus import INSTANCE_GPUS
 from monitor.core.domain.gpu_names import normalise_gpu
 from monitor.core.domain.gpus import node_gpus
-from monitor.core.domain.model import CapacityType, NodeIdentity, NodeInfo
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, NodeInfo
 from monitor.core.domain.quantities import parse_quantity_or_zero
 
 _INSTANCE_TYPE_LABELS = ("node.kubernetes.io/instance-type", "beta.kubernetes.io/instance-type")
@@ -144,29 +144,29 @@ def _region_from_zone(provider: str, zone: str | None) -> str | None:
     return None
 
 
-def _capacity_type(provider: str, labels: dict[str, str]) -> CapacityType:
+def _capacity_type(provider: str, labels: dict[str, str]) -> NodeCapacityType:
     karpenter = labels.get("karpenter.sh/capacity-type", "").lower()
     if karpenter in ("spot", "on-demand", "reserved"):
-        return CapacityType(karpenter)
+        return NodeCapacityType(karpenter)
     eks = labels.get("eks.amazonaws.com/capacityType", "").upper()
     if eks == "SPOT":
-        return CapacityType.SPOT
+        return NodeCapacityType.SPOT
     if eks == "ON_DEMAND":
-        return CapacityType.ON_DEMAND
+        return NodeCapacityType.ON_DEMAND
     if eks == "CAPACITY_BLOCK":  # EC2 Capacity Blocks for ML are paid up front: a reservation
-        return CapacityType.RESERVED
+        return NodeCapacityType.RESERVED
     if "true" in (labels.get("cloud.google.com/gke-spot"), labels.get("cloud.google.com/gke-preemptible")):
-        return CapacityType.SPOT
+        return NodeCapacityType.SPOT
     azure = labels.get("kubernetes.azure.com/scalesetpriority", "").lower()
     if azure == "spot":
-        return CapacityType.SPOT
+        return NodeCapacityType.SPOT
     if labels.get("node.kubernetes.io/lifecycle", "").lower() == "spot":  # kops / self-managed groups
-        return CapacityType.SPOT
+        return NodeCapacityType.SPOT
     if provider == "on-prem":
-        return CapacityType.ON_PREM
+        return NodeCapacityType.ON_PREM
     if provider == "unknown":
-        return CapacityType.UNKNOWN
-    return CapacityType.ON_DEMAND  # a cloud node with no spot/reservation marker is billed on demand
+        return NodeCapacityType.UNKNOWN
+    return NodeCapacityType.ON_DEMAND  # a cloud node with no spot/reservation marker is billed on demand
 
 
 def _gpu_model(labels: dict[str, str]) -> str | None:

@@ -32,7 +32,7 @@ from monitor.adapters.pricing.instance_gpus import INSTANCE_GPUS
 from monitor.cli.inputs import checked_providers, fail
 from monitor.config.settings import Settings
 from monitor.core.domain.gpu_names import normalise_gpu
-from monitor.core.domain.model import CapacityType, NodeIdentity, Price
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 
 _LIVE_FLAGS = {"aws": "aws_enabled", "azure": "azure_enabled", "gcp": "gcp_enabled"}
 
@@ -97,11 +97,11 @@ def _currency(currency: str, cny_per_usd: float | None) -> tuple[Currency, Excha
         raise typer.BadParameter(str(error), param_hint="--currency / --cny-per-usd") from None
 
 
-def _capacity(value: str | None) -> CapacityType | None:
+def _capacity(value: str | None) -> NodeCapacityType | None:
     if value is None:
         return None
     try:
-        return CapacityType(value.lower())
+        return NodeCapacityType(value.lower())
     except ValueError:
         raise typer.BadParameter(
             f"{value!r} is not a capacity type; use on-demand, spot or reserved", param_hint="--capacity-type"
@@ -135,7 +135,7 @@ def _live(
     region: str | None,
     instance_type: str | None,
     gpu_id: str | None,
-    capacity: CapacityType | None,
+    capacity: NodeCapacityType | None,
     as_json: bool,
 ) -> None:
     if not provider or not instance_type:
@@ -152,7 +152,7 @@ def _live(
         provider=provider.lower(),
         region=region,
         instance_type=instance_type,
-        capacity_type=capacity or CapacityType.ON_DEMAND,
+        capacity_type=capacity or NodeCapacityType.ON_DEMAND,
         gpu_model=gpu_id or (table_gpu[0] if table_gpu else None),
         gpu_count=table_gpu[1] if table_gpu else (1 if gpu_id else 0),
     )

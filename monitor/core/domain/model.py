@@ -117,7 +117,10 @@ class ClusterSnapshot(Value):
     queues: tuple[QueueInfo, ...] = ()  # Kueue LocalQueues and ClusterQueues (where the cluster serves Kueue)
 
 
-class CapacityType(StrEnum):
+class NodeCapacityType(StrEnum):
+    """How a node was bought, as its labels or provider say: the estimator's `CapacityType` (which prices offers)
+    plus UNKNOWN, for a node nothing describes. The values are the `capacity_type` label of the metrics."""
+
     ON_DEMAND = "on-demand"
     SPOT = "spot"
     RESERVED = "reserved"
@@ -133,7 +136,7 @@ class NodeIdentity(Value):
     region: str | None = None
     zone: str | None = None
     instance_type: str | None = None
-    capacity_type: CapacityType = CapacityType.UNKNOWN
+    capacity_type: NodeCapacityType = NodeCapacityType.UNKNOWN
     gpu_model: str | None = None  # normalised catalog id, e.g. "H100-SXM", "A100-SXM-80GB"
     gpu_count: int = 0
     cpu_cores: float = 0.0  # status.capacity["cpu"]: prices CPU-only nodes when no source knows the instance

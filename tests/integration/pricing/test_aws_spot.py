@@ -11,7 +11,7 @@ from monitor.adapters.pricing.aws import AwsPricingFetcher
 from monitor.adapters.pricing.aws_clients import AwsClients
 from monitor.adapters.pricing.cache import CachedSource
 from monitor.config.settings import PricingSettings
-from monitor.core.domain.model import CapacityType, NodeIdentity
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity
 from tests.integration.pricing.servers import Reply, serve
 from tests.unit.pricing.fakes import FakeClock
 
@@ -26,7 +26,7 @@ SPOT = NodeIdentity(
     region="us-east-1",
     zone="us-east-1b",
     instance_type="g5.xlarge",
-    capacity_type=CapacityType.SPOT,
+    capacity_type=NodeCapacityType.SPOT,
 )
 
 

@@ -10,7 +10,7 @@ import pytest
 from monitor.adapters.pricing.azure import AzureRetailFetcher
 from monitor.adapters.pricing.cache import CachedSource
 from monitor.adapters.pricing.gcp import GcpBillingFetcher
-from monitor.core.domain.model import CapacityType, NodeIdentity
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity
 from tests.integration.pricing.servers import Reply, Request, serve
 from tests.unit.pricing.fakes import FakeClock, must
 
@@ -72,8 +72,8 @@ def _azure_handler(base: list[str]):
     return handler
 
 
-@pytest.mark.parametrize(("capacity", "usd"), [(CapacityType.ON_DEMAND, 98.32), (CapacityType.SPOT, 24.1)])
-def test_azure_picks_linux_row_of_the_capacity_type_across_pages(capacity: CapacityType, usd: float) -> None:
+@pytest.mark.parametrize(("capacity", "usd"), [(NodeCapacityType.ON_DEMAND, 98.32), (NodeCapacityType.SPOT, 24.1)])
+def test_azure_picks_linux_row_of_the_capacity_type_across_pages(capacity: NodeCapacityType, usd: float) -> None:
     base: list[str] = []
     with serve(_azure_handler(base)) as server, httpx.Client(timeout=2) as client:
         base.append(server.url)
@@ -100,7 +100,7 @@ N1_T4 = NodeIdentity(
     instance_type="n1-standard-8",
     gpu_model="T4",
     gpu_count=2,
-    capacity_type=CapacityType.SPOT,
+    capacity_type=NodeCapacityType.SPOT,
 )
 
 

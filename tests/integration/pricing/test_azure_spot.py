@@ -14,7 +14,7 @@ from monitor.adapters.kube.convert import to_node
 from monitor.adapters.pricing.azure import AzureRetailFetcher, choose_row
 from monitor.adapters.pricing.identity import node_identity
 from monitor.core.domain.attribution import PricedNode, attribute
-from monitor.core.domain.model import CapacityType, PodInfo
+from monitor.core.domain.model import NodeCapacityType, PodInfo
 from tests.integration.pricing.servers import Reply, Request, serve
 from tests.unit.pricing.fakes import FakeClock
 
@@ -36,9 +36,9 @@ def _spot_node():
 def test_aks_spot_node_is_priced_from_the_spot_meter(spot: bool, usd: float) -> None:
     info = _spot_node()
     identity = node_identity(info)
-    assert identity.capacity_type == CapacityType.SPOT
+    assert identity.capacity_type == NodeCapacityType.SPOT
     if not spot:
-        identity = identity.model_copy(update={"capacity_type": CapacityType.ON_DEMAND})
+        identity = identity.model_copy(update={"capacity_type": NodeCapacityType.ON_DEMAND})
 
     def handler(request: Request) -> Reply:
         return Reply(body=PAGE)

@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime
 
 from monitor.core.domain.attribution import PricedNode
-from monitor.core.domain.model import CapacityType, NodeIdentity, NodeInfo, PodInfo, Price, WorkloadRef
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, NodeInfo, PodInfo, Price, WorkloadRef
 
 T0 = datetime(2026, 11, 3, 9, 0, tzinfo=UTC)
 P4D_USD_PER_HOUR = 32.7726  # p4d.24xlarge, 8x A100-SXM4-40GB
@@ -28,7 +28,7 @@ def priced_node(
         provider="aws",
         region="us-east-1",
         instance_type=instance_type,
-        capacity_type=CapacityType.ON_DEMAND,
+        capacity_type=NodeCapacityType.ON_DEMAND,
         gpu_model=gpu_model,
         gpu_count=gpus,
     )

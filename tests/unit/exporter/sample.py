@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from monitor.core.domain.model import CapacityType, NodeIdentity, Price, WorkloadRef
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price, WorkloadRef
 from monitor.core.domain.result import Band, BudgetStatus, JobStatus, NodeCost, TickResult, TickStats
 
 AT = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -48,7 +48,7 @@ def sample_result(*, is_leader: bool = True, duration_seconds: float = 0.2) -> T
             provider="aws",
             region="us-east-1",
             instance_type="p5.48xlarge",
-            capacity_type=CapacityType.SPOT,
+            capacity_type=NodeCapacityType.SPOT,
             gpu_model="H100-SXM",
             gpu_count=8,
             provider_id="aws:///us-east-1a/i-0abc",

@@ -5,7 +5,7 @@ import time
 
 from monitor.adapters.pricing.cache import CachedSource
 from monitor.adapters.pricing.errors import PricingApiError, PricingThrottledError
-from monitor.core.domain.model import CapacityType, NodeIdentity
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity
 from tests.unit.pricing.fakes import FakeClock, ScriptedFetcher, must
 
 NODE = NodeIdentity(node="n", provider="aws", region="us-east-1", instance_type="p5.48xlarge")
@@ -105,7 +105,7 @@ def test_nodes_the_api_does_not_cover_are_not_fetched() -> None:
 def test_spot_prices_are_cached_per_zone() -> None:
     clock = FakeClock()
     source, _ = _source(clock, [20.0, 25.0])
-    spot = NODE.model_copy(update={"capacity_type": CapacityType.SPOT, "zone": "us-east-1a"})
+    spot = NODE.model_copy(update={"capacity_type": NodeCapacityType.SPOT, "zone": "us-east-1a"})
     assert must(source.price(spot)).usd_per_hour == 20.0
     assert must(source.price(spot.model_copy(update={"zone": "us-east-1b"}))).usd_per_hour == 25.0
 

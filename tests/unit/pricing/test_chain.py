@@ -4,8 +4,7 @@ from datetime import date
 
 import pytest
 
-from estimator.models import CapacityType as OfferCapacity
-from estimator.models import Offer
+from estimator.models import CapacityType, Offer
 from monitor.adapters.pricing.cache import CachedSource
 from monitor.adapters.pricing.chain import PriceChain
 from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
@@ -13,7 +12,7 @@ from monitor.adapters.pricing.errors import PricingApiError
 from monitor.adapters.pricing.fallback import TYPICAL_USD_PER_VCPU_HOUR, FallbackSource, median_usd_per_gpu_hour
 from monitor.adapters.pricing.overrides import OverrideSource
 from monitor.config.settings import PricingSettings
-from monitor.core.domain.model import CapacityType, NodeIdentity, Price
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 from tests.unit.pricing.fakes import FakeClock, ScriptedFetcher
 
 
@@ -24,7 +23,7 @@ def _offer(instance: str, usd: float, gpu: str = "H100-SXM", count: int = 8, **k
         "region": "us-east-1",
         "gpu_id": gpu,
         "gpu_count": count,
-        "capacity_type": OfferCapacity.ON_DEMAND,
+        "capacity_type": CapacityType.ON_DEMAND,
         "usd_per_hour": usd,
         "source": "test catalog",
         "as_of": date(2026, 7, 20),
@@ -35,7 +34,7 @@ def _offer(instance: str, usd: float, gpu: str = "H100-SXM", count: int = 8, **k
 
 OFFERS = (
     _offer("p5.48xlarge", 56.0),
-    _offer("p5.48xlarge", 24.0, capacity_type=OfferCapacity.SPOT, price_is_estimate=True),
+    _offer("p5.48xlarge", 24.0, capacity_type=CapacityType.SPOT, price_is_estimate=True),
     _offer("p5.4xlarge", 7.0, count=1),
     _offer("h100x8", 36.0, provider="huggingface", region=None),
 )
@@ -73,7 +72,7 @@ def test_catalog_answers_with_its_date_and_source() -> None:
 
 
 def test_catalog_spot_offer_for_spot_node_keeps_its_estimate_flag() -> None:
-    spot = P5.model_copy(update={"capacity_type": CapacityType.SPOT})
+    spot = P5.model_copy(update={"capacity_type": NodeCapacityType.SPOT})
     price = _chain(EmbeddedCatalogSource(OFFERS)).price(spot)
     assert (price.usd_per_hour, price.estimated) == (24.0, True)
 
@@ -111,7 +110,7 @@ def test_discount_applies_to_list_prices_not_to_spot_or_overrides() -> None:
         discount=25,
     )
     assert chain.price(P5).usd_per_hour == pytest.approx(42.0)
-    assert chain.price(P5.model_copy(update={"capacity_type": CapacityType.SPOT})).usd_per_hour == 24.0
+    assert chain.price(P5.model_copy(update={"capacity_type": NodeCapacityType.SPOT})).usd_per_hour == 24.0
     assert chain.price(P5.model_copy(update={"instance_type": "p5.4xlarge"})).usd_per_hour == 5.0
 
 

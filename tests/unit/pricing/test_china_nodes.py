@@ -11,7 +11,7 @@ from estimator.catalog.providers import canonical_provider
 from monitor.adapters.pricing.factory import build_price_chain
 from monitor.adapters.pricing.identity import node_identity
 from monitor.config.settings import PricingSettings
-from monitor.core.domain.model import CapacityType, NodeInfo
+from monitor.core.domain.model import NodeCapacityType, NodeInfo
 from tests.unit.pricing.fakes import FakeClock
 
 # Reference list prices (china-and-local-prices.json): Alibaba Cloud ecs.gn7i-c8g1.2xlarge, cn-hangzhou, pay-as-you-go
@@ -68,7 +68,7 @@ def test_every_alias_maps_to_the_catalog_id() -> None:
 def test_ack_node_identity_uses_the_catalog_provider_id() -> None:
     ident = node_identity(_ack_node())
     assert (ident.provider, ident.region, ident.zone) == ("aliyun", "cn-hangzhou", "cn-hangzhou-h")
-    assert (ident.instance_type, ident.capacity_type) == ("ecs.gn7i-c8g1.2xlarge", CapacityType.ON_DEMAND)
+    assert (ident.instance_type, ident.capacity_type) == ("ecs.gn7i-c8g1.2xlarge", NodeCapacityType.ON_DEMAND)
     assert (ident.gpu_model, ident.gpu_count) == ("A10", 1)
 
 
@@ -96,7 +96,7 @@ def test_tke_node_gets_the_tencent_list_price_and_says_it_is_usd_native() -> Non
 def test_tke_spot_node_falls_back_to_the_list_price_flagged_estimated() -> None:
     ident = node_identity(_tke_node({"karpenter.sh/capacity-type": "spot"}))
     price = build_price_chain(PricingSettings(), FakeClock(), embedded_offers()).price(ident)
-    assert ident.capacity_type == CapacityType.SPOT
+    assert ident.capacity_type == NodeCapacityType.SPOT
     assert price.estimated
     assert price.usd_per_hour == pytest.approx(TKE_USD_PER_HOUR)
     assert "on-demand price for a spot node" in price.detail

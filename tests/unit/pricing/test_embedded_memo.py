@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from estimator.catalog.offers import embedded_offers
 from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
-from monitor.core.domain.model import CapacityType, NodeIdentity
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity
 
 OFFERS = embedded_offers()
 INSTANCES = [*sorted({o.instance for o in OFFERS})[:40], "no-such-instance", ""]
@@ -21,7 +21,7 @@ nodes = st.builds(
     provider=st.sampled_from(PROVIDERS),
     region=st.sampled_from(REGIONS),
     instance_type=st.sampled_from(INSTANCES).map(lambda s: s or None) | st.sampled_from(INSTANCES).map(str.upper),
-    capacity_type=st.sampled_from(list(CapacityType)),
+    capacity_type=st.sampled_from(list(NodeCapacityType)),
 )
 
 
@@ -40,7 +40,7 @@ def test_nodes_differing_only_in_region_or_capacity_get_their_own_answer() -> No
     source = EmbeddedCatalogSource(OFFERS)
     here = NodeIdentity(node="a", provider="aws", region=offer.region, instance_type=offer.instance)
     there = here.model_copy(update={"region": "nowhere-1"})
-    spot = here.model_copy(update={"capacity_type": CapacityType.SPOT})
+    spot = here.model_copy(update={"capacity_type": NodeCapacityType.SPOT})
     answers = [source.price(n) for n in (here, there, spot)]
     assert answers == [EmbeddedCatalogSource(OFFERS).price(n) for n in (here, there, spot)]
     assert answers[0] is not None

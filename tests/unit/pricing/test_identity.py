@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.adapters.pricing.identity import node_identity
-from monitor.core.domain.model import CapacityType, NodeInfo
+from monitor.core.domain.model import NodeCapacityType, NodeInfo
 
 
 def _node(provider_id: str = "", labels: dict[str, str] | None = None, capacity: dict[str, str] | None = None):
@@ -27,7 +27,7 @@ def test_eks_managed_node_group_on_demand_p5() -> None:
     ident = node_identity(node)
     assert (ident.provider, ident.region, ident.zone) == ("aws", "us-east-1", "us-east-1a")
     assert ident.instance_type == "p5.48xlarge"
-    assert ident.capacity_type == CapacityType.ON_DEMAND
+    assert ident.capacity_type == NodeCapacityType.ON_DEMAND
     assert (ident.gpu_model, ident.gpu_count, ident.cpu_cores) == ("H100-SXM", 8, 192.0)
 
 
@@ -44,7 +44,7 @@ def test_karpenter_spot_node_without_region_labels_reads_zone_from_provider_id()
     )
     ident = node_identity(node)
     assert (ident.region, ident.zone) == ("us-west-2", "us-west-2b")
-    assert ident.capacity_type == CapacityType.SPOT
+    assert ident.capacity_type == NodeCapacityType.SPOT
     assert (ident.gpu_model, ident.gpu_count) == ("A10G", 4)
     assert ident.cpu_cores == pytest.approx(47.81)
 
@@ -71,7 +71,7 @@ def test_gke_a3_spot_node() -> None:
     )
     ident = node_identity(node)
     assert (ident.provider, ident.region, ident.zone) == ("gcp", "us-central1", "us-central1-a")
-    assert ident.capacity_type == CapacityType.SPOT
+    assert ident.capacity_type == NodeCapacityType.SPOT
     assert (ident.gpu_model, ident.gpu_count) == ("H100-SXM", 8)
 
 
@@ -81,7 +81,7 @@ def test_gke_a2_on_demand_without_region_label_derives_it_from_zone() -> None:
         {"node.kubernetes.io/instance-type": "a2-ultragpu-8g", "cloud.google.com/gke-accelerator": "nvidia-a100-80gb"},
     )
     ident = node_identity(node)
-    assert (ident.region, ident.capacity_type) == ("europe-west4", CapacityType.ON_DEMAND)
+    assert (ident.region, ident.capacity_type) == ("europe-west4", NodeCapacityType.ON_DEMAND)
     assert (ident.gpu_model, ident.gpu_count) == ("A100-SXM-80GB", 8)  # count from the machine type table
 
 
@@ -96,7 +96,7 @@ def test_gke_n1_with_attached_t4_preemptible() -> None:
         {"nvidia.com/gpu": "2", "cpu": "8"},
     )
     ident = node_identity(node)
-    assert ident.capacity_type == CapacityType.SPOT
+    assert ident.capacity_type == NodeCapacityType.SPOT
     assert (ident.instance_type, ident.gpu_model, ident.gpu_count) == ("n1-standard-8", "T4", 2)
 
 
@@ -114,7 +114,7 @@ def test_aks_spot_scale_set() -> None:
         {"nvidia.com/gpu": "8"},
     )
     ident = node_identity(node)
-    assert (ident.provider, ident.region, ident.capacity_type) == ("azure", "eastus", CapacityType.SPOT)
+    assert (ident.provider, ident.region, ident.capacity_type) == ("azure", "eastus", NodeCapacityType.SPOT)
     assert (ident.gpu_model, ident.gpu_count) == ("H100-SXM", 8)
 
 
@@ -130,7 +130,7 @@ def test_on_prem_node_without_provider_id() -> None:
     ident = node_identity(node)
     assert (ident.provider, ident.capacity_type, ident.region, ident.instance_type) == (
         "on-prem",
-        CapacityType.ON_PREM,
+        NodeCapacityType.ON_PREM,
         None,
         None,
     )
@@ -174,7 +174,7 @@ def test_alibaba_and_tencent_provider_ids() -> None:
     ali = node_identity(
         _node("cn-hangzhou.i-bp1abcdef123", {"node.kubernetes.io/instance-type": "ecs.gn7i-c8g1.2xlarge"})
     )
-    assert (ali.provider, ali.region, ali.capacity_type) == ("aliyun", "cn-hangzhou", CapacityType.ON_DEMAND)
+    assert (ali.provider, ali.region, ali.capacity_type) == ("aliyun", "cn-hangzhou", NodeCapacityType.ON_DEMAND)
     tke = node_identity(_node("qcloud:///800002/ins-abcd1234", {"topology.kubernetes.io/region": "gz"}))
     assert (tke.provider, tke.region) == ("tencent", "ap-guangzhou")
 
@@ -183,7 +183,7 @@ def test_unknown_is_a_value_not_an_exception() -> None:
     ident = node_identity(_node("openstack:///abc", {"nvidia.com/gpu.product": "Mystery-GPU"}, {"nvidia.com/gpu": "x"}))
     assert (ident.provider, ident.capacity_type, ident.gpu_model, ident.gpu_count) == (
         "unknown",
-        CapacityType.UNKNOWN,
+        NodeCapacityType.UNKNOWN,
         None,
         0,
     )
