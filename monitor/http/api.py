@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.core.domain.report import GroupBy, spend_between
-from monitor.core.domain.result import BudgetStatus, JobStatus
+from monitor.core.domain.result import BudgetStatus, JobStatus, ProjectionPoint
 from monitor.core.report_format import Format, render
 from monitor.core.state import LatestResult
 from monitor.http.auth import CHALLENGE, authorized
@@ -75,10 +75,13 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
     }
 
 
-def history_to_json(job: JobStatus, hours: list[tuple[datetime, float]]) -> dict[str, Any]:
+def history_to_json(
+    job: JobStatus, hours: list[tuple[datetime, float]], projections: list[ProjectionPoint] | None = None
+) -> dict[str, Any]:
     """The `/api/v1/jobs/{ns}/{name}/history` body: spend per UTC hour with its running total (cumulative_usd =
-    Σ usd of this hour and every earlier one kept), beside the job's cost and projection now. Hours pruned from the
-    rollup are not listed, so the last cumulative_usd can be below cost_usd."""
+    Σ usd of this hour and every earlier one kept), beside the job's cost and projection now, and the projection as
+    each stored snapshot had it (`projections`, oldest first: how the projected total and ETA moved). Hours pruned from
+    the rollup are not listed, so the last cumulative_usd can be below cost_usd."""
     running = 0.0
     items = []
     for hour, usd in hours:
@@ -92,6 +95,16 @@ def history_to_json(job: JobStatus, hours: list[tuple[datetime, float]]) -> dict
         "projected_cost_usd": job.projected_cost_usd.model_dump() if job.projected_cost_usd else None,
         "expected_completion": job.expected_completion.isoformat() if job.expected_completion else None,
         "hours": items,
+        "projections": [
+            {
+                "at": point.at.isoformat(),
+                "cost_usd": round(point.cost_usd, 6),
+                "projected_cost_usd": point.projected_cost_usd.model_dump(),
+                "expected_completion": point.expected_completion.isoformat() if point.expected_completion else None,
+                "progress": point.progress,
+            }
+            for point in projections or []
+        ],
     }
 
 
@@ -122,6 +135,8 @@ class ApiDeps:
     estimate: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
     # workload uid → its spend per UTC hour, oldest first (SqlStore.workload_hourly_usd); None: no history route
     hourly_spend: Callable[[str], list[tuple[datetime, float]]] | None = None
+    # workload uid → its projection at each stored snapshot, oldest first (SqlStore.projection_history)
+    projection_history: Callable[[str], list[ProjectionPoint]] | None = None
     # USD per workload accrued at or after a time (SqlStore.workload_spend_since); None: no /api/v1/report
     spend_since: Callable[[datetime], dict[str, float]] | None = None
     # Settings.currency and its rate, for the `display_currency` blocks (monitor.http.display_currency.display_currency)
@@ -178,7 +193,9 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         if len(parts) == 3:
             if deps.hourly_spend is None:
                 raise ApiError(HTTPStatus.NOT_FOUND, "job history needs the store; it is not enabled")
-            body = history_to_json(matches[0], deps.hourly_spend(matches[0].ref.uid))
+            uid = matches[0].ref.uid
+            projections = deps.projection_history(uid) if deps.projection_history else []
+            body = history_to_json(matches[0], deps.hourly_spend(uid), projections)
             return HTTPStatus.OK, "application/json", _dump(body)
         return HTTPStatus.OK, "application/json", _dump(job_to_json(matches[0], deps.display))
     if path == "/api/v1/budgets":

@@ -83,6 +83,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
             history=store.jobs,
             estimate=estimate_from_query,
             hourly_spend=store.workload_hourly_usd,
+            projection_history=store.projection_history,
             spend_since=store.workload_spend_since,
             display=display_currency(settings),
             token=settings.api_token.get_secret_value().encode() if settings.api_token else None,

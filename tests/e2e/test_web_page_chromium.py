@@ -1,11 +1,13 @@
 """The page in a real browser: Debian's headless Chromium loads `/` from the demo daemon, the demo's jobs appear in
-the table, one Job's page draws its cost curve (an SVG polyline), and Chromium logs no console error.
+the table, one Job's page draws its cost curve (an SVG polyline) and its projection over time (the p50 and band of
+every stored snapshot), and Chromium logs no console error.
 
 Chromium runs with the flags the project allows (no network beyond 127.0.0.1, no sandbox in containers);
 `--dump-dom` prints the DOM after scripts ran, `--enable-logging=stderr` prints every console message."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 from collections.abc import Iterator
@@ -90,6 +92,31 @@ def test_job_page_draws_the_cost_curve(demo: DemoRunner, tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'id="cost-chart"' in result.stdout
     assert 'class="cost-line"' in result.stdout  # the polyline of cumulative spend per hour
+    assert _console_messages(result.stderr) == []
+
+
+def test_job_page_draws_the_projection_over_time_from_the_stored_snapshots(demo: DemoRunner, tmp_path: Path) -> None:
+    chromium = require_binary("chromium")
+    job = next(j for j in httpx.get(f"{demo.url}/api/v1/jobs", timeout=5).json()["items"] if j["projected_cost_usd"])
+    base = f"{demo.url}/api/v1/jobs/{job['namespace']}/{job['name']}"
+    deadline = time.monotonic() + 30
+    while len(httpx.get(f"{base}/history", timeout=5).json()["projections"]) < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)  # the demo's clock runs x120: a snapshot every simulated job_snapshot_interval_seconds
+    stored = httpx.get(f"{base}/history", timeout=5).json()["projections"]
+    assert len(stored) >= 3
+    result = _chromium(
+        chromium, tmp_path / "profile", "--dump-dom", f"{demo.url}/#/job/{job['namespace']}/{job['name']}"
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    dom = result.stdout
+    assert 'id="projection-chart"' in dom
+    assert 'class="projection-band"' in dom
+    p50 = re.search(r'<polyline points="([^"]+)"[^>]*class="projection-p50"', dom)
+    assert p50 is not None, dom[-3000:]
+    xs = [float(point.split(",")[0]) for point in p50.group(1).split()]
+    assert len(xs) >= len(stored)  # one vertex per stored snapshot (more if the demo saved some since)
+    assert xs == sorted(xs)  # oldest to newest, left to right
+    assert "no projection stored yet" not in dom
     assert _console_messages(result.stderr) == []
 
 

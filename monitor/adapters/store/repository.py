@@ -32,7 +32,7 @@ from monitor.adapters.store.memo import LedgerMemo
 from monitor.adapters.store.prorate import hour_at_or_after, hour_floor, hour_fraction_after, split_by_utc_hour
 from monitor.adapters.store.types import require_aware
 from monitor.core.domain.accrual import Ledger, LedgerChanges, Segment, interval_usd
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import Band, JobStatus, ProjectionPoint
 
 _log = logging.getLogger(__name__)
 
@@ -207,6 +207,25 @@ class SqlStore:
                         by_hour[hour] = by_hour.get(hour, 0.0) + part
         return sorted(by_hour.items())
 
+    def projection_history(self, workload_uid: str) -> list[ProjectionPoint]:
+        """One workload's projection at each snapshot saved (`save_jobs`), oldest first; rows older than the
+        retention are pruned with the segments."""
+        proj = t.job_projections
+        columns = (proj.c.at, proj.c.cost_usd, proj.c.p10_usd, proj.c.p50_usd, proj.c.p90_usd)
+        query = select(*columns, proj.c.expected_completion, proj.c.progress).where(proj.c.uid == workload_uid)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.order_by(proj.c.at)).all()
+        return [
+            ProjectionPoint(
+                at=memo.as_utc(at),
+                cost_usd=float(cost),
+                projected_cost_usd=Band(p10=float(p10), p50=float(p50), p90=float(p90)),
+                expected_completion=memo.as_utc(eta) if eta is not None else None,
+                progress=float(progress) if progress is not None else None,
+            )
+            for at, cost, p10, p50, p90, eta, progress in rows
+        ]
+
     def jobs(self) -> list[JobStatus]:
         snap = t.job_snapshots
         statuses: list[JobStatus] = []
@@ -220,13 +239,16 @@ class SqlStore:
         return statuses
 
     def prune(self, older_than: datetime) -> int:
-        """Deletes closed segments that ended at or before `older_than` (open ones always stay); totals and the
-        hourly rollup stay. Records the horizon, before which no segment may start again."""
+        """Deletes closed segments that ended at or before `older_than` (open ones always stay) and the projection
+        history of that age; totals and the hourly rollup stay. Records the horizon, before which no segment may
+        start again."""
         older_than = require_aware("older_than", older_than)
         seg = t.cost_segments
         with self._lock, write_transaction(self._engine) as conn:
             memo.lock_token(conn)
             deleted = conn.execute(delete(seg).where(seg.c.end.is_not(None), seg.c.end <= older_than)).rowcount
+            proj = t.job_projections
+            conn.execute(delete(proj).where(proj.c.at <= older_than))  # not counted: the Protocol counts segments
             current = memo.meta_time(conn, memo.HORIZON_KEY)
             if current is None or older_than > current:
                 memo.set_meta(conn, memo.HORIZON_KEY, older_than.isoformat())

@@ -93,6 +93,23 @@ job_snapshots = Table(
     Index("ix_job_snapshots_updated_at", "updated_at"),
 )
 
+# A Job's projection as it stood at each snapshot written (every job_snapshot_interval_seconds, and whenever the job
+# changed materially): what the page's "projection over time" chart draws. (uid, at) is the key: a replayed save adds
+# nothing. Pruned with the segments (store.retention_days).
+job_projections = Table(
+    "job_projections",
+    metadata,
+    Column("uid", String(64), primary_key=True),
+    Column("at", UtcDateTime(), primary_key=True),
+    Column("cost_usd", Float(), nullable=False),
+    Column("p10_usd", Float(), nullable=False),
+    Column("p50_usd", Float(), nullable=False),
+    Column("p90_usd", Float(), nullable=False),
+    Column("expected_completion", UtcDateTime(), nullable=True),
+    Column("progress", Float(), nullable=True),
+    Index("ix_job_projections_at", "at"),
+)
+
 # Notifications to deliver once. `dedup` is unique: enqueueing the same transition twice is a no-op.
 outbox = Table(
     "outbox",

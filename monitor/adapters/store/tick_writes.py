@@ -158,6 +158,29 @@ def upsert_jobs(conn: Connection, at: datetime, jobs: Sequence[JobStatus]) -> No
         where=table.c.updated_at <= stmt.excluded.updated_at,
     )
     bulk.execute_many(conn, upsert, table, list(values.values()))
+    _insert_projections(conn, at, jobs)
+
+
+def _insert_projections(conn: Connection, at: datetime, jobs: Sequence[JobStatus]) -> None:
+    """One projection row per saved Job that has a projection; a replayed save (same uid and `at`) adds nothing."""
+    rows = [
+        {
+            "uid": job.ref.uid,
+            "at": at,
+            "cost_usd": job.cost_usd,
+            "p10_usd": job.projected_cost_usd.p10,
+            "p50_usd": job.projected_cost_usd.p50,
+            "p90_usd": job.projected_cost_usd.p90,
+            "expected_completion": job.expected_completion,
+            "progress": job.progress,
+        }
+        for job in {job.ref.uid: job for job in jobs}.values()
+        if job.projected_cost_usd is not None
+    ]
+    if rows:
+        table = t.job_projections
+        stmt = insert_for(conn, table).on_conflict_do_nothing(index_elements=["uid", "at"])
+        bulk.execute_many(conn, stmt, table, rows)
 
 
 def _utc(value: datetime) -> datetime:

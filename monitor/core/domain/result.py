@@ -19,6 +19,16 @@ class Band(Value):
     p90: float
 
 
+class ProjectionPoint(Value):
+    """A Job's projection as one stored snapshot had it: cost so far and projected total cost at `at`."""
+
+    at: datetime
+    cost_usd: float = Field(ge=0)
+    projected_cost_usd: Band
+    expected_completion: datetime | None = None
+    progress: float | None = None  # 0..1
+
+
 class AnnotationProblem(Value):
     """A bad `trainspend.io/*` annotation: which one, what value, how to fix it."""
 

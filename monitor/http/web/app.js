@@ -105,6 +105,42 @@ function costChart(hours, projected) {
   return svg;
 }
 
+function projectionChart(points) {
+  // The projection as each stored snapshot had it, against time: the p10–p90 band filled, the p50 as a line, and the
+  // cost so far beneath them. A projection that settles shows the band narrowing onto the final cost.
+  const W = 720, H = 300, M = 50, NS = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(NS, "svg");
+  svg.setAttribute("width", W); svg.setAttribute("height", H); svg.setAttribute("id", "projection-chart");
+  const add = (tag, attrs, text) => {
+    const node = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    if (text) node.textContent = text;
+    svg.append(node);
+  };
+  add("line", {x1: M, y1: H - M, x2: W - M, y2: H - M, stroke: "#888"});
+  if (!points.length) {
+    add("text", {x: M, y: H / 2, "font-size": 12}, "no projection stored yet");
+    return svg;
+  }
+  const times = points.map((p) => Date.parse(p.at));
+  const first = times[0], span = Math.max(1, times[times.length - 1] - first);
+  const top = Math.max(1, ...points.map((p) => p.projected_cost_usd.p90));
+  const x = (i) => M + (points.length > 1 ? (times[i] - first) / span : 0.5) * (W - 2 * M);
+  const y = (v) => H - M - (v / top) * (H - 2 * M);
+  const line = (key) => points.map((p, i) => x(i).toFixed(1) + "," + y(key(p)).toFixed(1)).join(" ");
+  const upper = points.map((p, i) => x(i).toFixed(1) + "," + y(p.projected_cost_usd.p90).toFixed(1));
+  const lower = points.map((p, i) => x(i).toFixed(1) + "," + y(p.projected_cost_usd.p10).toFixed(1)).reverse();
+  add("polygon", {points: upper.concat(lower).join(" "), fill: "#E69F00", "fill-opacity": 0.25, class: "projection-band"});
+  add("polyline", {points: line((p) => p.projected_cost_usd.p50), fill: "none", stroke: "#E69F00", "stroke-width": 2, class: "projection-p50"});
+  add("polyline", {points: line((p) => p.cost_usd), fill: "none", stroke: "#0072B2", "stroke-width": 2, class: "cost-so-far"});
+  add("text", {x: 4, y: y(top) + 4, "font-size": 11}, usd(top));
+  add("text", {x: M, y: H - M + 18, "font-size": 11}, points[0].at);
+  add("text", {x: W - M, y: H - M + 18, "font-size": 11, "text-anchor": "end"}, points[points.length - 1].at);
+  const last = points[points.length - 1];
+  add("text", {x: W - M + 4, y: y(last.projected_cost_usd.p50) + 4, "font-size": 11}, "p50");
+  return svg;
+}
+
 async function jobPage(namespace, name) {
   const base = "/api/v1/jobs/" + encodeURIComponent(namespace) + "/" + encodeURIComponent(name);
   const [job, history] = await Promise.all([getJson(base), getJson(base + "/history")]);
@@ -112,7 +148,10 @@ async function jobPage(namespace, name) {
     el("h2", {}, [namespace + "/" + name + " (" + job.kind + ", " + job.state + ")"]),
     el("p", {}, ["Cost so far " + usd(job.cost_usd) + " at " + usd(job.hourly_cost_usd) + "/h; projected " +
       (job.projected_cost_usd ? usd(job.projected_cost_usd.p50) : "—") + "; ETA " + (job.expected_completion || "—")]),
+    el("h3", {}, ["Cost so far by hour, against the projection now"]),
     costChart(history.hours, job.projected_cost_usd),
+    el("h3", {}, ["Projected total over time (p50, p10–p90 band) and cost so far"]),
+    projectionChart(history.projections || []),
     el("p", {}, [el("a", {href: "#/"}, ["← all jobs"])]),
   );
 }

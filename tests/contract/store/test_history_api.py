@@ -1,5 +1,6 @@
 """`/api/v1/jobs/{ns}/{name}/history` over real HTTP, fed by the real store: the Job's spend per UTC hour with its
-running total, ending at the cost the store accrued; unknown jobs and paths are JSON 404s."""
+running total, ending at the cost the store accrued, and its projection at every snapshot saved; unknown jobs and paths
+are JSON 404s."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import Engine
 
 from monitor.adapters.store.repository import SqlStore
-from monitor.core.domain.result import TickResult
+from monitor.core.domain.result import Band, TickResult
 from monitor.core.state import LatestResult
 from monitor.http.api import ApiDeps, HttpApi
 from tests.contract.store.builders import T0, job, opens, segment
@@ -71,3 +72,57 @@ def test_history_without_a_store_is_a_clear_404(engine: Engine) -> None:
         api.stop()
     assert response.status_code == 404
     assert "not enabled" in response.json()["error"]
+
+
+def test_history_lists_the_projection_of_every_snapshot_saved_oldest_first(engine: Engine) -> None:
+    store = SqlStore(engine)
+    saves = [
+        (
+            T0 + 2 * H,
+            job("w1", cost_usd=20.0).model_copy(update={"projected_cost_usd": Band(p10=80, p50=100, p90=130)}),
+        ),
+        (T0, job("w1", cost_usd=5.0).model_copy(update={"projected_cost_usd": Band(p10=60, p50=90, p90=150)})),
+        (T0 + H, job("w1", cost_usd=12.0).model_copy(update={"projected_cost_usd": None})),  # nothing to chart
+        (T0 + 3 * H, job("w2", name="other")),  # another Job's snapshot stays its own
+    ]
+    for at, status in saves:
+        store.save_jobs(at, [status])
+    store.save_jobs(T0, [job("w1", cost_usd=999.0)])  # a replayed save at the same instant adds nothing
+    latest = LatestResult()
+    latest.publish(TickResult(cluster="c", at=T0 + 3 * H, jobs=(job("w1", cost_usd=30.0),)))
+    api = HttpApi(
+        ApiDeps(
+            latest=latest,
+            metrics=lambda: b"",
+            readiness=lambda: (True, {}),
+            history=store.jobs,
+            hourly_spend=store.workload_hourly_usd,
+            projection_history=store.projection_history,
+        ),
+        "127.0.0.1",
+        0,
+    )
+    api.start()
+    host, port = api.address
+    try:
+        body = httpx.get(f"http://{host}:{port}/api/v1/jobs/ml/llama/history", timeout=5).json()
+    finally:
+        api.stop()
+    points = body["projections"]
+    assert [p["at"] for p in points] == [T0.isoformat(), (T0 + 2 * H).isoformat()]
+    assert [p["cost_usd"] for p in points] == [5.0, 20.0]
+    assert [p["projected_cost_usd"] for p in points] == [
+        {"p10": 60.0, "p50": 90.0, "p90": 150.0},
+        {"p10": 80.0, "p50": 100.0, "p90": 130.0},
+    ]
+    assert points[0]["expected_completion"] == (T0 + 3 * H).isoformat()
+    assert points[0]["progress"] == pytest.approx(0.1)
+
+
+def test_pruning_drops_the_projection_history_older_than_the_retention(engine: Engine) -> None:
+    store = SqlStore(engine)
+    for hours in range(4):
+        store.save_jobs(T0 + hours * H, [job("w1", cost_usd=float(hours))])
+    store.prune(T0 + H)
+    assert [p.at for p in store.projection_history("w1")] == [T0 + 2 * H, T0 + 3 * H]
+    assert store.projection_history("nobody") == []
