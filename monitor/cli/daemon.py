@@ -15,11 +15,8 @@ import typer
 from pydantic import ValidationError
 
 from monitor.cli.config import CONFIG_EXIT_CODE, format_validation_error, load_settings
+from monitor.cli.logs import configure_logging
 from monitor.cli.startup import explain_startup_error
-
-
-def _logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _wait_for_stop(stop: threading.Event, duration: float | None) -> None:
@@ -57,7 +54,7 @@ def register(app: typer.Typer) -> None:
         from monitor.runtime.app import build_daemon
 
         settings = load_settings(listen=listen) if listen else load_settings()
-        _logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         flag = "--listen" if listen else "listen (TRAINSPEND_LISTEN)"
         try:
             daemon = build_daemon(settings, SystemClock())
@@ -90,7 +87,7 @@ def register(app: typer.Typer) -> None:
         from monitor.cli.demo_view import print_jobs
         from monitor.demo.runner import DemoRunner
 
-        _logging("WARNING")
+        configure_logging("WARNING")
         with tempfile.TemporaryDirectory(prefix="trainspend-demo-") as tmp:
             db_path = db or Path(tmp) / "demo.db"
             runner = DemoRunner(listen=listen, speed=speed, db_path=db_path)

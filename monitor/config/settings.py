@@ -214,6 +214,9 @@ class Settings(BaseSettings):
     )
     tick_seconds: float = Field(default=30.0, gt=0, description="how often the agent ticks")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="log level")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="log lines as text, or one JSON object per line with each record's extra fields"
+    )
     team_label: str = Field(default="team", description="workload label that names the owning team")
     finished_job_ttl_seconds: float = Field(
         default=3600.0, ge=0, description="how long finished Jobs stay in the live metrics"
