@@ -38,6 +38,10 @@ class PriceChain:
         """Failed calls per live pricing API since start, keyed `pricing:<source>` (trainspend_api_errors_total)."""
         return {f"pricing:{s.name}": s.api_errors for s in self._sources if isinstance(s, CachedSource)}
 
+    def last_errors(self) -> dict[str, str]:
+        """Live API name -> its last error, for the APIs that failed since this chain was built."""
+        return {s.name: s.last_error for s in self._sources if isinstance(s, CachedSource) and s.last_error}
+
     def _first_answer(self, node: NodeIdentity) -> Price:
         for source in self._sources:
             try:

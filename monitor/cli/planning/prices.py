@@ -7,6 +7,7 @@ The catalog listed is the daemon's (`embedded_offers()`: US and GPU clouds plus 
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -27,7 +28,9 @@ from estimator.currency import (
 )
 from estimator.errors import EstimatorError, UnknownGPUError
 from estimator.models import Offer
+from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
 from monitor.adapters.pricing.factory import build_price_chain
+from monitor.adapters.pricing.fallback import FallbackSource
 from monitor.adapters.pricing.instance_gpus import INSTANCE_GPUS
 from monitor.cli.inputs import checked_providers, fail
 from monitor.config.settings import Settings
@@ -35,6 +38,8 @@ from monitor.core.domain.gpu_names import normalise_gpu
 from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 
 _LIVE_FLAGS = {"aws": "aws_enabled", "azure": "azure_enabled", "gcp": "gcp_enabled"}
+# Where the chain answers from when no live API did: the embedded catalog, then the GPU-count estimate.
+_FALLBACK_SOURCES = (EmbeddedCatalogSource.name, FallbackSource.name)
 
 
 class _SystemClock:
@@ -163,7 +168,19 @@ def _live(
             err=True,
         )
     chain = build_price_chain(pricing, _SystemClock(), embedded_offers())
-    price = chain.price(identity)
+    # The chain logs an API failure as a warning and moves on; here the note below says it in one line instead.
+    pricing_log = logging.getLogger("monitor.adapters.pricing")
+    level = pricing_log.level
+    pricing_log.setLevel(logging.ERROR)
+    try:
+        price = chain.price(identity)
+    finally:
+        pricing_log.setLevel(level)
+    if flag and price.source in _FALLBACK_SOURCES:
+        why = "; ".join(f"{name}: {error}" for name, error in chain.last_errors().items()) or "it had no price for it"
+        as_of = price.as_of.isoformat() if price.as_of else "undated"
+        typer.echo(f"note: --live: the {provider} pricing API gave no answer ({why}); this is the fallback, the "
+                   f"{price.source} price (as of {as_of})", err=True)  # fmt: skip
     if as_json:
         typer.echo(json.dumps({"node": identity.model_dump(mode="json"), "price": _price_json(price)}, indent=2))
         return

@@ -116,3 +116,34 @@ def test_live_needs_an_instance_type_and_says_so_in_one_line() -> None:
     unknown = CliRunner().invoke(_app(), ["prices", "--live", "--provider", "aws", "--instance-type", "x9.huge"])
     assert unknown.exit_code == 2
     assert "x9.huge: not in the aws catalog, no default region; give --region" in unknown.output
+
+
+def test_live_without_credentials_says_what_it_fell_back_to(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    # No credential anywhere in botocore's chain (env, files, instance metadata): it refuses before any request.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                 "AWS_WEB_IDENTITY_TOKEN_FILE"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    args = [
+        "prices",
+        "--live",
+        "--provider",
+        "aws",
+        "--region",
+        "us-east-1",
+        "--instance-type",
+        "p5.48xlarge",
+        "--json",
+    ]
+    result = CliRunner().invoke(_app(), args)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["price"]["source"] == "catalog"
+    notes = [line for line in result.stderr.splitlines() if line]
+    assert len(notes) == 1, result.stderr  # one line, not the adapter's warning as well
+    assert "the aws pricing API gave no answer" in notes[0]
+    assert "Unable to locate credentials" in notes[0]
+    assert f"the catalog price (as of {body['price']['as_of']})" in notes[0]
