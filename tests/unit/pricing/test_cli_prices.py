@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -127,6 +128,10 @@ def test_live_without_credentials_says_what_it_fell_back_to(monkeypatch: pytest.
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # an earlier test's session may hold credentials
+    # Were a credential found after all, the request still goes nowhere but a closed port on this machine.
+    monkeypatch.setenv("TRAINSPEND_PRICING__AWS_PRICING_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("TRAINSPEND_PRICING__AWS_EC2_ENDPOINT_URL", "http://127.0.0.1:9")
     args = [
         "prices",
         "--live",
