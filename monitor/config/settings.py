@@ -198,6 +198,59 @@ class ExporterSettings(Section):
     )
 
 
+_DCGM_METRICS = Literal["DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_PROF_GR_ENGINE_ACTIVE"]
+
+
+class DcgmSettings(Section):
+    enabled: bool = Field(
+        default=False,
+        description="read per-pod GPU utilization from dcgm-exporter: trainspend_job_gpu_utilization_ratio and "
+        "trainspend_job_unused_gpu_cost_usd_total",
+    )
+    prometheus_url: str | None = Field(
+        default=None,
+        description="base URL of a Prometheus that scrapes dcgm-exporter (e.g. http://prometheus-operated."
+        "monitoring:9090); when set, readings come from its /api/v1/query",
+    )
+    endpoints: list[str] = Field(
+        default_factory=list,
+        description="dcgm-exporter /metrics URLs to scrape directly when prometheus_url is not set",
+    )
+    metric: _DCGM_METRICS = Field(
+        default="DCGM_FI_DEV_GPU_UTIL",
+        description="DCGM_FI_DEV_GPU_UTIL (percent of time a kernel ran; in dcgm-exporter's default counters) or "
+        "DCGM_FI_PROF_GR_ENGINE_ACTIVE (ratio; needs the DCP profiling counters)",
+    )
+    window_seconds: int = Field(
+        default=120, gt=0, le=3600, description="averaging window of the Prometheus query (avg_over_time), seconds"
+    )
+    refresh_seconds: float = Field(default=30.0, gt=0, description="how often utilization is read")
+    request_timeout_seconds: float = Field(default=5.0, gt=0, description="timeout of one request")
+    stale_after_seconds: float = Field(
+        default=300.0, gt=0, description="a reading older than this counts as none (no waste is accrued from it)"
+    )
+
+    @field_validator("prometheus_url", "endpoints")
+    @classmethod
+    def _http_urls(cls, value: str | list[str] | None, info: ValidationInfo) -> str | list[str] | None:
+        for url in [value] if isinstance(value, str) else value or []:
+            if len(url) > 2048 or not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(
+                    f"dcgm.{info.field_name}: {url[:200]!r} is not an http(s) URL; e.g. "
+                    "http://prometheus-operated.monitoring:9090 or http://10.0.1.11:9400/metrics"
+                )
+        return value
+
+    @model_validator(mode="after")
+    def _somewhere_to_read(self) -> DcgmSettings:
+        if self.enabled and not self.prometheus_url and not self.endpoints:
+            raise ValueError(
+                "dcgm.enabled=true needs dcgm.prometheus_url (a Prometheus scraping dcgm-exporter) or dcgm.endpoints "
+                "(dcgm-exporter /metrics URLs)"
+            )
+        return self
+
+
 class Settings(BaseSettings):
     """Everything trainspend can be told. See the chart's values.yaml for the same fields, documented."""
 
@@ -247,6 +300,7 @@ class Settings(BaseSettings):
     )
     notify: NotifySettings = Field(default_factory=NotifySettings, description="on-call notification channels")
     exporter: ExporterSettings = Field(default_factory=ExporterSettings, description="Prometheus series")
+    dcgm: DcgmSettings = Field(default_factory=DcgmSettings, description="GPU utilization from dcgm-exporter")
     config_file: Path | None = Field(default=None, description="optional YAML file with these settings")
     secrets_dir: Path | None = Field(default=None, description="optional directory of secret files")
 

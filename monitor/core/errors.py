@@ -53,3 +53,7 @@ class CloudWatchCredentialsError(CloudWatchError):
 
 class NotifyError(TrainspendError):
     """A notification channel (monitor.adapters.notify) failed."""
+
+
+class UtilizationError(TrainspendError):
+    """The GPU utilization adapter (monitor.adapters.dcgm) could not read dcgm-exporter or Prometheus."""

@@ -3,7 +3,7 @@ inject in-memory fakes behind the same interface."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -42,6 +42,16 @@ class NodePricer(Protocol):
     """The whole price chain: always answers, with provenance (a guess is flagged `estimated`)."""
 
     def price(self, node: NodeIdentity) -> Price: ...
+
+
+class GpuUtilizationSource(Protocol):
+    """Per-pod GPU utilization from dcgm-exporter (monitor.adapters.dcgm). `utilization()` is cheap: it returns the
+    latest reading an adapter fetched off the tick, never calling the network itself."""
+
+    def utilization(self) -> Mapping[tuple[str, str], float]:
+        """(namespace, pod) -> mean utilization of the GPUs DCGM maps to that pod, ratio 0..1; empty when no fresh
+        reading exists (never measured, or the last good reading is older than the adapter's staleness limit)."""
+        ...
 
 
 class LeaderElector(Protocol):

@@ -19,6 +19,7 @@ from monitor.core.domain.annotations import PREFIX, JobSpec, ParsedAnnotations, 
 from monitor.core.domain.attribution import Attribution, PodCost, PricedNode
 from monitor.core.domain.bounded import clip
 from monitor.core.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget, job_budget_status
+from monitor.core.domain.gpu_waste import HeldPod, Waste, accrue, job_utilization
 from monitor.core.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
 from monitor.core.domain.node_memo import NodeAttributionMemo
 from monitor.core.domain.periods import period_bounds
@@ -30,7 +31,15 @@ from monitor.core.domain.rate_window import advance, extrapolate
 from monitor.core.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
 from monitor.core.domain.snapshot_schedule import SnapshotSchedule
 from monitor.core.domain.workload_estimate import EstimateKey, WorkloadEstimate, estimate_workload
-from monitor.core.ports import Clock, ClusterSource, EventRecorder, LeaderElector, NodePricer, Store
+from monitor.core.ports import (
+    Clock,
+    ClusterSource,
+    EventRecorder,
+    GpuUtilizationSource,
+    LeaderElector,
+    NodePricer,
+    Store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +84,7 @@ class Agent:
         clock: Clock,
         events: EventRecorder | None = None,
         leader: LeaderElector | None = None,
+        utilization: GpuUtilizationSource | None = None,
     ) -> None:
         self._config = config
         self._cluster = cluster
@@ -84,6 +94,8 @@ class Agent:
         self._clock = clock
         self._events = events
         self._leader = leader
+        self._utilization = utilization
+        self._readings: Mapping[tuple[str, str], float] | None = None  # this tick's DCGM readings; None: no source
         self._estimates: dict[str, WorkloadEstimate | AnnotationProblem | None] = {}
         self._previous: dict[str, JobStatus] | None = None
         # Every workload ever accounted (store snapshots + this process): budgets need the namespace, team and labels
@@ -134,6 +146,7 @@ class Agent:
             if changed:
                 log.debug("ledger: %d segment changes", changed)
         costs = self._store.workload_costs()
+        self._readings = self._read_utilization()
         jobs = self._jobs(snapshot, attribution, identities, costs, now)
         if is_leader:
             self._store.save_jobs(now, self._snapshots.due(jobs, now))
@@ -149,6 +162,32 @@ class Agent:
             stats=TickStats(duration_seconds=time.perf_counter() - started),
             is_leader=is_leader,
         )
+
+    def _read_utilization(self) -> Mapping[tuple[str, str], float] | None:
+        if self._utilization is None:
+            return None
+        try:
+            return self._utilization.utilization()
+        except Exception:  # a broken source never stops accounting: this tick measures nothing
+            log.exception("GPU utilization source failed")
+            return {}
+
+    def _waste(
+        self, pods: Sequence[PodInfo], pod_costs: Mapping[str, PodCost], previous: JobStatus | None, cost: float
+    ) -> Waste | None:
+        """The Job's utilization and unused GPU cost (monitor.core.domain.gpu_waste); None without a source."""
+        if self._readings is None:
+            return None
+        held = [
+            HeldPod(pod.namespace, pod.name, c.gpus, c.hourly_usd)
+            for pod in pods
+            if (c := pod_costs.get(pod.uid)) is not None
+        ]
+        utilization, share = job_utilization(held, self._readings)
+        last = None
+        if previous is not None and previous.unused_gpu_cost_basis_usd is not None:
+            last = Waste(previous.gpu_utilization, previous.unused_gpu_cost_usd, previous.unused_gpu_cost_basis_usd)
+        return accrue(last, cost, utilization, share)
 
     def _identity(self, node: NodeInfo) -> NodeIdentity:
         cached = self._identities.get(node.name)
@@ -258,7 +297,14 @@ class Agent:
             state = job.state if job.state in FINISHED_STATES else "Deleted"
             cost = costs.get(uid, job.cost_usd)
             yield job.model_copy(
-                update={"state": state, "finished": finished, "hourly_cost_usd": 0.0, "gpus": 0.0, "cost_usd": cost}
+                update={
+                    "state": state,
+                    "finished": finished,
+                    "hourly_cost_usd": 0.0,
+                    "gpus": 0.0,
+                    "gpu_utilization": None,
+                    "cost_usd": cost,
+                }
             )
 
     def _held(
@@ -322,6 +368,7 @@ class Agent:
         reported = choose_progress(self._reported_progress(workload, pods), workload, running_seconds)
         progress = reported.progress
         cost = costs.get(workload.ref.uid, 0.0)
+        waste = self._waste(pods, pod_costs, previous, cost)
         state = workload.state
         window = advance(previous.rate_window if previous else None, held.earliest_start, progress, running_seconds)
         current_progress, effective_seconds = extrapolate(window, progress, running_seconds)
@@ -380,6 +427,9 @@ class Agent:
                 else projection.progress_source
             ),
             gpus=held.gpus,
+            gpu_utilization=waste.utilization if waste else None,
+            unused_gpu_cost_usd=waste.unused_usd if waste else (previous.unused_gpu_cost_usd if previous else 0.0),
+            unused_gpu_cost_basis_usd=waste.basis_usd if waste else None,
             budget_usd=spec.budget_usd,
             budget_state=budget_state,
             started=held.earliest_start or (previous.started if previous else None) or workload.created,
@@ -491,6 +541,8 @@ def _cost_only_job(
         finished=workload.finished,
         problems=(problem,),
         running_seconds=previous.running_seconds if previous else 0.0,
+        unused_gpu_cost_usd=previous.unused_gpu_cost_usd if previous else 0.0,  # a counter: never back to 0
+        unused_gpu_cost_basis_usd=previous.unused_gpu_cost_basis_usd if previous else None,
         observed_at=now,
     )
 

@@ -53,6 +53,10 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
         "progress_source": job.progress_source or None,
         "projection_basis": job.projection_basis or None,  # throughput | estimator | blend | final; null: none
         "gpus": job.gpus,
+        # dcgm-exporter (settings `dcgm`): utilization of the held GPUs now (null: not measured) and the cost of GPU
+        # time held unused since measuring began (null: never measured)
+        "gpu_utilization": job.gpu_utilization,
+        "unused_gpu_cost_usd": round(job.unused_gpu_cost_usd, 6) if job.unused_gpu_cost_basis_usd is not None else None,
         "budget_usd": job.budget_usd,
         "budget_state": job.budget_state or None,  # ok | warning | breach against budget-usd; null without one
         "started": job.started.isoformat() if job.started else None,

@@ -66,6 +66,19 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
         "Seconds the workload waited suspended in its queue (e.g. Kueue) before it was first admitted, from creation.",
         JOB_LABELS,
     )
+    utilization = _rows(
+        "trainspend_job_gpu_utilization_ratio",
+        "GPU utilization of the GPUs the workload holds now, ratio 0 to 1 (dcgm-exporter, GPU-weighted mean over its"
+        " pods; absent when not measured).",
+        JOB_LABELS,
+    )
+    unused = Family(
+        "trainspend_job_unused_gpu_cost_usd",
+        "Cost of GPU time the workload held and did not use, USD: its accrued cost x (1 - GPU utilization), summed"
+        " interval by interval since utilization was first measured.",
+        "counter",
+        JOB_LABELS,
+    )
     problems = _rows(
         "trainspend_job_annotation_problems",
         "Invalid trainspend.io/ annotations on the workload, count (details in its Events and the JSON API).",
@@ -91,6 +104,10 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
         if job.admission_wait_seconds is not None:
             admission.add(labels, job.admission_wait_seconds)
         problems.add(labels, float(len(job.problems)))
+        if job.gpu_utilization is not None:
+            utilization.add(labels, job.gpu_utilization)
+        if job.unused_gpu_cost_basis_usd is not None:
+            unused.add(labels, job.unused_gpu_cost_usd)
         described = (job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type)
         info.add([*labels, *described, job.queue, job.cluster_queue, job.cohort], 1.0)
     projected = _band_family(
@@ -107,7 +124,21 @@ def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
         jobs,
         "remaining_cost_usd",
     )
-    return [cost, hourly, projected, remaining, eta, progress, gpus, budget, admission, problems, info]
+    return [
+        cost,
+        hourly,
+        projected,
+        remaining,
+        eta,
+        progress,
+        gpus,
+        budget,
+        admission,
+        problems,
+        utilization,
+        unused,
+        info,
+    ]
 
 
 def budget_families(result: TickResult) -> list[Family]:

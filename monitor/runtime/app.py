@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from estimator.catalog.offers import embedded_offers
 from monitor.adapters.cloudwatch.factory import build_publisher, build_reconciler
+from monitor.adapters.dcgm.factory import build_utilization
 from monitor.adapters.kube.client import ApiClient, build_api_client
 from monitor.adapters.kube.events import KubeEventRecorder
 from monitor.adapters.kube.leader import LeaseElector
@@ -41,6 +42,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
     source = KubeClusterSource(settings.kube, settings.cluster, clock.now, api=api)
     elector = LeaseElector(api, settings.leader, clock.now) if settings.leader.enabled else None
     prices = build_price_chain(settings.pricing, clock, embedded_offers(), memory=db.last_prices)
+    utilization = build_utilization(settings.dcgm)
     agent = Agent(
         AgentConfig(
             cluster=settings.cluster,
@@ -56,6 +58,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
         clock=clock,
         events=KubeEventRecorder(api, clock.now),
         leader=elector,
+        utilization=utilization,
     )
     notify = settings.notify
     sns = None
@@ -107,4 +110,5 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
         dispatcher=dispatcher,
         cloudwatch=cloudwatch,
         alarm_sync=alarm_sync,
+        utilization=utilization,
     )

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from monitor.adapters.cloudwatch.publisher import CloudWatchPublisher
+from monitor.adapters.dcgm.poller import UtilizationPoller
 from monitor.adapters.kube.leader import LeaseElector
 from monitor.adapters.kube.source import KubeClusterSource
 from monitor.adapters.notify.dispatcher import Dispatcher
@@ -82,6 +83,7 @@ class Daemon:
     dispatcher: Dispatcher | None
     cloudwatch: CloudWatchPublisher | None
     alarm_sync: Callable[[], Any] | None
+    utilization: UtilizationPoller | None = None
     counters: Counters = field(default_factory=Counters)
     on_tick: list[Callable[[TickResult], None]] = field(default_factory=list)
     scheduler: DaemonScheduler = field(init=False)
@@ -101,6 +103,12 @@ class Daemon:
             tasks.append(PeriodicJob("notify", min(10.0, settings.tick_seconds), self.dispatch))
         if self.alarm_sync is not None:
             tasks.append(PeriodicJob("alarm-sync", settings.cloudwatch.alarm_sync_seconds, self.sync_alarms))
+        if self.utilization is not None:  # refreshed once in start(), before the first tick
+            tasks.append(
+                PeriodicJob(
+                    "gpu-utilization", settings.dcgm.refresh_seconds, self.utilization.refresh, run_at_start=False
+                )
+            )
         return tasks
 
     @property
@@ -114,6 +122,8 @@ class Daemon:
         self.source.start()
         if self.elector is not None:
             self.elector.start()
+        if self.utilization is not None:
+            self.utilization.refresh()  # a reading before the first tick: a restart charges the gap once, measured
         self.scheduler.start()
 
     def stop(self) -> None:
@@ -158,6 +168,8 @@ class Daemon:
         if kube_errors:
             errors["kubernetes"] = errors.get("kubernetes", 0) + kube_errors
         errors.update(self.prices.api_errors())
+        if self.utilization is not None and self.utilization.api_errors:
+            errors["dcgm"] = self.utilization.api_errors
         for job, count in self.scheduler.error_counts().items():
             errors[f"scheduler:{job}"] = count
         return TickStats(

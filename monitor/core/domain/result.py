@@ -57,6 +57,11 @@ class JobStatus(Value):
     # "estimator" (the training estimate alone), "blend" (both, weighted by their precision), "final" (finished), "".
     projection_basis: str = ""
     gpus: float = 0.0  # GPUs held now (MIG / time-sliced by share)
+    # From dcgm-exporter (monitor.core.domain.gpu_waste): GPU-weighted mean utilization of the held GPUs now (None:
+    # not measured), the cost accrued while they sat unused, and the cost through which that has been accrued.
+    gpu_utilization: float | None = None
+    unused_gpu_cost_usd: float = Field(default=0.0, ge=0)
+    unused_gpu_cost_basis_usd: float | None = None
     budget_usd: float | None = None
     started: datetime | None = None
     finished: datetime | None = None

@@ -1,0 +1,58 @@
+"""Per-pod utilization by scraping dcgm-exporter's `/metrics` endpoints directly (no Prometheus needed).
+
+The page is the Prometheus text format (NVIDIA/dcgm-exporter internal/pkg/rendermetrics/render_metrics.go), parsed
+with `prometheus_client`'s parser. An endpoint that fails is skipped and counted; only when all fail is the whole
+reading a failure.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+
+from monitor.adapters.dcgm.http import get_text
+from monitor.adapters.dcgm.readings import PodKey, per_pod
+from monitor.core.errors import UtilizationError
+
+log = logging.getLogger(__name__)
+
+
+def parse_exposition(text: str, metric: str) -> list[tuple[dict[str, str], float]]:
+    """The samples of `metric` in one exposition page. Only the lines of that metric are parsed: the rest of the
+    page (a hundred other DCGM fields) is not needed."""
+    lines = [line for line in text.splitlines() if line.startswith((metric, f"# TYPE {metric} "))]
+    try:
+        families = list(text_string_to_metric_families("\n".join(lines) + "\n"))
+    except ValueError as error:
+        raise UtilizationError(f"malformed {metric} lines in a dcgm-exporter page: {error}") from error
+    return [
+        (dict(sample.labels), float(sample.value))
+        for family in families
+        for sample in family.samples
+        if sample.name == metric
+    ]
+
+
+class DcgmScrape:
+    def __init__(self, client: httpx.Client, endpoints: Sequence[str], metric: str) -> None:
+        self._client = client
+        self._endpoints = tuple(endpoints)
+        self._metric = metric
+        self.partial_errors = 0  # endpoints that failed while others answered, cumulative
+
+    def fetch(self) -> dict[PodKey, float]:
+        samples: list[tuple[dict[str, str], float]] = []
+        failures: list[str] = []
+        for url in self._endpoints:
+            try:
+                samples.extend(parse_exposition(get_text(self._client, url), self._metric))
+            except UtilizationError as error:
+                failures.append(str(error))
+                log.warning("dcgm-exporter endpoint skipped: %s", error)
+        if failures and len(failures) == len(self._endpoints):
+            raise UtilizationError(f"every dcgm-exporter endpoint failed; first: {failures[0]}")
+        self.partial_errors += len(failures)
+        return per_pod(samples, self._metric)
