@@ -8,6 +8,7 @@ from pathlib import Path
 
 from monitor.config.settings import (
     BudgetSettings,
+    DcgmSettings,
     KubeSettings,
     OnPremNodeClass,
     PricingSettings,
@@ -17,12 +18,15 @@ from monitor.config.settings import (
 from monitor.core.clock import AcceleratedClock
 from monitor.core.domain.result import TickResult
 from monitor.demo.apiserver import LocalApiServer
+from monitor.demo.dcgm import FakeDcgmExporter
 from monitor.demo.scenario import DemoCluster
 from monitor.runtime.app import build_daemon
 from monitor.runtime.daemon import Daemon
 
 
-def demo_settings(listen: str, api_url: str, db_path: Path, api_token: str | None = None) -> Settings:
+        self.dcgm = FakeDcgmExporter(self.server, self.sim.gpu_utilization).start()
+        settings = demo_settings(self._listen, self.server.url, self._db_path, self._api_token, self.dcgm.url)
+        self.daemon = build_daemon(settings, self.clock)
     return Settings(
         cluster="demo",
         api_token=api_token,
@@ -49,6 +53,7 @@ def demo_settings(listen: str, api_url: str, db_path: Path, api_token: str | Non
             BudgetSettings(name="foundation-weekly", limit_usd=8_000, period="weekly", namespace="foundation"),
             BudgetSettings(name="alignment-total", limit_usd=600, period="total", team="alignment"),
         ],
+        dcgm=dcgm,
     )
 
 
@@ -63,6 +68,7 @@ class DemoRunner:
         self._sim_thread = threading.Thread(target=self._simulate, name="demo-sim", daemon=True)
         self.daemon: Daemon | None = None
         self.sim: DemoCluster | None = None
+        self.dcgm: FakeDcgmExporter | None = None
 
     @property
     def apiserver_url(self) -> str:
@@ -77,9 +83,15 @@ class DemoRunner:
         self.server.start()
         self.sim = DemoCluster(self.server, self.clock.now)
         self.sim.seed()
+<<<<<<< HEAD
         self.daemon = build_daemon(
             demo_settings(self._listen, self.server.url, self._db_path, self._api_token), self.clock
         )
+=======
+        self.dcgm = FakeDcgmExporter(self.server, self.sim.gpu_utilization).start()
+        settings = demo_settings(self._listen, self.server.url, self._db_path, self.dcgm.url)
+        self.daemon = build_daemon(settings, self.clock)
+>>>>>>> 3201469 (Demo: a simulated dcgm-exporter serving each running pod's GPUs at its workload's utilization (a sweep at 18 %, an idle Job at 4 %); the demo daemon scrapes it)
         self.daemon.start()
         self._sim_thread.start()
 
@@ -96,4 +108,6 @@ class DemoRunner:
         self._sim_thread.join(timeout=5)
         if self.daemon is not None:
             self.daemon.stop()
+        if self.dcgm is not None:
+            self.dcgm.stop()
         self.server.stop()

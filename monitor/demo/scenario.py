@@ -84,6 +84,7 @@ class SimWorkload:
     started_at: datetime | None = None
     paused_minutes: float = 0.0
     events: list[str] = field(default_factory=list)
+    gpu_utilization: float = 0.93  # what the simulated dcgm-exporter reports for its pods' GPUs, 0..1
 
 
 def _ann(**values: str) -> dict[str, str]:
@@ -169,6 +170,7 @@ class DemoCluster:
                 started_minutes_ago=30,
                 duration_minutes=300,
                 reports="none",
+                gpu_utilization=0.55,
             ),
             SimWorkload(
                 o.batch_job(
@@ -181,6 +183,7 @@ class DemoCluster:
                 started_minutes_ago=200,
                 duration_minutes=700,
                 reports="progress",
+                gpu_utilization=0.18,  # a sweep that waits on its data loader: the fleet's top waster
             ),
             SimWorkload(
                 o.custom(
@@ -228,10 +231,18 @@ class DemoCluster:
                 started_minutes_ago=15,
                 duration_minutes=600,
                 reports="none",
+                gpu_utilization=0.04,  # holds 4 GPUs and runs nothing on them
             ),
         ]
         for workload in self.workloads:
             self._create(workload)
+
+    def gpu_utilization(self, namespace: str, pod: str) -> float:
+        """The simulated utilization of a pod's GPUs (its workload's), for the demo's dcgm-exporter."""
+        for w in self.workloads:
+            if w.obj["metadata"]["namespace"] == namespace and any(p.name == pod for p in w.pods):
+                return w.gpu_utilization
+        return 0.0
 
     def _create(self, w: SimWorkload) -> None:
         created = self.server.create(w.obj)
