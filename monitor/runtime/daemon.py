@@ -132,6 +132,8 @@ class Daemon:
         if self.elector is not None:
             self.elector.stop(release=True)
         self.source.stop()
+        if self.utilization is not None:
+            self.utilization.close()
         self.http.stop()
         self.db.close()
 

@@ -11,10 +11,14 @@ from monitor.core.errors import UtilizationError
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
-def get_text(client: httpx.Client, url: str, params: dict[str, str] | None = None) -> str:
+def get_text(
+    client: httpx.Client, url: str, params: dict[str, str] | None = None, error_bodies: bool = False
+) -> tuple[int, str]:
+    """(HTTP status, body). A status of 400 or more is an error, unless `error_bodies` (the Prometheus API explains
+    a refused query in a JSON body): then the caller reads it."""
     try:
         with client.stream("GET", url, params=params) as response:
-            if response.status_code >= 400:
+            if response.status_code >= 400 and not (error_bodies and response.status_code in (400, 422, 503)):
                 raise UtilizationError(f"{_where(url)} answered HTTP {response.status_code}")
             chunks: list[bytes] = []
             size = 0
@@ -23,7 +27,7 @@ def get_text(client: httpx.Client, url: str, params: dict[str, str] | None = Non
                 if size > MAX_BODY_BYTES:
                     raise UtilizationError(f"{_where(url)} sent more than {MAX_BODY_BYTES} bytes")
                 chunks.append(chunk)
-            return b"".join(chunks).decode("utf-8", errors="replace")
+            return response.status_code, b"".join(chunks).decode("utf-8", errors="replace")
     except httpx.TimeoutException as error:
         raise UtilizationError(f"timeout calling {_where(url)}") from error
     except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as error:

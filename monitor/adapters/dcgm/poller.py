@@ -21,6 +21,8 @@ class Fetcher(Protocol):
 
     def fetch(self) -> dict[PodKey, float]: ...
 
+    def close(self) -> None: ...
+
 
 class UtilizationPoller:
     def __init__(
@@ -49,6 +51,9 @@ class UtilizationPoller:
             return
         with self._lock:
             self._reading = (self._monotonic(), reading)
+
+    def close(self) -> None:
+        self._fetcher.close()
 
     def utilization(self) -> Mapping[PodKey, float]:
         with self._lock:

@@ -30,15 +30,20 @@ class PrometheusUtilization:
         self._query = query_for(metric, window_seconds)
         self.partial_errors = 0  # one endpoint: it answers or the fetch fails
 
+    def close(self) -> None:
+        self._client.close()
+
     def fetch(self) -> dict[PodKey, float]:
-        text = get_text(self._client, self._url, {"query": self._query})
+        status, text = get_text(self._client, self._url, {"query": self._query}, error_bodies=True)
         try:
             body: Any = json.loads(text)
         except (ValueError, RecursionError) as error:
-            raise UtilizationError(f"Prometheus sent malformed JSON: {error}") from error
+            raise UtilizationError(f"Prometheus sent malformed JSON (HTTP {status}): {error}") from error
         if not isinstance(body, dict) or body.get("status") != "success":
             error_text = str(body.get("error", ""))[:200] if isinstance(body, dict) else ""
-            raise UtilizationError(f"Prometheus query {self._query!r} failed: {error_text or 'no success status'}")
+            raise UtilizationError(
+                f"Prometheus query {self._query!r} failed (HTTP {status}): {error_text or 'no success status'}"
+            )
         data = body.get("data")
         if not isinstance(data, dict) or data.get("resultType") != "vector" or not isinstance(data.get("result"), list):
             raise UtilizationError(f"Prometheus query {self._query!r} did not answer an instant vector")

@@ -43,12 +43,15 @@ class DcgmScrape:
         self._metric = metric
         self.partial_errors = 0  # endpoints that failed while others answered, cumulative
 
+    def close(self) -> None:
+        self._client.close()
+
     def fetch(self) -> dict[PodKey, float]:
         samples: list[tuple[dict[str, str], float]] = []
         failures: list[str] = []
         for url in self._endpoints:
             try:
-                samples.extend(parse_exposition(get_text(self._client, url), self._metric))
+                samples.extend(parse_exposition(get_text(self._client, url)[1], self._metric))
             except UtilizationError as error:
                 failures.append(str(error))
                 log.warning("dcgm-exporter endpoint skipped: %s", error)

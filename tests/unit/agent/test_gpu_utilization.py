@@ -62,7 +62,8 @@ def test_unused_cost_accrues_per_tick_and_a_restart_charges_the_gap_once() -> No
     clock.advance(360)
     first = job(agent)  # $1.60 accrued before anything measured it: not waste
     assert first.gpu_utilization == pytest.approx(0.3)
-    assert first.unused_gpu_cost_usd == 0.0 and first.unused_gpu_cost_basis_usd == pytest.approx(1.6)
+    assert first.unused_gpu_cost_usd == 0.0
+    assert first.unused_gpu_cost_basis_usd == pytest.approx(1.6)
     clock.advance(3600)
     hour = job(agent)  # $16 more: $8 per pod, unused 80 % and 60 %
     assert hour.cost_usd == pytest.approx(17.6)
@@ -106,7 +107,8 @@ def test_a_failing_source_measures_nothing_and_accounting_goes_on() -> None:
     clock.advance(3600)
     broken = job(agent)
     assert broken.cost_usd == pytest.approx(32.0 * 61 / 60)
-    assert broken.gpu_utilization is None and broken.unused_gpu_cost_usd == 0.0
+    assert broken.gpu_utilization is None
+    assert broken.unused_gpu_cost_usd == 0.0
 
 
 def test_without_a_source_no_series_and_null_in_the_api() -> None:

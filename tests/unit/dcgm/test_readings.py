@@ -60,4 +60,13 @@ def test_a_malformed_line_of_the_metric_is_an_adapter_error() -> None:
 def test_readings_are_ratios_whatever_the_values(values: list[tuple[int, float]]) -> None:
     samples = [({"UUID": f"GPU-{i}", "pod": "p", "namespace": "ns"}, v) for i, v in values]
     for ratio in per_pod(samples, "DCGM_FI_DEV_GPU_UTIL").values():
-        assert 0.0 <= ratio <= 1.0 and not math.isnan(ratio)
+        assert 0.0 <= ratio <= 1.0
+        assert not math.isnan(ratio)
+
+
+def test_a_renamed_answer_maps_gpus_without_exported_pod_to_no_pod() -> None:
+    """Prometheus drops empty labels: an unallocated GPU scraped through kube SD keeps only the exporter's own pod."""
+    own = {"pod": "nvidia-dcgm-exporter-x7k2p", "namespace": "gpu-operator"}
+    held = {**own, "UUID": "GPU-a", "exported_pod": "llama-0", "exported_namespace": "ml"}
+    free = {**own, "UUID": "GPU-b"}
+    assert per_pod([(held, 50.0), (free, 0.0)], "DCGM_FI_DEV_GPU_UTIL") == {("ml", "llama-0"): 0.5}

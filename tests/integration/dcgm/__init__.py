@@ -1,0 +1,1 @@
+"""integration: dcgm-exporter through a real Prometheus."""
