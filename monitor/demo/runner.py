@@ -24,9 +24,11 @@ from monitor.runtime.app import build_daemon
 from monitor.runtime.daemon import Daemon
 
 
-        self.dcgm = FakeDcgmExporter(self.server, self.sim.gpu_utilization).start()
-        settings = demo_settings(self._listen, self.server.url, self._db_path, self._api_token, self.dcgm.url)
-        self.daemon = build_daemon(settings, self.clock)
+def demo_settings(
+    listen: str, api_url: str, db_path: Path, api_token: str | None = None, dcgm_url: str | None = None
+) -> Settings:
+    """`dcgm_url`: the simulated dcgm-exporter's /metrics, scraped directly (no Prometheus in the demo)."""
+    dcgm = DcgmSettings(enabled=True, endpoints=[dcgm_url], refresh_seconds=2.0) if dcgm_url else DcgmSettings()
     return Settings(
         cluster="demo",
         api_token=api_token,
@@ -83,15 +85,9 @@ class DemoRunner:
         self.server.start()
         self.sim = DemoCluster(self.server, self.clock.now)
         self.sim.seed()
-<<<<<<< HEAD
-        self.daemon = build_daemon(
-            demo_settings(self._listen, self.server.url, self._db_path, self._api_token), self.clock
-        )
-=======
         self.dcgm = FakeDcgmExporter(self.server, self.sim.gpu_utilization).start()
-        settings = demo_settings(self._listen, self.server.url, self._db_path, self.dcgm.url)
+        settings = demo_settings(self._listen, self.server.url, self._db_path, self._api_token, self.dcgm.url)
         self.daemon = build_daemon(settings, self.clock)
->>>>>>> 3201469 (Demo: a simulated dcgm-exporter serving each running pod's GPUs at its workload's utilization (a sweep at 18 %, an idle Job at 4 %); the demo daemon scrapes it)
         self.daemon.start()
         self._sim_thread.start()
 
