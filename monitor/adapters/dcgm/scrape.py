@@ -1,7 +1,7 @@
 """Per-pod utilization by scraping dcgm-exporter's `/metrics` endpoints directly (no Prometheus needed).
 
-The page is the Prometheus text format (NVIDIA/dcgm-exporter internal/pkg/rendermetrics/render_metrics.go), parsed
-with `prometheus_client`'s parser. An endpoint that fails is skipped and counted; only when all fail is the whole
+The page is the Prometheus text format (NVIDIA/dcgm-exporter internal/pkg/rendermetrics/render_metrics.go), read by
+`exposition.samples_of`. An endpoint that fails is skipped and counted; only when all fail is the whole
 reading a failure.
 """
 
@@ -11,8 +11,8 @@ import logging
 from collections.abc import Sequence
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
+from monitor.adapters.dcgm.exposition import samples_of
 from monitor.adapters.dcgm.http import get_text
 from monitor.adapters.dcgm.readings import PodKey, per_pod
 from monitor.core.errors import UtilizationError
@@ -21,19 +21,8 @@ log = logging.getLogger(__name__)
 
 
 def parse_exposition(text: str, metric: str) -> list[tuple[dict[str, str], float]]:
-    """The samples of `metric` in one exposition page. Only the lines of that metric are parsed: the rest of the
-    page (a hundred other DCGM fields) is not needed."""
-    lines = [line for line in text.splitlines() if line.startswith((metric, f"# TYPE {metric} "))]
-    try:
-        families = list(text_string_to_metric_families("\n".join(lines) + "\n"))
-    except ValueError as error:
-        raise UtilizationError(f"malformed {metric} lines in a dcgm-exporter page: {error}") from error
-    return [
-        (dict(sample.labels), float(sample.value))
-        for family in families
-        for sample in family.samples
-        if sample.name == metric
-    ]
+    """The samples of `metric` in one dcgm-exporter page."""
+    return samples_of(text, metric)
 
 
 class DcgmScrape:
