@@ -150,6 +150,26 @@ class BudgetSettings(Section):
     cohort: str | None = Field(default=None, description="only workloads whose Kueue ClusterQueue is in this cohort")
     selector: dict[str, str] = Field(default_factory=dict, description="only workloads with these labels")
     thresholds: list[float] = Field(default_factory=lambda: [0.8, 1.0], description="fractions of the limit")
+    action: Literal["alert", "suspend"] = Field(
+        default="alert",
+        description="on a breach: alert only, or also suspend the budget's running Jobs (opt-in; needs the chart's "
+        "extra RBAC, rendered when a budget asks for it)",
+    )
+    dry_run: bool = Field(default=False, description="with action: suspend, log and post the Event but patch nothing")
+    suspend_via: Literal["workload", "local_queue"] = Field(
+        default="workload",
+        description="with action: suspend: set the Job's own suspend field (workload), or hold its Kueue LocalQueue "
+        "(spec.stopPolicy: Hold; running Jobs finish, nothing new is admitted)",
+    )
+
+    @model_validator(mode="after")
+    def _suspend_options_need_suspend(self) -> BudgetSettings:
+        if self.action != "suspend" and (self.dry_run or self.suspend_via != "workload"):
+            raise ValueError(
+                f"budgets[{self.name!r}]: dry_run/suspend_via only apply to action: suspend (action={self.action!r}); "
+                "set action: suspend or remove them"
+            )
+        return self
 
     @field_validator("name")
     @classmethod
@@ -266,6 +286,12 @@ class Settings(BaseSettings):
         "and the page's assets stay open",
     )
     tick_seconds: float = Field(default=30.0, gt=0, description="how often the agent ticks")
+    trainer_status_stale_seconds: float | None = Field(
+        default=None,
+        gt=0,
+        description="a TrainJob's status.trainerStatus older than this (lastUpdatedTime) is stale: progress falls back "
+        "to annotations and the estimate; null = 3 x tick_seconds",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="log level")
     log_format: Literal["text", "json"] = Field(
         default="text", description="log lines as text, or one JSON object per line with each record's extra fields"
@@ -294,7 +320,12 @@ class Settings(BaseSettings):
     leader: LeaderSettings = Field(default_factory=LeaderSettings, description="leader election (HA)")
     pricing: PricingSettings = Field(default_factory=PricingSettings, description="price sources and overrides")
     store: StoreSettings = Field(default_factory=StoreSettings, description="database (SQLite or PostgreSQL)")
-    budgets: list[BudgetSettings] = Field(default_factory=list, description="namespace/team/label budgets")
+    budgets: list[BudgetSettings] = Field(
+        default_factory=list,
+        description="budgets by namespace, team, labels, Kueue queue/ClusterQueue/cohort; each item: name, limit_usd, "
+        "period, namespace, team, queue, cluster_queue, cohort, selector, thresholds, action (alert | suspend), "
+        "dry_run, suspend_via (workload | local_queue)",
+    )
     cloudwatch: CloudWatchSettings = Field(
         default_factory=CloudWatchSettings, description="CloudWatch metrics and alarms"
     )

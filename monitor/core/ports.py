@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from monitor.core.domain.accrual import Ledger, LedgerChanges
+from monitor.core.domain.enforcement import SuspendOrder
 from monitor.core.domain.model import ClusterSnapshot, NodeIdentity, Price, Value, WorkloadRef
 from monitor.core.domain.result import JobStatus
 
@@ -28,6 +29,13 @@ class EventRecorder(Protocol):
     """Kubernetes Events on workloads (bad annotations, ...)."""
 
     def record(self, ref: WorkloadRef, reason: str, message: str, type_: str = "Warning") -> None: ...
+
+
+class Suspender(Protocol):
+    """Carries out a breached budget's suspend order (`monitor.core.domain.enforcement`); returns what it did:
+    "suspended" | "held" | "dry-run" | "already" | "unsupported" | "failed" (to be tried again)."""
+
+    def suspend(self, order: SuspendOrder) -> str: ...
 
 
 class PriceSource(Protocol):

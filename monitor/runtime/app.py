@@ -12,8 +12,10 @@ from monitor.adapters.cloudwatch.factory import build_publisher, build_reconcile
 from monitor.adapters.dcgm.factory import build_utilization
 from monitor.adapters.kube.client import ApiClient, build_api_client
 from monitor.adapters.kube.events import KubeEventRecorder
+from monitor.adapters.kube.kueue import LOCAL_QUEUES_KEY
 from monitor.adapters.kube.leader import LeaseElector
 from monitor.adapters.kube.source import KubeClusterSource
+from monitor.adapters.kube.suspend import KubeSuspender
 from monitor.adapters.notify.factory import build_channels, build_dispatcher, http_client, secret_values, sns_client
 from monitor.adapters.notify.notifier import Notifier
 from monitor.adapters.notify.redact import install_redaction
@@ -30,6 +32,7 @@ from monitor.http.display_currency import display_currency
 from monitor.http.estimate_api import estimate_from_query
 from monitor.http.exporter import Exporter
 from monitor.runtime.daemon import Daemon, Readiness
+from monitor.runtime.enforcer import BudgetEnforcer
 
 
 def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None = None) -> Daemon:
@@ -43,11 +46,13 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
     elector = LeaseElector(api, settings.leader, clock.now) if settings.leader.enabled else None
     prices = build_price_chain(settings.pricing, clock, embedded_offers(), memory=db.last_prices)
     utilization = build_utilization(settings.dcgm)
+    budgets = tuple(BudgetSpec.model_validate(b.model_dump()) for b in settings.budgets)
+    events = KubeEventRecorder(api, clock.now)
     agent = Agent(
         AgentConfig(
             cluster=settings.cluster,
             team_label=settings.team_label,
-            budgets=tuple(BudgetSpec.model_validate(b.model_dump()) for b in settings.budgets),
+            budgets=budgets,
             finished_job_ttl_seconds=settings.finished_job_ttl_seconds,
             job_snapshot_interval_seconds=settings.job_snapshot_interval_seconds,
         ),
@@ -56,10 +61,12 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
         pricer=prices,
         store=store,
         clock=clock,
-        events=KubeEventRecorder(api, clock.now),
+        events=events,
         leader=elector,
         utilization=utilization,
     )
+    # Only a budget with `action: suspend` ever patches anything (and only on the leader, `Daemon.tick`).
+    enforcer = BudgetEnforcer(budgets, KubeSuspender(api, events, source.watched_version(LOCAL_QUEUES_KEY)))
     notify = settings.notify
     sns = None
     if notify.sns_topic_arn:
@@ -111,4 +118,5 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
         cloudwatch=cloudwatch,
         alarm_sync=alarm_sync,
         utilization=utilization,
+        enforcer=enforcer if enforcer.active else None,
     )

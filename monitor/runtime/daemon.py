@@ -27,6 +27,7 @@ from monitor.core.state import LatestResult
 from monitor.core.tick import Agent
 from monitor.http.api import HttpApi
 from monitor.http.exporter import Exporter
+from monitor.runtime.enforcer import BudgetEnforcer
 from monitor.runtime.scheduler import DaemonScheduler, PeriodicJob
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class Daemon:
     cloudwatch: CloudWatchPublisher | None
     alarm_sync: Callable[[], Any] | None
     utilization: UtilizationPoller | None = None
+    enforcer: BudgetEnforcer | None = None  # budgets with action: suspend; None when no budget asks for it
     counters: Counters = field(default_factory=Counters)
     on_tick: list[Callable[[TickResult], None]] = field(default_factory=list)
     scheduler: DaemonScheduler = field(init=False)
@@ -156,6 +158,12 @@ class Daemon:
             except Exception:
                 log.exception("could not enqueue notifications")
                 self.counters.error("notify")
+        if self.enforcer is not None and result.is_leader:
+            try:
+                self.enforcer.run(result)
+            except Exception:
+                log.exception("budget suspend action failed")
+                self.counters.error("suspend")
         result = result.model_copy(update={"stats": self._stats(result.stats)})
         self.latest.publish(result)
         self.exporter.update(result)

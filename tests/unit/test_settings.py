@@ -78,3 +78,15 @@ def test_job_snapshot_interval_is_read_from_the_environment_and_must_be_positive
     monkeypatch.setenv("TRAINSPEND_JOB_SNAPSHOT_INTERVAL_SECONDS", "0")
     with pytest.raises(ValidationError, match="job_snapshot_interval_seconds"):
         Settings()
+
+
+def test_suspend_options_without_action_suspend_are_refused_naming_the_fix() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    from monitor.config.settings import BudgetSettings
+
+    with pytest.raises(ValidationError, match=r"budgets\['cap'\]: dry_run/suspend_via only apply to action: suspend"):
+        BudgetSettings(name="cap", limit_usd=10, dry_run=True)
+    assert BudgetSettings(name="cap", limit_usd=10).action == "alert"  # never on by default
+    assert BudgetSettings(name="cap", limit_usd=10, action="suspend", dry_run=True).dry_run

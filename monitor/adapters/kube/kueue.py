@@ -22,6 +22,7 @@ LOCAL_QUEUES = tuple(WatchedKind(GROUP, v, "localqueues", "LocalQueue", "queue")
 CLUSTER_QUEUES = tuple(
     WatchedKind(GROUP, v, "clusterqueues", "ClusterQueue", "queue", cluster_scoped=True) for v in VERSIONS
 )
+LOCAL_QUEUES_KEY = LOCAL_QUEUES[0].key  # "localqueues.kueue.x-k8s.io"
 KUEUE_KINDS: tuple[WatchedKind, ...] = (*LOCAL_QUEUES, *CLUSTER_QUEUES)
 
 

@@ -77,6 +77,14 @@ class KubeClusterSource:
         with self._lock:
             return tuple(self._watchers)
 
+    def watched_version(self, key: str) -> Callable[[], str | None]:
+        """A reader of the version of `key` (e.g. "localqueues.kueue.x-k8s.io") watched now; None when not served."""
+
+        def version() -> str | None:
+            return next((k.version for k in self.watched if k.key == key), None)
+
+        return version
+
     # --- CRDs ----------------------------------------------------------------------------------------------------
     def _discover(self) -> tuple[WatchedKind, ...] | None:
         try:

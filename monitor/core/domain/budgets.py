@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -43,6 +44,10 @@ class BudgetSpec(Value):
     cohort: str | None = None  # Kueue cohort of that ClusterQueue
     selector: dict[str, str] = Field(default_factory=dict)
     thresholds: tuple[float, ...] = DEFAULT_THRESHOLDS
+    # What a breach does beyond alerting (monitor.core.domain.enforcement): opt-in, never the default.
+    action: Literal["alert", "suspend"] = "alert"
+    dry_run: bool = False
+    suspend_via: Literal["workload", "local_queue"] = "workload"
 
     @field_validator("thresholds")
     @classmethod

@@ -179,3 +179,41 @@ def test_fits_kube_prometheus_stack_selectors_and_follows_config_listen() -> Non
     assert _kind(default, "ServiceMonitor")["metadata"]["labels"]["release"] == "kube-prometheus-stack"
     bare = _render(["--set", "serviceMonitor.enabled=true", "--set", "prometheusRelease="])
     assert "release" not in _kind(bare, "ServiceMonitor")["metadata"]["labels"]
+
+
+def _patchable(docs: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    clusterrole = _kind(docs, "ClusterRole")
+    return {
+        (group, resource)
+        for rule in clusterrole["rules"]
+        if "patch" in rule["verbs"] and "events" not in rule["resources"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+
+
+def _with_budgets(tmp_path: Path, budgets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    values = tmp_path / "budgets.yaml"
+    values.write_text(yaml.safe_dump({"config": {"budgets": budgets}}))
+    _helm("lint", "--strict", str(CHART), "-f", str(values))
+    return _render(["-f", str(values)])
+
+
+def test_suspend_rbac_is_rendered_only_when_a_budget_asks_for_it(tmp_path: Path) -> None:
+    alert = {"name": "nlp", "limit_usd": 100}
+    suspend = {"name": "sweep", "limit_usd": 50, "action": "suspend"}
+    assert _patchable(_with_budgets(tmp_path, [alert])) == set()
+    assert _patchable(_with_budgets(tmp_path, [alert, {**suspend, "dry_run": True}])) == set()  # patches nothing
+    assert _patchable(_with_budgets(tmp_path, [alert, suspend])) == {
+        ("batch", "jobs"),
+        ("jobset.x-k8s.io", "jobsets"),
+        ("trainer.kubeflow.org", "trainjobs"),
+        ("ray.io", "rayjobs"),
+        ("ray.io", "rayclusters"),
+        ("kubeflow.org", "pytorchjobs"),
+        ("kubeflow.org", "tfjobs"),
+        ("kubeflow.org", "mpijobs"),
+    }
+    assert _patchable(_with_budgets(tmp_path, [{**suspend, "suspend_via": "local_queue"}])) == {
+        ("kueue.x-k8s.io", "localqueues")
+    }
