@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from estimator.catalog.gpus import gpu
 from estimator.models import Hardware
 from estimator.step_phases import StepConstants
-from estimator.throughput import training_time
+from estimator.throughput import FITTED, training_time
 from tests.unit.estimator.h100_rows import Row
 
 
@@ -60,7 +60,16 @@ def fit(rows: Sequence[Row], iters: int = 120) -> StepConstants:
     """The two constants that minimise the log error on `rows`."""
 
     def objective(x: list[float]) -> float:
-        return _loss(rows, StepConstants(launch_seconds=math.exp(x[0]), memory_fraction=math.exp(x[1])))
+        return _loss(rows, _constants(x))
 
     best = nelder_mead(objective, [math.log(30e-6), math.log(0.5)], iters=iters)
-    return StepConstants(launch_seconds=math.exp(best[0]), memory_fraction=math.exp(best[1]))
+    return _constants(best)
+
+
+def _constants(x: list[float]) -> StepConstants:
+    """The H100 rows fit the host and memory-bound constants; the Ampere GEMM fraction does not touch them."""
+    return StepConstants(
+        launch_seconds=math.exp(x[0]),
+        memory_fraction=math.exp(x[1]),
+        ampere_matmul_fraction=FITTED.ampere_matmul_fraction,
+    )

@@ -2,7 +2,9 @@
 
 Per micro-batch the bottleneck (last) stage runs L_s = L / p layers, each:
 
-    GEMMs      Σ_Linear max(2·m·k·n / (peak · MATMUL_FRACTION), operand bytes / bandwidth)   (Williams et al. 2009)
+    GEMMs      Σ_Linear max(2·m·k·n / (peak · f), operand bytes / bandwidth)   (Williams et al. 2009); f the
+               H100's measured 8192³ GEMM (Hopper and, assumed, other generations) or the Ampere fraction fitted on
+               published A100 runs
     attention  causal FLOPs at the kernel's published rate for this sequence length (estimator.attention)
     memory     bytes counted from the layer's structure (estimator.layer_traffic) / (bandwidth · memory_fraction)
     tensor parallel: two all-reduces of T·h bf16 forward and two backward (Narayanan et al. 2021 §3.2)
@@ -72,11 +74,25 @@ FP8_OPS_PER_LINEAR = 4.0
 TAIL_OPS = 30.0
 
 
+AMPERE_ID_PREFIXES = ("A100", "A10", "A30", "A40")
+
+
 class StepConstants(Frozen):
     """The fitted constants of the step-time model (fitted by `benchmarks.estimator_accuracy`, see throughput)."""
 
     launch_seconds: float  # host time per dispatched op of eager PyTorch
     memory_fraction: float  # fraction of the measured copy bandwidth the eager memory-bound kernels reach
+    # Ampere's sustained bf16 GEMM rate in training, as a fraction of its datasheet peak: no Ampere GEMM was measured,
+    # so it is fitted on published A100 training throughput (benchmarks.ampere_fit)
+    ampere_matmul_fraction: float
+
+
+def matmul_fraction(gpu: GPU, constants: StepConstants) -> float:
+    """Achievable share of the bf16/fp16 tensor peak: fitted for Ampere parts, the H100's measured 8192³ GEMM for
+    Hopper and (an assumption, labelled) every other generation."""
+    if gpu.id.upper().startswith(AMPERE_ID_PREFIXES):
+        return constants.ampere_matmul_fraction
+    return MATMUL_FRACTION
 
 
 class Phase(Frozen):
@@ -120,12 +136,12 @@ def linears(arch: ModelArch) -> list[tuple[int, int]]:
     return [*attention_linears(arch), *mlp]
 
 
-def gemm_seconds(m: float, k: int, n: int, gpu: GPU, fp8: bool = False) -> float:
+def gemm_seconds(m: float, k: int, n: int, gpu: GPU, fp8: bool = False, fraction: float = MATMUL_FRACTION) -> float:
     """t = max(2mkn / (peak · fraction), operand bytes / bandwidth): bf16 operands, or fp8 ones with bf16 output."""
     if fp8 and gpu.fp8_tflops:
         compute = 2.0 * m * k * n / (gpu.fp8_tflops * 1e12 * FP8_MATMUL_FRACTION)
         return max(compute, (m * k + k * n + 2.0 * m * n) / bandwidth(gpu))
-    compute = 2.0 * m * k * n / (peak_flops(gpu) * MATMUL_FRACTION)
+    compute = 2.0 * m * k * n / (peak_flops(gpu) * fraction)
     return max(compute, 2.0 * (m * k + k * n + m * n) / bandwidth(gpu))
 
 
@@ -168,7 +184,8 @@ def micro_batch_phases(
     autocast = full and state_recipe(run.precision, run.optimizer).autocast
     memory_bw = bandwidth(gpu) * constants.memory_fraction
     shapes = linears(arch)
-    gemm_fwd = sum(gemm_seconds(tokens, fan_in, fan_out // t, gpu, fp8) for fan_in, fan_out in shapes)
+    mm = matmul_fraction(gpu, constants)
+    gemm_fwd = sum(gemm_seconds(tokens, fan_in, fan_out // t, gpu, fp8, mm) for fan_in, fan_out in shapes)
     attn_flops = tokens * 2.0 * attended_keys(arch, run.seq_len) * score_width(arch) / t
     bf16_peak = peak_flops(gpu)
     kernel = run.attention_kernel.value
@@ -212,7 +229,7 @@ def micro_batch_phases(
     if run.checkpointing == Checkpointing.FULL:
         ops_bwd += ops_fwd + CHECKPOINT_HOOK_OPS
 
-    head = gemm_seconds(tokens, arch.hidden_size, arch.vocab_size // t, gpu) * (3.0 if full else 2.0)
+    head = gemm_seconds(tokens, arch.hidden_size, arch.vocab_size // t, gpu, fraction=mm) * (3.0 if full else 2.0)
     final_norm = (1.0 + BACKWARD_TRAFFIC_RATIO) * norm_bytes(arch, arch.hidden_size, residual_stream_bytes(run))
     tail_bytes = (loss_bytes(arch) / t + final_norm) * tokens
     if full:  # the embedding gradient: a zero-filled V·h table and the tokens' rows added into it
