@@ -28,7 +28,7 @@ from monitor.core.tick import Agent
 from monitor.http.api import HttpApi
 from monitor.http.exporter import Exporter
 from monitor.runtime.enforcer import BudgetEnforcer
-from monitor.runtime.scheduler import DaemonScheduler, PeriodicJob
+from monitor.runtime.scheduler import DaemonScheduler, ScheduledTask
 
 log = logging.getLogger(__name__)
 
@@ -93,21 +93,21 @@ class Daemon:
     def __post_init__(self) -> None:
         self.scheduler = DaemonScheduler(self._scheduled_tasks())
 
-    def _scheduled_tasks(self) -> list[PeriodicJob]:
+    def _scheduled_tasks(self) -> list[ScheduledTask]:
         """What runs, how often: built from the daemon's own parts, so nothing is scheduled that is not wired."""
         settings = self.settings
         tasks = [
-            PeriodicJob("tick", settings.tick_seconds, self.tick),
-            PeriodicJob("price-refresh", settings.pricing.refresh_seconds, self.refresh_prices, run_at_start=False),
-            PeriodicJob("retention", 3600.0, self.retention, run_at_start=False),
+            ScheduledTask("tick", settings.tick_seconds, self.tick),
+            ScheduledTask("price-refresh", settings.pricing.refresh_seconds, self.refresh_prices, run_at_start=False),
+            ScheduledTask("retention", 3600.0, self.retention, run_at_start=False),
         ]
         if self.dispatcher is not None:
-            tasks.append(PeriodicJob("notify", min(10.0, settings.tick_seconds), self.dispatch))
+            tasks.append(ScheduledTask("notify", min(10.0, settings.tick_seconds), self.dispatch))
         if self.alarm_sync is not None:
-            tasks.append(PeriodicJob("alarm-sync", settings.cloudwatch.alarm_sync_seconds, self.sync_alarms))
+            tasks.append(ScheduledTask("alarm-sync", settings.cloudwatch.alarm_sync_seconds, self.sync_alarms))
         if self.utilization is not None:  # refreshed once in start(), before the first tick
             tasks.append(
-                PeriodicJob(
+                ScheduledTask(
                     "gpu-utilization", settings.dcgm.refresh_seconds, self.utilization.refresh, run_at_start=False
                 )
             )
@@ -142,7 +142,7 @@ class Daemon:
     def is_leader(self) -> bool:
         return self.elector.is_leader() if self.elector is not None else True
 
-    # --- scheduled jobs ----------------------------------------------------------------------------------------
+    # --- scheduled tasks ---------------------------------------------------------------------------------------
     def tick(self) -> TickResult:
         result = self.agent.tick()
         now = self.clock.now()
@@ -180,8 +180,8 @@ class Daemon:
         errors.update(self.prices.api_errors())
         if self.utilization is not None and self.utilization.api_errors:
             errors["dcgm"] = self.utilization.api_errors
-        for job, count in self.scheduler.error_counts().items():
-            errors[f"scheduler:{job}"] = count
+        for task, count in self.scheduler.error_counts().items():
+            errors[f"scheduler:{task}"] = count
         return TickStats(
             duration_seconds=tick.duration_seconds,
             watch_restarts=sum(self.source.watch_restarts.values()),
