@@ -145,6 +145,60 @@ def test_prometheus_rule_equals_deploy_rules() -> None:
     assert rule["spec"] == shipped
 
 
+def test_alert_thresholds_and_runbook_base_are_values_checked_by_promtool(tmp_path: Path) -> None:
+    """The rules rendered from prometheusRule.thresholds pass `promtool check rules`, carry the values set, and the
+    promtool unit tests of the shipped rules pass against them where the thresholds they exercise are unchanged."""
+    promtool = require_binary("promtool")
+    docs = _render(
+        [
+            "--set",
+            "prometheusRule.enabled=true",
+            "--set",
+            "prometheusRule.thresholds.idleGpuUsdPerHour=75",
+            "--set",
+            "prometheusRule.thresholds.lowGpuUtilizationRatio=0.35",
+            "--set",
+            "prometheusRule.thresholds.lowGpuUtilizationFor=1h",
+            "--set",
+            "prometheusRule.runbookBaseUrl=https://wiki.example.com/ml/runbooks/",
+        ]
+    )
+    spec = next(d for d in docs if d["kind"] == "PrometheusRule")["spec"]
+    rules = {r["alert"]: r for g in spec["groups"] for r in g["rules"]}
+    assert rules["TrainspendIdleGPUCost"]["expr"].endswith("> 75")
+    low = rules["TrainspendJobLowGPUUtilization"]
+    assert "< 0.35" in low["expr"]
+    assert low["for"] == "1h"
+    assert "under 0.35 for 1h" in low["annotations"]["description"]
+    assert all(
+        r["annotations"]["runbook_url"].startswith("https://wiki.example.com/ml/runbooks#") for r in rules.values()
+    )
+    rendered = tmp_path / "rules.yaml"
+    rendered.write_text(yaml.safe_dump(spec))
+    check = subprocess.run([promtool, "check", "rules", str(rendered)], capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "complaint"),
+    [
+        ("prometheusRule.thresholds.idleGpuFor=5m) or vector(1", "idleGpuFor"),
+        ("prometheusRule.thresholds.lowGpuUtilizationRatio=2", "lowGpuUtilizationRatio"),
+        ("prometheusRule.thresholds.idleGpuUsdPerHr=75", "idleGpuUsdPerHr"),
+    ],
+)
+def test_a_threshold_that_is_not_one_is_refused_naming_it(value: str, complaint: str) -> None:
+    helm = require_binary("helm")
+    proc = subprocess.run(
+        [helm, "template", "t", str(CHART), "--set", "prometheusRule.enabled=true", "--set", value],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert complaint in proc.stderr
+
+
 def test_postgres_url_comes_from_a_secret() -> None:
     docs = _render(["--set", "externalDatabase.existingSecret=db"])
     assert not [d for d in docs if d["kind"] == "PersistentVolumeClaim"]

@@ -26,7 +26,7 @@ def _run(*args: str, cwd: Path | None = None, stdout_only: bool = False) -> str:
 
 def test_promtool_checks_and_unit_tests_the_rules() -> None:
     promtool = require_binary("promtool")
-    assert "SUCCESS: 13 rules found" in _run(promtool, "check", "rules", str(RULES))
+    assert "SUCCESS: 14 rules found" in _run(promtool, "check", "rules", str(RULES))
     assert "SUCCESS" in _run(promtool, "test", "rules", RULE_TESTS.name, cwd=RULE_TESTS.parent)
 
 

@@ -58,3 +58,11 @@ def test_chart_values_are_accepted_by_the_settings_model() -> None:
     values = yaml.safe_load((CHART / "values.yaml").read_text())
     settings = Settings(**values["config"])
     assert settings.cluster == values["config"]["cluster"]
+
+
+def test_shipped_rules_are_the_chart_template_at_its_defaults() -> None:
+    from scripts.sync_chart_values import render_default_rules
+
+    rules = (ROOT / "deploy" / "prometheus" / "trainspend-rules.yaml").read_text()
+    assert rules == render_default_rules(), "run: python scripts/sync_chart_values.py"
+    assert "__TS_" not in rules
