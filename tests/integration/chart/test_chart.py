@@ -199,6 +199,23 @@ def test_a_threshold_that_is_not_one_is_refused_naming_it(value: str, complaint:
     assert complaint in proc.stderr
 
 
+def test_dcgm_settings_reach_the_config_and_open_egress_to_prometheus_and_dcgm_exporter() -> None:
+    def egress_ports(extra: list[str]) -> set[int]:
+        policy = next(d for d in _render(extra) if d["kind"] == "NetworkPolicy")
+        return {p["port"] for rule in policy["spec"]["egress"] for p in rule.get("ports", [])}
+
+    assert not egress_ports([]) & {9090, 9400}  # off by default: no extra egress
+    on = ["--set", "config.dcgm.enabled=true", "--set", "config.dcgm.prometheus_url=http://prom.monitoring:9090"]
+    assert {9090, 9400} <= egress_ports(on)
+    cm = next(d for d in _render(on) if d["kind"] == "ConfigMap")
+    dcgm = yaml.safe_load(cm["data"]["config.yaml"])["dcgm"]
+    assert (dcgm["enabled"], dcgm["prometheus_url"], dcgm["metric"]) == (
+        True,
+        "http://prom.monitoring:9090",
+        "DCGM_FI_DEV_GPU_UTIL",
+    )
+
+
 def test_postgres_url_comes_from_a_secret() -> None:
     docs = _render(["--set", "externalDatabase.existingSecret=db"])
     assert not [d for d in docs if d["kind"] == "PersistentVolumeClaim"]
