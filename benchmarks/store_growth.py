@@ -42,7 +42,7 @@ from monitor.core.ports import NodePricer
 from monitor.core.tick import Agent, AgentConfig
 from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
-from monitor.demo.objectstore import ApiError
+from monitor.demo.objectstore import KubeStatusError
 
 SEED = 11
 SHAPE = Shape(nodes=100, pods=1000, workloads=100)
@@ -105,7 +105,7 @@ class _Cluster:
         for kind in KINDS:
             try:
                 listed = self.server.objects(kind.api_version, kind.kind)
-            except ApiError:  # a CRD the local server does not serve by default (e.g. mpi-operator's v2beta1)
+            except KubeStatusError:  # a CRD the local server does not serve by default (e.g. mpi-operator's v2beta1)
                 continue
             self.cache.replace_all(kind, None, listed)
         self._clock = clock

@@ -19,7 +19,7 @@ from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
-from monitor.demo.objectstore import ApiError, Obj, ObjectStore
+from monitor.demo.objectstore import KubeStatusError, Obj, ObjectStore
 from monitor.demo.resources import DEFAULT_CRD_GROUPS, ResourceType, served_types
 
 
@@ -145,7 +145,7 @@ class LocalApiServer:
         rt, namespace, name = self._locate(obj)
         try:
             self.store.get(rt, namespace, name)
-        except ApiError:
+        except KubeStatusError:
             return self.create(obj)
         body = copy.deepcopy(dict(obj))
         body.get("metadata", {}).pop("resourceVersion", None)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from monitor.demo import discovery_docs
-from monitor.demo.objectstore import ApiError, ChangeEvent, Obj
+from monitor.demo.objectstore import ChangeEvent, KubeStatusError, Obj
 from monitor.demo.resources import ResourceType
 from monitor.demo.selectors import Matcher, combine, field_matcher, label_matcher
 
@@ -78,9 +78,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         try:
             parsed = json.loads(self.rfile.read(length))
         except json.JSONDecodeError as error:
-            raise ApiError(400, "BadRequest", f"request body is not JSON: {error}") from error
+            raise KubeStatusError(400, "BadRequest", f"request body is not JSON: {error}") from error
         if not isinstance(parsed, dict):
-            raise ApiError(400, "BadRequest", "request body must be a JSON object")
+            raise KubeStatusError(400, "BadRequest", "request body must be a JSON object")
         return parsed
 
     def _dispatch(self, method: str) -> None:
@@ -89,12 +89,12 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         try:
             body = self._body() if method in ("POST", "PUT", "PATCH") else {}
             if self.api.down:
-                raise ApiError(503, "ServiceUnavailable", "the API server is down (simulated outage)")
+                raise KubeStatusError(503, "ServiceUnavailable", "the API server is down (simulated outage)")
             self._route(method, [p for p in url.path.split("/") if p], query, body)
-        except ApiError as error:
+        except KubeStatusError as error:
             self._send(error.code, error.status())
         except ValueError as error:
-            self._send(400, ApiError(400, "BadRequest", str(error)).status())
+            self._send(400, KubeStatusError(400, "BadRequest", str(error)).status())
         except _WatchCutError:
             self.close_connection = True
         except (BrokenPipeError, ConnectionResetError):
@@ -111,11 +111,11 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         elif parts[:1] == ["apis"] and len(parts) >= 3:
             group, version, rest = parts[1], parts[2], parts[3:]
         else:
-            raise ApiError(404, "NotFound", f"the server could not find the requested resource {self.path}")
+            raise KubeStatusError(404, "NotFound", f"the server could not find the requested resource {self.path}")
         if not rest:
             resources = discovery_docs.resource_list(store.types, group, version)
             if resources is None or method != "GET":
-                raise ApiError(404, "NotFound", f"the server could not find the requested resource {self.path}")
+                raise KubeStatusError(404, "NotFound", f"the server could not find the requested resource {self.path}")
             self._send(200, resources)
             return
         if rest[0] == "namespaces" and len(rest) >= 3:
@@ -125,7 +125,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
             namespace = None
         rt = store.type_at(group, version, rest[0])
         if namespace is not None and not rt.namespaced:
-            raise ApiError(404, "NotFound", f"{rt.plural} are cluster-scoped: drop /namespaces/{namespace}")
+            raise KubeStatusError(404, "NotFound", f"{rt.plural} are cluster-scoped: drop /namespaces/{namespace}")
         route = _Route(rt, namespace, rest[1] if len(rest) > 1 else None, rest[2] if len(rest) > 2 else None)
         self._handle(method, route, query, body)
 
@@ -142,10 +142,12 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
                 return
             if method == "POST":
                 if rt.namespaced and not ns:
-                    raise ApiError(400, "BadRequest", f"{rt.plural} are namespaced: POST to /namespaces/NS/{rt.plural}")
+                    raise KubeStatusError(
+                        400, "BadRequest", f"{rt.plural} are namespaced: POST to /namespaces/NS/{rt.plural}"
+                    )
                 self._send(201, store.create(rt, ns, body))
                 return
-            raise ApiError(405, "MethodNotAllowed", f"{method} is not supported on a collection")
+            raise KubeStatusError(405, "MethodNotAllowed", f"{method} is not supported on a collection")
         self.api.requests[f"{method.lower()} {rt.key}"] += 1
         if method == "GET":
             self._send(200, store.get(rt, ns, name))
@@ -154,12 +156,14 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
         elif method == "PATCH":
             content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
             if content_type not in _MERGE_TYPES:
-                raise ApiError(415, "UnsupportedMediaType", f"patch type {content_type!r}: use one of {_MERGE_TYPES}")
+                raise KubeStatusError(
+                    415, "UnsupportedMediaType", f"patch type {content_type!r}: use one of {_MERGE_TYPES}"
+                )
             self._send(200, store.patch(rt, ns, name, body, status_only))
         elif method == "DELETE":
             self._send(200, store.delete(rt, ns, name))
         else:
-            raise ApiError(405, "MethodNotAllowed", f"{method} is not supported")
+            raise KubeStatusError(405, "MethodNotAllowed", f"{method} is not supported")
 
     @staticmethod
     def _matcher(route: _Route, query: dict[str, str]) -> Matcher | None:
@@ -174,7 +178,9 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
                 rv_text, offset_text = token.split(":", 1)
                 rv, offset = int(rv_text), int(offset_text)
             except ValueError as error:
-                raise ApiError(410, "Expired", f"continue token {token!r} is not valid; restart the list") from error
+                raise KubeStatusError(
+                    410, "Expired", f"continue token {token!r} is not valid; restart the list"
+                ) from error
         limit = int(query.get("limit") or 0)
         end = offset + limit if limit > 0 else len(items)
         metadata: Obj = {"resourceVersion": str(rv)}
@@ -239,7 +245,7 @@ class ApiRequestHandler(BaseHTTPRequestHandler):
                 raise _WatchCutError
             try:
                 events, pos = store.changes_after(pos)
-            except ApiError as gone:
+            except KubeStatusError as gone:
                 self._chunk(_json({"type": "ERROR", "object": gone.status()}) + b"\n")
                 break
             lines = [line for line in (self._visible(route, matcher, e) for e in events) if line is not None]

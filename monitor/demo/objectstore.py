@@ -22,7 +22,7 @@ Obj = dict[str, Any]
 ObjKey = tuple[str, str]  # (namespace or "", name)
 
 
-class ApiError(Exception):
+class KubeStatusError(Exception):
     """An API failure with its HTTP code and Kubernetes reason, rendered as a v1 Status."""
 
     def __init__(self, code: int, reason: str, message: str) -> None:
@@ -89,7 +89,7 @@ class ObjectStore:
     def type_at(self, group: str, version: str, plural: str) -> ResourceType:
         found = self._by_path.get((group, version, plural))
         if found is None:
-            raise ApiError(
+            raise KubeStatusError(
                 404, "NotFound", f"the server could not find the requested resource {group}/{version}/{plural}"
             )
         return found
@@ -97,7 +97,7 @@ class ObjectStore:
     def type_of(self, api_version: str, kind: str) -> ResourceType:
         found = self._by_kind.get((api_version, kind))
         if found is None:
-            raise ApiError(404, "NotFound", f"no resource of kind {kind} in {api_version} is served")
+            raise KubeStatusError(404, "NotFound", f"no resource of kind {kind} in {api_version} is served")
         return found
 
     @property
@@ -110,7 +110,7 @@ class ObjectStore:
         with self.cond:
             found = self._objects[rt.key].get((namespace if rt.namespaced else "", name))
         if found is None:
-            raise ApiError(404, "NotFound", f'{rt.plural}.{rt.group or "core"} "{name}" not found')
+            raise KubeStatusError(404, "NotFound", f'{rt.plural}.{rt.group or "core"} "{name}" not found')
         return found
 
     def list_objects(
@@ -130,7 +130,7 @@ class ObjectStore:
         """Events newer than `rv` and the current version; 410 Gone when some of them were compacted away."""
         with self.cond:
             if rv < self._first_rv - 1:
-                raise ApiError(410, "Expired", f"too old resource version: {rv} ({self._first_rv - 1})")
+                raise KubeStatusError(410, "Expired", f"too old resource version: {rv} ({self._first_rv - 1})")
             events = [self._events[v] for v in range(rv + 1, self._rv + 1) if v in self._events]
             return events, max(rv, self._rv)
 
@@ -162,7 +162,7 @@ class ObjectStore:
         meta: Obj = obj.setdefault("metadata", {})
         if not meta.get("name"):
             if not meta.get("generateName"):
-                raise ApiError(422, "Invalid", "metadata.name: Required value: name or generateName is required")
+                raise KubeStatusError(422, "Invalid", "metadata.name: Required value: name or generateName is required")
             meta["name"] = f"{meta['generateName']}{uuid.uuid4().hex[:5]}"
         ns = (namespace or meta.get("namespace") or "default") if rt.namespaced else ""
         if rt.namespaced:
@@ -175,7 +175,7 @@ class ObjectStore:
         key = (ns, meta["name"])
         with self.cond:
             if key in self._objects[rt.key]:
-                raise ApiError(409, "AlreadyExists", f'{rt.plural} "{meta["name"]}" already exists')
+                raise KubeStatusError(409, "AlreadyExists", f'{rt.plural} "{meta["name"]}" already exists')
             return self._commit(rt, key, "ADDED", obj, None)
 
     def _update(self, rt: ResourceType, namespace: str, name: str, change: Callable[[Obj], Obj]) -> Obj:
@@ -183,7 +183,7 @@ class ObjectStore:
         with self.cond:
             current = self._objects[rt.key].get(key)
             if current is None:
-                raise ApiError(404, "NotFound", f'{rt.plural} "{name}" not found')
+                raise KubeStatusError(404, "NotFound", f'{rt.plural} "{name}" not found')
             updated = change(current)
             meta = updated.setdefault("metadata", {})
             # Identity fields are the server's, whatever the client sent.
@@ -198,7 +198,7 @@ class ObjectStore:
 
         def change(current: Obj) -> Obj:
             if sent_rv and sent_rv != current["metadata"]["resourceVersion"]:
-                raise ApiError(
+                raise KubeStatusError(
                     409,
                     "Conflict",
                     f'Operation cannot be fulfilled on {rt.plural} "{name}": the object '
@@ -220,7 +220,7 @@ class ObjectStore:
         with self.cond:
             current = self._objects[rt.key].get(key)
             if current is None:
-                raise ApiError(404, "NotFound", f'{rt.plural} "{name}" not found')
+                raise KubeStatusError(404, "NotFound", f'{rt.plural} "{name}" not found')
             return self._commit(rt, key, "DELETED", None, current)
 
     def compact(self) -> None:

@@ -149,7 +149,9 @@ class ApiDeps:
     token: bytes | None = None
 
 
-class ApiError(Exception):
+class RouteError(Exception):
+    """A request the routes answer with an error status and a JSON `{"error": message}` body."""
+
     def __init__(self, status: HTTPStatus, message: str) -> None:
         super().__init__(message)
         self.status = status
@@ -171,7 +173,7 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
     if path == "/" or path.startswith("/ui/"):
         found = asset("index.html" if path == "/" else path.removeprefix("/ui/"))
         if found is None:
-            raise ApiError(HTTPStatus.NOT_FOUND, f"no page asset {path}")
+            raise RouteError(HTTPStatus.NOT_FOUND, f"no page asset {path}")
         return HTTPStatus.OK, found[0], found[1]
     if path == "/metrics":
         return HTTPStatus.OK, PROMETHEUS_CONTENT_TYPE, deps.metrics()
@@ -190,13 +192,13 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
     if path.startswith("/api/v1/jobs/"):
         parts = [unquote(p) for p in path.removeprefix("/api/v1/jobs/").split("/") if p]
         if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "history"):
-            raise ApiError(HTTPStatus.NOT_FOUND, "use /api/v1/jobs/{namespace}/{name}[/history]")
+            raise RouteError(HTTPStatus.NOT_FOUND, "use /api/v1/jobs/{namespace}/{name}[/history]")
         matches = [j for j in _jobs(deps) if j.ref.namespace == parts[0] and j.ref.name == parts[1]]
         if not matches:
-            raise ApiError(HTTPStatus.NOT_FOUND, f"no job {parts[0]}/{parts[1]}")
+            raise RouteError(HTTPStatus.NOT_FOUND, f"no job {parts[0]}/{parts[1]}")
         if len(parts) == 3:
             if deps.hourly_spend is None:
-                raise ApiError(HTTPStatus.NOT_FOUND, "job history needs the store; it is not enabled")
+                raise RouteError(HTTPStatus.NOT_FOUND, "job history needs the store; it is not enabled")
             uid = matches[0].ref.uid
             projections = deps.projection_history(uid) if deps.projection_history else []
             body = history_to_json(matches[0], deps.hourly_spend(uid), projections)
@@ -211,12 +213,12 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         return _report(deps, query)
     if path == "/api/v1/estimate":
         if deps.estimate is None:
-            raise ApiError(HTTPStatus.NOT_FOUND, "the estimate endpoint is not enabled")
+            raise RouteError(HTTPStatus.NOT_FOUND, "the estimate endpoint is not enabled")
         try:
             return HTTPStatus.OK, "application/json", _dump(deps.estimate(query))
         except ValueError as exc:
-            raise ApiError(HTTPStatus.BAD_REQUEST, str(exc)) from exc
-    raise ApiError(HTTPStatus.NOT_FOUND, f"no route {path}")
+            raise RouteError(HTTPStatus.BAD_REQUEST, str(exc)) from exc
+    raise RouteError(HTTPStatus.NOT_FOUND, f"no route {path}")
 
 
 def _report_time(query: Mapping[str, str], name: str) -> datetime:
@@ -225,7 +227,7 @@ def _report_time(query: Mapping[str, str], name: str) -> datetime:
         moment = datetime.fromisoformat((raw or "").replace("Z", "+00:00"))
     except ValueError:
         fix = "give an ISO 8601 time such as 2026-11-01 or 2026-11-01T00:00:00Z"
-        raise ApiError(HTTPStatus.BAD_REQUEST, f"{name}={raw!r}: {fix}") from None
+        raise RouteError(HTTPStatus.BAD_REQUEST, f"{name}={raw!r}: {fix}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -234,18 +236,18 @@ def _report(deps: ApiDeps, query: Mapping[str, str]) -> tuple[HTTPStatus, str, b
     report`; until defaults to the last tick's time."""
     _known_parameters(query, ("since", "until", "group_by", "format"))
     if deps.spend_since is None:
-        raise ApiError(HTTPStatus.NOT_FOUND, "the report needs the store; it is not enabled")
+        raise RouteError(HTTPStatus.NOT_FOUND, "the report needs the store; it is not enabled")
     latest = deps.latest.get()
     since = _report_time(query, "since")
     until = _report_time(query, "until") if "until" in query else (latest.at if latest else since)
     if until <= since:
-        raise ApiError(HTTPStatus.BAD_REQUEST, f"until={until.isoformat()} is not after since={since.isoformat()}")
+        raise RouteError(HTTPStatus.BAD_REQUEST, f"until={until.isoformat()} is not after since={since.isoformat()}")
     try:
         group_by = GroupBy(query.get("group_by", "namespace"))
         fmt = Format(query.get("format", "json"))
     except ValueError as exc:
         choices = "group_by: namespace, team, queue, job; format: json, csv, focus"
-        raise ApiError(HTTPStatus.BAD_REQUEST, f"{exc}; accepted: {choices}") from None
+        raise RouteError(HTTPStatus.BAD_REQUEST, f"{exc}; accepted: {choices}") from None
     spend = spend_between(deps.spend_since(since), deps.spend_since(until))
     body = render(spend, deps.history(), group_by, fmt, since, until).encode()
     return HTTPStatus.OK, "application/json" if fmt is Format.JSON else "text/csv; charset=utf-8", body
@@ -256,7 +258,9 @@ def _known_parameters(query: Mapping[str, str], allowed: tuple[str, ...]) -> Non
     unknown = sorted(set(query) - set(allowed))
     if unknown:
         accepted = ", ".join(allowed) if allowed else "none"
-        raise ApiError(HTTPStatus.BAD_REQUEST, f"unknown query parameter(s) {', '.join(unknown)}: accepted: {accepted}")
+        raise RouteError(
+            HTTPStatus.BAD_REQUEST, f"unknown query parameter(s) {', '.join(unknown)}: accepted: {accepted}"
+        )
 
 
 def _list_header(deps: ApiDeps) -> dict[str, str | None]:
@@ -301,9 +305,9 @@ def _handler_class(deps: ApiDeps) -> type[BaseHTTPRequestHandler]:
             query = {k: v[-1] for k, v in parse_qs(split.query).items()}
             try:
                 if not authorized(deps.token, split.path, self.headers.get("Authorization")):
-                    raise ApiError(HTTPStatus.UNAUTHORIZED, "this endpoint needs 'Authorization: Bearer <api_token>'")
+                    raise RouteError(HTTPStatus.UNAUTHORIZED, "this endpoint needs 'Authorization: Bearer <api_token>'")
                 status, ctype, body = route(deps, split.path, query)
-            except ApiError as exc:
+            except RouteError as exc:
                 status, ctype, body = exc.status, "application/json", _dump({"error": exc.message})
             except Exception:
                 log.exception("HTTP handler failed for %s", split.path)

@@ -14,7 +14,7 @@ import pytest
 from monitor.core.domain.model import WorkloadRef
 from monitor.core.domain.result import JobStatus, TickResult
 from monitor.core.state import LatestResult
-from monitor.http.api import ApiDeps, ApiError, HttpApi, route
+from monitor.http.api import ApiDeps, HttpApi, RouteError, route
 from monitor.http.estimate_api import estimate_from_query
 
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
@@ -57,7 +57,7 @@ def _get(deps: ApiDeps, path: str, **query: str) -> dict[str, object]:
 
 
 def _error(deps: ApiDeps, path: str, **query: str) -> str:
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(RouteError) as info:
         route(deps, path, query)
     assert info.value.status == HTTPStatus.BAD_REQUEST
     return info.value.message
@@ -91,7 +91,7 @@ def test_unknown_query_parameters_are_refused_by_name() -> None:
     assert "namepsace" in message
     assert "namespace" in message
     assert "limit" in _error(deps, "/api/v1/budgets", limit="3")
-    with pytest.raises(ApiError) as info:
+    with pytest.raises(RouteError) as info:
         route(deps, "/api/v1/estimate", {"model": "llama-3-8b", "tokens": "2e9", "gpu_count": "8"})
     assert info.value.status == HTTPStatus.BAD_REQUEST
     assert "gpu_count" in info.value.message
