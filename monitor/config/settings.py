@@ -290,7 +290,7 @@ class Settings(BaseSettings):
         default=None,
         gt=0,
         description="a TrainJob's status.trainerStatus older than this (lastUpdatedTime) is stale: progress falls back "
-        "to annotations and the estimate; null = 3 x tick_seconds",
+        "to annotations and the estimate; null = max(3 x tick_seconds, 300)",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="log level")
     log_format: Literal["text", "json"] = Field(
@@ -334,6 +334,14 @@ class Settings(BaseSettings):
     dcgm: DcgmSettings = Field(default_factory=DcgmSettings, description="GPU utilization from dcgm-exporter")
     config_file: Path | None = Field(default=None, description="optional YAML file with these settings")
     secrets_dir: Path | None = Field(default=None, description="optional directory of secret files")
+
+    @property
+    def trainer_status_stale_bound_seconds(self) -> float:
+        """The staleness bound in use: the setting, else max(3 ticks, 300 s) — a trainer reports on its logging
+        steps, often minutes apart, so three ticks alone would call a healthy slow run stale."""
+        if self.trainer_status_stale_seconds is not None:
+            return self.trainer_status_stale_seconds
+        return max(3 * self.tick_seconds, 300.0)
 
     @field_validator("listen")
     @classmethod

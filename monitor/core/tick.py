@@ -51,6 +51,7 @@ class AgentConfig:
     budgets: tuple[BudgetSpec, ...] = ()
     finished_job_ttl_seconds: float = 3600.0
     job_snapshot_interval_seconds: float = 300.0
+    trainer_status_stale_seconds: float | None = None  # None: never stale (monitor.core.domain.progress_sources)
 
 
 @dataclass(frozen=True)
@@ -365,7 +366,13 @@ class Agent:
                 estimate = answer
         elif previous is not None and previous.estimate is not None:
             estimate = WorkloadEstimate(float(str(previous.estimate.get("total_hours", 0))) * 3600, previous.estimate)
-        reported = choose_progress(self._reported_progress(workload, pods), workload, running_seconds)
+        reported = choose_progress(
+            self._reported_progress(workload, pods),
+            workload,
+            running_seconds,
+            now,
+            self._config.trainer_status_stale_seconds,
+        )
         progress = reported.progress
         cost = costs.get(workload.ref.uid, 0.0)
         waste = self._waste(pods, pod_costs, previous, cost)
@@ -448,6 +455,7 @@ class Agent:
             estimate=estimate.summary if estimate else None,
             problems=tuple(problems),
             running_seconds=running_seconds,
+            progress_stale=reported.stale,
             rate_window=window,
             observed_at=now,
         )

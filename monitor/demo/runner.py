@@ -19,6 +19,7 @@ from monitor.core.clock import AcceleratedClock
 from monitor.core.domain.result import TickResult
 from monitor.demo.apiserver import LocalApiServer
 from monitor.demo.dcgm import FakeDcgmExporter
+from monitor.demo.resources import DEFAULT_CRD_GROUPS, MPI_OPERATOR
 from monitor.demo.scenario import DemoCluster
 from monitor.runtime.app import build_daemon
 from monitor.runtime.daemon import Daemon
@@ -54,7 +55,13 @@ def demo_settings(
             BudgetSettings(name="nlp-monthly", limit_usd=30_000, period="monthly", team="nlp"),
             BudgetSettings(name="foundation-weekly", limit_usd=8_000, period="weekly", namespace="foundation"),
             BudgetSettings(name="alignment-total", limit_usd=600, period="total", team="alignment"),
+            # Kueue: every LocalQueue feeding the nlp-cq ClusterQueue; the HPC queue's cap, suspending in a dry run
+            BudgetSettings(name="nlp-cq-monthly", limit_usd=25_000, period="monthly", cluster_queue="nlp-cq"),
+            BudgetSettings(
+                name="hpc-cap", limit_usd=30, period="total", cluster_queue="hpc-cq", action="suspend", dry_run=True
+            ),
         ],
+        trainer_status_stale_seconds=15 * 60.0,  # simulated seconds: the TrainJob reports every minute or two
         dcgm=dcgm,
     )
 
@@ -62,7 +69,8 @@ def demo_settings(
 class DemoRunner:
     def __init__(self, listen: str, speed: float, db_path: Path, api_token: str | None = None) -> None:
         self.clock = AcceleratedClock(datetime.now(UTC), speed)
-        self.server = LocalApiServer(clock=self.clock.now)
+        # The default CRD groups (Kueue v1beta2 among them) plus mpi-operator's v2beta1 MPIJob.
+        self.server = LocalApiServer(clock=self.clock.now, crd_groups=DEFAULT_CRD_GROUPS | {MPI_OPERATOR})
         self._listen = listen
         self._db_path = db_path
         self._api_token = api_token

@@ -51,6 +51,8 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
         "expected_completion": job.expected_completion.isoformat() if job.expected_completion else None,
         "progress": job.progress,
         "progress_source": job.progress_source or None,
+        # TrainJob status.trainerStatus older than trainer_status_stale_seconds: ignored, other sources used
+        "progress_stale": job.progress_stale,
         "projection_basis": job.projection_basis or None,  # throughput | estimator | blend | final; null: none
         "gpus": job.gpus,
         # dcgm-exporter (settings `dcgm`): utilization of the held GPUs now (null: not measured) and the cost of GPU

@@ -55,6 +55,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
             budgets=budgets,
             finished_job_ttl_seconds=settings.finished_job_ttl_seconds,
             job_snapshot_interval_seconds=settings.job_snapshot_interval_seconds,
+            trainer_status_stale_seconds=settings.trainer_status_stale_bound_seconds,
         ),
         cluster=source,
         identify=node_identity,

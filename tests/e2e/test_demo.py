@@ -59,8 +59,36 @@ def test_api_shows_cost_burn_rate_projection_and_problems(demo: DemoRunner) -> N
     assert one["name"] == "tinyllama-eval"
     assert one["price"]["source"] == "override"  # the owned DGX box, priced by TCO
     budgets = httpx.get(f"{demo.url}/api/v1/budgets", timeout=5).json()["items"]
-    assert {b["name"] for b in budgets} == {"nlp-monthly", "foundation-weekly", "alignment-total"}
+    assert {b["name"] for b in budgets} == {
+        "nlp-monthly",
+        "foundation-weekly",
+        "alignment-total",
+        "nlp-cq-monthly",
+        "hpc-cap",
+    }
     assert httpx.get(f"{demo.url}/readyz", timeout=5).status_code == 200
+
+
+def test_the_newer_kinds_and_kueue_queues_appear(demo: DemoRunner) -> None:
+    """A TrainJob (queued in Kueue, admitted 12 simulated minutes in, reporting through status.trainerStatus), an
+    mpi-operator v2beta1 MPIJob, a standalone RayCluster and an Argo Workflow's step, each as itself."""
+
+    def by_name() -> dict[str, dict[str, Any]]:
+        return {j["name"]: j for j in _jobs(demo)}
+
+    eventually(
+        lambda: by_name().get("gemma-sft-trainjob", {}).get("progress_source") == "trainer_status", 60, "the TrainJob"
+    )
+    jobs = by_name()
+    kinds = {name: jobs[name]["kind"] for name in ("gemma-sft-trainjob", "allreduce-bench", "ray-tune-cluster")}
+    assert kinds == {"gemma-sft-trainjob": "TrainJob", "allreduce-bench": "MPIJob", "ray-tune-cluster": "RayCluster"}
+    assert jobs["kfp-finetune-7c4xq"]["kind"] == "Workflow"
+    train = jobs["gemma-sft-trainjob"]
+    assert (train["queue"], train["cluster_queue"], train["cohort"]) == ("nlp-queue", "nlp-cq", "research")
+    assert train["admission_wait_seconds"] >= 12 * 60  # created suspended, admitted by the simulated Kueue
+    assert train["progress_stale"] is False
+    assert jobs["allreduce-bench"]["cluster_queue"] == "hpc-cq"
+    assert jobs["allreduce-bench"]["gpus"] == 8
 
 
 def test_estimate_endpoint_and_its_errors(demo: DemoRunner) -> None:

@@ -8,11 +8,18 @@ The same rule as `merge_progress` decides between them: training progress only g
 A status that gives only the remaining time R (no percentage) is turned into progress with the Job's running seconds
 s: p = s / (s + R) — the share of the total running time already spent, assuming the trainer's remaining-time
 estimate is in the same running-time clock (it extrapolates its own measured step rate, as the projection does).
+
+A status is stale when its `lastUpdatedTime` is older than a bound (`stale_after_seconds`; the settings'
+`trainer_status_stale_seconds`, by default max(3 x tick, 300 s)): a trainer that stopped reporting (hung, or
+reporting a run that was restarted) would freeze the projection at its last value. A stale status is ignored —
+progress falls back to the annotations, then to the estimate — and the result says so (`stale`). A status without
+`lastUpdatedTime` cannot be judged and is used.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from monitor.core.domain.model import WorkloadInfo
 
@@ -24,6 +31,7 @@ TRAINER_STATUS = "trainer_status"
 class ReportedProgress:
     progress: float | None  # 0..1, None when no source reports one
     source: str  # ANNOTATIONS | TRAINER_STATUS | ""
+    stale: bool = False  # the workload's status reported progress, too long ago to be used
 
 
 def status_progress(workload: WorkloadInfo, running_seconds: float) -> float | None:
@@ -37,12 +45,29 @@ def status_progress(workload: WorkloadInfo, running_seconds: float) -> float | N
     return running_seconds / (running_seconds + remaining)
 
 
-def choose(annotation_progress: float | None, workload: WorkloadInfo, running_seconds: float) -> ReportedProgress:
-    """The furthest-along of the annotations' progress and the status's, and which one it is (annotations on a
-    tie: they are what the user set up on purpose)."""
+def is_stale(workload: WorkloadInfo, now: datetime | None, stale_after_seconds: float | None) -> bool:
+    """now - lastUpdatedTime > stale_after_seconds (module docstring); False when any of them is unknown."""
+    reported = workload.status_reported_at
+    if reported is None or now is None or stale_after_seconds is None:
+        return False
+    return (now - reported).total_seconds() > stale_after_seconds
+
+
+def choose(
+    annotation_progress: float | None,
+    workload: WorkloadInfo,
+    running_seconds: float,
+    now: datetime | None = None,
+    stale_after_seconds: float | None = None,
+) -> ReportedProgress:
+    """The furthest-along of the annotations' progress and the status's unless it is stale, and which one it is
+    (annotations on a tie: they are what the user set up on purpose)."""
     from_status = status_progress(workload, running_seconds)
+    stale = from_status is not None and is_stale(workload, now, stale_after_seconds)
+    if stale:
+        from_status = None
     if from_status is not None and (annotation_progress is None or from_status > annotation_progress):
         return ReportedProgress(from_status, TRAINER_STATUS)
     if annotation_progress is not None:
-        return ReportedProgress(annotation_progress, ANNOTATIONS)
-    return ReportedProgress(None, "")
+        return ReportedProgress(annotation_progress, ANNOTATIONS, stale)
+    return ReportedProgress(None, "", stale)

@@ -53,6 +53,7 @@ class JobStatus(Value):
     expected_completion: datetime | None = None
     progress: float | None = None  # 0..1
     progress_source: str = ""  # "reported" | "estimator" | "throughput" | "blend" | ""
+    progress_stale: bool = False  # the workload's status (TrainJob trainerStatus) is too old: not used
     # What the projected duration rests on (monitor.core.domain.projection): "throughput" (observed progress rate),
     # "estimator" (the training estimate alone), "blend" (both, weighted by their precision), "final" (finished), "".
     projection_basis: str = ""

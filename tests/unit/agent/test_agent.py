@@ -281,3 +281,29 @@ def test_a_job_that_ran_before_its_suspension_did_not_wait_until_its_resume(worl
     cluster.pods = [pod("n-1", w, "gpu-1", 2, started=resumed)]
     clock.advance(3 * 3600)
     assert job_of(agent.tick(), "never-queued").admission_wait_seconds is None
+
+
+def test_a_stale_trainer_status_falls_back_to_annotations_and_is_marked(world) -> None:
+    cluster, store, clock, events = world
+    base = workload("tj", kind="TrainJob", progress="0.1")
+    reported = T0 + timedelta(minutes=50)
+    train = base.model_copy(update={"status_progress": 0.4, "status_reported_at": reported})
+    cluster.workloads = [train]
+    cluster.pods = [pod("tj-node-0-0", train, "gpu-1", 2, started=T0)]
+    agent = Agent(
+        AgentConfig(cluster="test", trainer_status_stale_seconds=600.0),
+        cluster=cluster,
+        identify=identify,
+        pricer=FixedPricer({"p4d.24xlarge": P4D_USD_PER_HOUR}),
+        store=store,
+        clock=clock,
+        events=events,
+    )
+    clock.advance(3600)  # 10 minutes after the report: fresh
+    fresh = job_of(agent.tick(), "tj")
+    assert (fresh.progress_source, fresh.progress_stale) == ("trainer_status", False)
+    assert fresh.progress == pytest.approx(0.4)
+    clock.advance(601)  # the trainer went quiet
+    stale = job_of(agent.tick(), "tj")
+    assert stale.progress_stale is True
+    assert stale.progress_source != "trainer_status"

@@ -48,3 +48,37 @@ def test_the_choice_is_the_furthest_along_of_its_sources(
     assert chosen.progress is not None
     assert 0.0 <= chosen.progress <= 1.0
     assert chosen.source == (ANNOTATIONS if chosen.progress == annotation else TRAINER_STATUS)
+
+
+def test_a_stale_trainer_status_is_ignored_and_marked() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    reported = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)  # tests/fixtures/upstream/trainjob-kueue.yaml lastUpdatedTime
+    train = _train(progress=0.4).model_copy(update={"status_reported_at": reported})
+    fresh = choose(0.1, train, 3600, reported + timedelta(seconds=300), stale_after_seconds=300)
+    assert (fresh.progress, fresh.source, fresh.stale) == (0.4, TRAINER_STATUS, False)  # at the bound: still fresh
+    old = choose(0.1, train, 3600, reported + timedelta(seconds=301), stale_after_seconds=300)
+    assert (old.progress, old.source, old.stale) == (0.1, ANNOTATIONS, True)  # falls back to the annotations
+    alone = choose(None, train, 3600, reported + timedelta(hours=1), stale_after_seconds=300)
+    assert (alone.progress, alone.source, alone.stale) == (None, "", True)  # then to the estimator (no progress)
+    undated = choose(None, _train(progress=0.4), 3600, reported + timedelta(days=9), stale_after_seconds=300)
+    assert (undated.progress, undated.stale) == (0.4, False)  # no lastUpdatedTime: cannot be judged
+
+
+# Whole milliseconds: a timedelta holds microseconds, so a float age would be rounded before the comparison.
+@given(
+    age=st.integers(min_value=0, max_value=10**9), bound=st.integers(min_value=1, max_value=10**8), annotation=ratios
+)
+def test_a_stale_status_never_wins_and_a_fresh_one_always_counts(
+    age: int, bound: int, annotation: float | None
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    reported = datetime(2026, 1, 10, 9, 0, tzinfo=UTC)
+    train = _train(progress=0.9).model_copy(update={"status_reported_at": reported})
+    chosen = choose(annotation, train, 60, reported + timedelta(milliseconds=age), stale_after_seconds=bound / 1000)
+    assert chosen.stale == (age > bound)
+    if chosen.stale:
+        assert chosen.progress == annotation
+    else:
+        assert chosen.progress == (0.9 if annotation is None else max(0.9, annotation))
