@@ -45,7 +45,9 @@ class LiveFetcher(Protocol):
 
 
 @dataclass(frozen=True)
-class _Entry:
+class _CachedAnswer:
+    """The API's answer for one cache key (None: it knows no price) and when it was fetched."""
+
     price: Price | None
     fetched_at: datetime
 
@@ -84,7 +86,7 @@ class CachedSource:
         self._stale_after = timedelta(seconds=stale_after_seconds)
         self._backoff_initial_seconds = backoff_initial_seconds
         self._backoff_max_seconds = backoff_max_seconds
-        self._entries: dict[CacheKey, _Entry] = {}
+        self._entries: dict[CacheKey, _CachedAnswer] = {}
         self._last_good: dict[CacheKey, Price] = {}
         self._memory = memory
         self._remembered = memory is None  # the saved last good prices are loaded once, on first use
@@ -123,7 +125,7 @@ class CachedSource:
             return self._stale(key, f"{self.name} failed: {type(error).__name__}")
         self._failures = 0
         self._blocked_until = None
-        self._entries[key] = _Entry(answer, now)
+        self._entries[key] = _CachedAnswer(answer, now)
         if answer is not None:
             self._last_good[key] = answer
             self._save(key, answer, now)

@@ -18,7 +18,9 @@ from monitor.core.domain.result import NodeCost
 
 
 @dataclass
-class _Entry:
+class _NodeAttributionEntry:
+    """One node's inputs as last attributed (node as priced, pods bound to it) and the result they gave."""
+
     node: PricedNode
     pods: tuple[PodInfo, ...]
     costs: dict[str, PodCost]
@@ -27,7 +29,7 @@ class _Entry:
 
 @dataclass
 class NodeAttributionMemo:
-    _entries: dict[str, _Entry] = field(default_factory=dict)
+    _entries: dict[str, _NodeAttributionEntry] = field(default_factory=dict)
     _claims: tuple[ClaimInfo, ...] = ()
 
     def attribute(
@@ -46,7 +48,7 @@ class NodeAttributionMemo:
         costs: dict[str, PodCost] = {}
         node_costs: list[NodeCost] = []
         unchanged: set[str] = set()
-        entries: dict[str, _Entry] = {}
+        entries: dict[str, _NodeAttributionEntry] = {}
         known = set()
         for node in nodes:
             name = node.info.name
@@ -57,7 +59,7 @@ class NodeAttributionMemo:
                 unchanged.add(name)
             else:
                 result = attribute([node], held, claims=claims)
-                entry = _Entry(node, held, dict(result.pods), result.nodes[0] if result.nodes else None)
+                entry = _NodeAttributionEntry(node, held, dict(result.pods), result.nodes[0] if result.nodes else None)
             entries[name] = entry
             costs.update(entry.costs)
             if entry.cost is not None:
