@@ -21,6 +21,7 @@ from monitor.adapters.notify.notifier import Notifier
 from monitor.adapters.notify.redact import install_redaction
 from monitor.adapters.pricing.factory import build_price_chain
 from monitor.adapters.pricing.identity import node_identity
+from monitor.adapters.pricing.refresh import KnownPrices
 from monitor.adapters.store.factory import open_store
 from monitor.config.settings import Settings
 from monitor.core.domain.budgets import BudgetSpec
@@ -44,7 +45,12 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
     api = api_client or build_api_client(settings.kube)
     source = KubeClusterSource(settings.kube, settings.cluster, clock.now, api=api)
     elector = LeaseElector(api, settings.leader, clock.now) if settings.leader.enabled else None
-    prices = build_price_chain(settings.pricing, clock, embedded_offers(), memory=db.last_prices)
+    # The tick reads the last known prices; the daemon's price-refresh task is the only caller of the pricing APIs.
+    prices = KnownPrices(
+        build_price_chain(settings.pricing, clock, embedded_offers(), memory=db.last_prices),
+        clock,
+        settings.pricing.refresh_seconds,
+    )
     utilization = build_utilization(settings.dcgm)
     budgets = tuple(BudgetSpec.model_validate(b.model_dump()) for b in settings.budgets)
     events = KubeEventRecorder(api, clock.now)

@@ -16,8 +16,8 @@ from monitor.adapters.kube.leader import LeaseElector
 from monitor.adapters.kube.source import KubeClusterSource
 from monitor.adapters.notify.dispatcher import Dispatcher
 from monitor.adapters.notify.notifier import Notifier
-from monitor.adapters.pricing.chain import PriceChain
 from monitor.adapters.pricing.identity import node_identity
+from monitor.adapters.pricing.refresh import KnownPrices
 from monitor.adapters.store.factory import OpenStore
 from monitor.adapters.store.repository import SqlStore
 from monitor.config.settings import Settings
@@ -31,6 +31,8 @@ from monitor.runtime.enforcer import BudgetEnforcer
 from monitor.runtime.scheduler import DaemonScheduler, ScheduledTask
 
 log = logging.getLogger(__name__)
+
+_PRICE_QUEUE_SECONDS = 5.0  # how soon a node the tick met unpriced is asked about
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class Daemon:
     agent: Agent
     source: KubeClusterSource
     db: OpenStore
-    prices: PriceChain
+    prices: KnownPrices
     exporter: Exporter
     latest: LatestResult
     http: HttpApi
@@ -98,7 +100,10 @@ class Daemon:
         settings = self.settings
         tasks = [
             ScheduledTask("tick", settings.tick_seconds, self.tick),
-            ScheduledTask("price-refresh", settings.pricing.refresh_seconds, self.refresh_prices, run_at_start=False),
+            # Every few seconds: nodes the tick met unpriced are priced soon; all nodes every pricing.refresh_seconds.
+            ScheduledTask(
+                "price-refresh", min(_PRICE_QUEUE_SECONDS, settings.pricing.refresh_seconds), self.refresh_prices
+            ),
             ScheduledTask("retention", 3600.0, self.retention, run_at_start=False),
         ]
         if self.dispatcher is not None:
@@ -129,7 +134,9 @@ class Daemon:
         self.scheduler.start()
 
     def stop(self) -> None:
-        """Graceful: the tick in flight finishes (its transaction commits), then adapters close."""
+        """Graceful: the tick in flight finishes (its transaction commits), then adapters close. A price refresh in
+        flight ends after its current request."""
+        self.prices.close()
         self.scheduler.stop(wait=True)
         if self.elector is not None:
             self.elector.stop(release=True)
@@ -192,9 +199,8 @@ class Daemon:
         )
 
     def refresh_prices(self) -> None:
-        """Warms the price cache for every node off the tick path."""
-        for node in self.source.snapshot().nodes:
-            self.prices.price(node_identity(node))
+        """Asks the pricing APIs off the tick path: the tick reads what this learned (adapters/pricing/refresh.py)."""
+        self.prices.refresh(lambda: [node_identity(node) for node in self.source.snapshot().nodes])
 
     def dispatch(self) -> None:
         if self.dispatcher is not None:

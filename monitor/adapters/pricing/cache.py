@@ -131,6 +131,19 @@ class CachedSource:
             self._save(key, answer, now)
         return answer
 
+    def known(self, node: NodeIdentity) -> Price | None:
+        """What this source last learned about the node, without calling the API: the cached answer however old
+        (flagged stale past `stale_after`), else the last good price kept in the store (stale), else None."""
+        if not self._fetcher.applies_to(node):
+            return None
+        if not self._remembered:
+            self._remember()
+        key = cache_key(node)
+        entry = self._entries.get(key)
+        if entry is not None:
+            return self._aged(entry.price, self._clock.now())
+        return self._stale(key, "not refreshed since the daemon started")
+
     def _remember(self) -> None:
         self._remembered = True
         assert self._memory is not None

@@ -29,9 +29,12 @@ class PriceChain:
     def source_names(self) -> tuple[str, ...]:
         return (*(s.name for s in self._sources), self._fallback.name)
 
-    def price(self, node: NodeIdentity) -> Price:
-        """The first source's answer, discounted where a negotiated discount applies; never raises."""
-        answer = self._first_answer(node)
+    def price(self, node: NodeIdentity, live: bool = True) -> Price:
+        """The first source's answer, discounted where a negotiated discount applies; never raises.
+
+        With `live=False` no pricing API is called: each live source answers what it last learned (its cached answer
+        however old, else the last good price the store kept, flagged stale), and the chain goes on from there."""
+        answer = self._first_answer(node, live)
         return self._discounted(node, answer)
 
     def api_errors(self) -> dict[str, int]:
@@ -42,10 +45,10 @@ class PriceChain:
         """Live API name -> its last error, for the APIs that failed since this chain was built."""
         return {s.name: s.last_error for s in self._sources if isinstance(s, CachedSource) and s.last_error}
 
-    def _first_answer(self, node: NodeIdentity) -> Price:
+    def _first_answer(self, node: NodeIdentity, live: bool) -> Price:
         for source in self._sources:
             try:
-                answer = source.price(node)
+                answer = source.price(node) if live or not isinstance(source, CachedSource) else source.known(node)
             except Exception:  # one broken source must not stop pricing: the next one answers
                 log.exception("price source %s failed for node %s", source.name, node.node)
                 continue

@@ -41,11 +41,14 @@ def spot_node() -> dict[str, object]:
     return objects.node("n-spot", labels, gpus=1, provider_id="aws:///us-east-1b/i-0abc")
 
 
-def run_once(daemon: Daemon) -> tuple[TickResult, str]:
+def run_once(daemon: Daemon, refresh_first: bool = True) -> tuple[TickResult, str]:
+    """One tick after the daemon's price-refresh task ran once (the tick itself never calls a pricing API)."""
     daemon.http.start()
     daemon.source.start()
     try:
         assert daemon.source.wait_synced(10)
+        if refresh_first:
+            daemon.refresh_prices()
         result = daemon.tick()
         with urllib.request.urlopen(daemon.url + "/metrics", timeout=10) as response:  # 127.0.0.1
             assert response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
@@ -80,7 +83,12 @@ def test_restart_during_a_pricing_outage_keeps_the_last_good_price(
 
     clock.advance(7200)
     with serve(lambda _: Reply(503, "<html>Service Unavailable</html>", {"Content-Type": "text/html"})) as down:
+        # before its first refresh the restarted daemon's tick already prices from the store, stale, asking no API
+        first, _ = run_once(build_daemon(settings(server, db, down.url), clock), refresh_first=False)
+        assert down.requests == []
+        assert (first.nodes[0].price.source, first.nodes[0].price.stale) == ("aws-spot-history", True)
         during, metrics = run_once(build_daemon(settings(server, db, down.url), clock))
+        assert down.requests, "the refresh asked the API"
     (node,) = during.nodes
     assert node.price.source == "aws-spot-history"
     assert node.price.usd_per_hour == learned.price.usd_per_hour
