@@ -115,6 +115,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
         source=source,
         db=db,
         prices=prices,
+        events=events,
         exporter=exporter,
         latest=latest,
         http=http,

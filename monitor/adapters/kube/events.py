@@ -10,6 +10,7 @@ Messages are cut to 1,024 characters (the limit of events.k8s.io/v1 `note`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import queue
@@ -66,6 +67,7 @@ class KubeEventRecorder:
         self._queued: set[tuple[str, str, str]] = set()
         self._queue: queue.Queue[_Item | None] = queue.Queue(maxsize=queue_size)
         self._worker: threading.Thread | None = None
+        self._deadline: float | None = None  # set by stop(): the worker gives up at this monotonic time
         self.errors = 0
         self.dropped = 0  # queue full: the problem stays in logs and the API, and is recorded again next time
 
@@ -95,19 +97,32 @@ class KubeEventRecorder:
             time.sleep(0.01)
         return False
 
-    def stop(self) -> None:
+    def stop(self, timeout_seconds: float = 5.0) -> int:
+        """Posts what is queued, still rate limited, for at most `timeout_seconds` (plus one request in flight), then
+        stops the worker; returns how many Events were left unposted. Those are not lost for good: their problems
+        were not marked reported, so the next process records them again (and aggregates them into the same Event)."""
         with self._lock:
             worker = self._worker
-        if worker is not None:
-            self._queue.put(None)
-            worker.join(timeout=self._timeout + 1)
+            self._deadline = time.monotonic() + timeout_seconds
+        if worker is None:
+            return 0
+        with contextlib.suppress(queue.Full):  # full: the deadline stops the worker all the same
+            self._queue.put_nowait(None)  # after every queued Event: the worker drains the queue first
+        worker.join(timeout=timeout_seconds + self._timeout + 1)
+        with self._lock:
+            left = len(self._queued)
+        if left:
+            log.warning("%d Event(s) not posted before stopping; they are recorded again after a restart", left)
+        return left
+
+    def _expired(self) -> bool:
+        return self._deadline is not None and time.monotonic() >= self._deadline
 
     def _run(self) -> None:
         while True:
             item = self._queue.get()
-            if item is None:
+            if item is None or self._expired() or not self._take_token():
                 return
-            self._take_token()
             ref, reason, message, type_ = item
             key = (ref.uid, reason, message)
             posted = self._post(ref, reason, message, type_)
@@ -116,16 +131,19 @@ class KubeEventRecorder:
                 if posted:
                     self._sent.add(key)
 
-    def _take_token(self) -> None:
-        """Token bucket: `burst` at once, then `rate_per_second`."""
+    def _take_token(self) -> bool:
+        """Token bucket: `burst` at once, then `rate_per_second`. False when stop()'s deadline comes first."""
         while True:
             now = time.monotonic()
             self._tokens = min(self._burst, self._tokens + (now - self._refilled) * self._rate)
             self._refilled = now
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
-                return
-            time.sleep((1.0 - self._tokens) / self._rate)
+                return True
+            wait = (1.0 - self._tokens) / self._rate
+            if self._deadline is not None and now + wait >= self._deadline:
+                return False
+            time.sleep(wait)
 
     def _post(self, ref: WorkloadRef, reason: str, message: str, type_: str) -> bool:
         now = self._clock()

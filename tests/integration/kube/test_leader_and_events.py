@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from kubernetes import client
 
@@ -113,3 +115,22 @@ def test_posting_is_rate_limited_off_the_caller(apiserver: LocalApiServer) -> No
     assert recorder.flush()
     assert len(apiserver.objects("v1", "Event", "ml")) == 40
     recorder.stop()
+
+
+def test_stop_posts_what_is_queued_then_gives_up_at_its_deadline(apiserver: LocalApiServer) -> None:
+    ref = WorkloadRef(kind="PyTorchJob", api_version="kubeflow.org/v1", namespace="ml", name="bert", uid="u-1")
+    quick = KubeEventRecorder(_api(apiserver), rate_per_second=20.0, burst=2)
+    for i in range(12):
+        quick.record(ref, "InvalidAnnotation", f"problem {i}")
+    assert quick.stop(timeout_seconds=5.0) == 0  # 10 after the burst at 20/s: well inside 5 s
+    assert len(apiserver.objects("v1", "Event", "ml")) == 12
+
+    slow = KubeEventRecorder(_api(apiserver), rate_per_second=1.0, burst=1)
+    for i in range(10):
+        slow.record(ref, "InvalidAnnotation", f"slow problem {i}")
+    started = time.monotonic()
+    left = slow.stop(timeout_seconds=1.0)
+    assert time.monotonic() - started < 5.0  # bounded: it does not wait out 10 s of rate limit
+    posted = len(apiserver.objects("v1", "Event", "ml")) - 12
+    assert posted + left == 10
+    assert 1 <= posted <= 3
