@@ -12,13 +12,13 @@ from monitor.adapters.pricing.chain import PriceChain
 from monitor.adapters.pricing.errors import PricingApiError
 from monitor.adapters.pricing.fallback import FallbackSource
 from monitor.adapters.pricing.refresh import KnownPrices
-from monitor.core.domain.model import CapacityType, NodeIdentity
+from monitor.core.domain.model import NodeCapacityType, NodeIdentity
 from tests.unit.pricing.fakes import FakeClock, ScriptedFetcher
 
 
 def _node(name: str, instance: str = "p4d.24xlarge") -> NodeIdentity:
     return NodeIdentity(
-        node=name, provider="aws", region="us-east-1", instance_type=instance, capacity_type=CapacityType.ON_DEMAND
+        node=name, provider="aws", region="us-east-1", instance_type=instance, capacity_type=NodeCapacityType.ON_DEMAND
     )
 
 
