@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -76,8 +78,6 @@ def test_dashboards_only_use_trainspend_metric_names() -> None:
 
 
 def _identifiers(expr: str) -> list[str]:
-    import re
-
     return re.findall(r"[a-zA-Z_:][a-zA-Z0-9_:]*", expr)
 
 
@@ -95,3 +95,59 @@ def test_the_cluster_variable_comes_from_a_series_every_replica_exports_even_wit
         metric = query_text.removeprefix("label_values(").split(",")[0]
         assert metric == "trainspend_build_info", path.name
         assert f'{metric}{{cluster="prod"' in exposed
+
+
+def _boards() -> dict[str, dict[str, Any]]:
+    return {path.stem: json.loads(path.read_text()) for path in sorted(GRAFANA.glob("*.json"))}
+
+
+def test_each_board_links_the_other_two_keeping_time_and_variables() -> None:
+    boards = _boards()
+    assert len(boards) == 3
+    for uid, board in boards.items():
+        links = {link["url"]: link for link in board["links"]}
+        assert set(links) == {f"/d/{other}" for other in boards if other != uid}, uid
+        assert all(link["includeVars"] and link["keepTime"] for link in links.values())
+        assert {link["title"] for link in links.values()} == {b["title"] for o, b in boards.items() if o != uid}
+
+
+def test_every_panel_has_a_description_and_tables_are_instant_tables() -> None:
+    for uid, board in _boards().items():
+        for panel in board["panels"]:
+            assert len(panel["description"]) > 20, f"{uid}/{panel['title']}"
+            if panel["type"] == "table":
+                for target in panel["targets"]:
+                    assert (target["instant"], target["range"], target["format"]) == (True, False, "table"), (
+                        uid,
+                        panel["title"],
+                    )
+                assert [t["id"] for t in panel["transformations"]] == ["merge", "organize"]
+
+
+def test_job_rows_link_to_the_job_board_with_the_variables_it_has() -> None:
+    boards = _boards()
+    job_variables = {v["name"] for v in boards["trainspend-job"]["templating"]["list"]}
+    linked = 0
+    for uid, board in boards.items():
+        for panel in board["panels"]:
+            for override in panel["fieldConfig"]["overrides"]:
+                for link in (p["value"] for p in override["properties"] if p["id"] == "links"):
+                    (only,) = link
+                    url = only["url"]
+                    assert url.startswith("/d/trainspend-job?"), url
+                    names = set(re.findall(r"var-([a-z_]+)=\$\{__data\.fields\.([a-z_]+)\}", url))
+                    assert {n for n, _ in names} == {"cluster", "namespace", "workload"} <= job_variables
+                    for target in panel["targets"]:  # every column the link reads is a label the query keeps
+                        by = re.search(r"by \(([^)]*)\)", target["expr"])
+                        assert by is not None, (uid, panel["title"])
+                        assert {f for _, f in names} <= {x.strip() for x in by.group(1).split(",")}
+                    linked += 1
+    assert linked >= 2  # top Jobs by projected cost, top GPU wasters
+
+
+def test_no_panel_calls_a_rolling_window_today() -> None:
+    for uid, board in _boards().items():
+        for panel in board["panels"]:
+            if any("[1d]" in t["expr"] or "[24h]" in t["expr"] for t in panel["targets"]):
+                assert "24 h" in panel["title"], (uid, panel["title"])
+                assert "today" not in panel["title"].lower(), (uid, panel["title"])
