@@ -81,6 +81,8 @@ def test_fleet_page_shows_the_demos_jobs_without_console_messages(demo: DemoRunn
         assert f"/{name}" in dom  # every job of the demo is a row linking to its page
     assert "Budgets (" in dom
     assert "Cannot load" not in dom
+    # the demo's simulated dcgm-exporter: a measured job shows its GPU utilization as a percentage
+    assert re.search(r'class="num gpu-util">[0-9]{1,3}%<', dom)
     assert _console_messages(result.stderr) == []
 
 
@@ -92,6 +94,7 @@ def test_job_page_draws_the_cost_curve(demo: DemoRunner, tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr[-2000:]
     assert 'id="cost-chart"' in result.stdout
     assert 'class="cost-line"' in result.stdout  # the polyline of cumulative spend per hour
+    assert 'id="gpu-utilization"' in result.stdout
     assert _console_messages(result.stderr) == []
 
 

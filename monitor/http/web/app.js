@@ -41,6 +41,10 @@ async function getJson(path) {
   return body;
 }
 
+function percent(ratio) {
+  return ratio === null || ratio === undefined ? "—" : Math.round(ratio * 100) + "%";
+}
+
 function table(columns, rows) {
   const head = el("tr", {}, columns.map(([name, cls]) => el("th", cls ? {class: cls} : {}, [name])));
   return el("table", {}, [el("thead", {}, [head]), el("tbody", {}, rows)]);
@@ -57,6 +61,7 @@ async function fleet() {
       el("td", {}, [link]), el("td", {}, [j.kind]), el("td", {}, [j.state]),
       el("td", {class: "num"}, [usd(j.cost_usd)]), el("td", {class: "num"}, [usd(j.hourly_cost_usd)]),
       el("td", {class: "num"}, [j.progress === null ? "—" : Math.round(j.progress * 100) + "%"]),
+      el("td", {class: "num gpu-util"}, [percent(j.gpu_utilization)]),
       el("td", {class: "num"}, [p ? usd(p.p50) + " (" + usd(p.p10) + "–" + usd(p.p90) + ")" : "—"]),
       el("td", {}, [j.expected_completion || "—"]),
       el("td", {class: "state-" + (j.budget_state || "none")}, [j.budget_state || "—"]),
@@ -69,7 +74,7 @@ async function fleet() {
   ]));
   view.replaceChildren(
     el("h2", {}, ["Jobs (" + jobs.items.length + ")"]),
-    table([["job"], ["kind"], ["state"], ["cost", "num"], ["$/h", "num"], ["progress", "num"], ["projected p50 (p10–p90)", "num"], ["ETA"], ["budget"]], jobRows),
+    table([["job"], ["kind"], ["state"], ["cost", "num"], ["$/h", "num"], ["progress", "num"], ["GPU util", "num"], ["projected p50 (p10–p90)", "num"], ["ETA"], ["budget"]], jobRows),
     el("h2", {}, ["Budgets (" + budgets.items.length + ")"]),
     table([["budget"], ["period"], ["spend", "num"], ["projected", "num"], ["limit", "num"], ["state"]], budgetRows),
   );
@@ -148,6 +153,8 @@ async function jobPage(namespace, name) {
     el("h2", {}, [namespace + "/" + name + " (" + job.kind + ", " + job.state + ")"]),
     el("p", {}, ["Cost so far " + usd(job.cost_usd) + " at " + usd(job.hourly_cost_usd) + "/h; projected " +
       (job.projected_cost_usd ? usd(job.projected_cost_usd.p50) : "—") + "; ETA " + (job.expected_completion || "—")]),
+    el("p", {id: "gpu-utilization"}, ["GPU utilization " + percent(job.gpu_utilization) + "; unused GPU cost " +
+      usd(job.unused_gpu_cost_usd) + (job.unused_gpu_cost_usd === null ? " (not measured: config.dcgm)" : " since measured")]),
     el("h3", {}, ["Cost so far by hour, against the projection now"]),
     costChart(history.hours, job.projected_cost_usd),
     el("h3", {}, ["Projected total over time (p50, p10–p90 band) and cost so far"]),
