@@ -8,7 +8,7 @@ import typer
 
 from monitor.adapters.cloudwatch.factory import build_reconciler
 from monitor.cli.config import load_settings
-from monitor.core.errors import CloudWatchCredentialsError, CloudWatchError
+from monitor.core.errors import CloudWatchCredentialsError, CloudWatchError, ConfigError
 
 
 def sync(
@@ -33,6 +33,9 @@ def sync(
             typer.echo(("would " if dry_run and not plan.in_sync else "") + line)
         if not dry_run:
             reconciler.apply(plan)
+    except ConfigError as exc:  # a setting the alarms cannot be built from (cluster or budget name, threshold)
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     except CloudWatchCredentialsError as exc:
         typer.echo(
             f"error: {endpoint}: no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "

@@ -66,8 +66,9 @@ def explain_startup_error(
         )
     if isinstance(exc, StoreError):
         return StartupFailure(f"error: store.url {display_url_of(store_url)}: {exc}", RUNTIME_EXIT_CODE)
-    if isinstance(exc, ConfigError | ValueError):
-        # The builders raise ConfigError (a ValueError) naming the setting and the fix (store.url, listen, ...).
+    if isinstance(exc, ConfigError):
+        # The builders raise ConfigError naming the setting and the fix (store.url, listen, cloudwatch.namespace, ...);
+        # any other ValueError is a bug and keeps its traceback.
         return StartupFailure(f"error: {exc}", CONFIG_EXIT_CODE)
     return None
 

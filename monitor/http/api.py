@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.core.domain.report import GroupBy, spend_between
 from monitor.core.domain.result import BudgetStatus, JobStatus, ProjectionPoint
+from monitor.core.errors import ConfigError
 from monitor.core.report_format import Format, render
 from monitor.core.state import LatestResult
 from monitor.http.auth import CHALLENGE, authorized
@@ -349,5 +350,5 @@ def parse_listen(listen: str) -> tuple[str, int]:
     """'HOST:PORT' → (host, port), with a message naming the setting on error."""
     host, sep, port = listen.rpartition(":")
     if not sep or not port.isdigit():
-        raise ValueError(f"listen={listen!r}: expected HOST:PORT, e.g. 0.0.0.0:8080")
+        raise ConfigError(f"listen={listen!r}: expected HOST:PORT, e.g. 0.0.0.0:8080")
     return host.strip("[]") or "0.0.0.0", int(port)

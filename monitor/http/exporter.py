@@ -31,6 +31,7 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from monitor.core.domain.result import JobStatus, TickResult
+from monitor.core.errors import ConfigError
 from monitor.http.cost_families import budget_families, job_families, node_families
 from monitor.http.exposition import Family, TextWriter
 
@@ -79,7 +80,7 @@ class Exporter(Collector):
         runtime_metrics: bool = True,
     ) -> None:
         if finished_job_ttl_seconds < 0:
-            raise ValueError(
+            raise ConfigError(
                 f"finished_job_ttl_seconds={finished_job_ttl_seconds!r} is negative: use 0 or more seconds"
             )
         self.finished_job_ttl_seconds = finished_job_ttl_seconds

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from monitor.adapters.cloudwatch.publisher import PROJECTED
+from monitor.core.errors import ConfigError
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch.type_defs import MetricAlarmTypeDef
@@ -129,14 +130,14 @@ def desired_alarms(
     """One alarm per budget × threshold: ProjectedSpendUSD{Cluster, Budget} ≥ threshold × limit_usd."""
     for part, value in (("cluster", cluster), *(("budgets[].name", b.name) for b in budgets)):
         if not NAME_PART.match(value):
-            raise ValueError(f"{part}={value!r} cannot be part of an alarm name: use letters, digits, '.', '_', '-'")
+            raise ConfigError(f"{part}={value!r} cannot be part of an alarm name: use letters, digits, '.', '_', '-'")
     specs: dict[str, AlarmSpec] = {}
     tags = (("trainspend:cluster", cluster), ("managed-by", "trainspend"))
     for b in budgets:
         for t in b.thresholds:
             if t <= 0:
-                raise ValueError(
-                    f"budget {b.name!r} threshold {t!r} must be a positive fraction of the limit, e.g. 0.8"
+                raise ConfigError(
+                    f"budgets[{b.name}].thresholds={t!r}: a threshold is a positive fraction of the limit, e.g. 0.8"
                 )
             name = alarm_name(cluster, b.name, t)
             specs[name] = AlarmSpec(
@@ -158,7 +159,9 @@ def desired_alarms(
 def billing_alarm(cluster: str, threshold_usd: float, actions: Sequence[str] = ()) -> AlarmSpec:
     """The account-level EstimatedCharges alarm (us-east-1 only)."""
     if threshold_usd <= 0:
-        raise ValueError(f"cloudwatch.billing_alarm_usd={threshold_usd!r} must be positive, in USD")
+        raise ConfigError(
+            f"cloudwatch.billing_alarm_usd={threshold_usd!r}: the threshold must be positive, in USD, e.g. 5000"
+        )
     return AlarmSpec(
         name=billing_alarm_name(cluster),
         namespace="AWS/Billing",

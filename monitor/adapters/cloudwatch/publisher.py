@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from monitor.adapters.cloudwatch.retry import with_backoff
 from monitor.core.domain.result import TickResult
+from monitor.core.errors import ConfigError
 from monitor.core.ports import MetricSink
 
 if TYPE_CHECKING:
@@ -49,7 +50,10 @@ class CloudWatchSink:
         self, client: CloudWatchClient, namespace: str = "Trainspend", sleep: Callable[[float], None] | None = None
     ) -> None:
         if not namespace or namespace.startswith("AWS/"):
-            raise ValueError(f"cloudwatch.namespace={namespace!r} is not usable: give a custom name, e.g. 'Trainspend'")
+            raise ConfigError(
+                f"cloudwatch.namespace={namespace!r}: empty, or AWS/ (reserved for AWS services); "
+                "use a custom name, e.g. 'Trainspend'"
+            )
         self.client = client
         self.namespace = namespace
         self._sleep = sleep

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from monitor.adapters.pricing.cache import CachedSource
 from monitor.adapters.pricing.fallback import FallbackSource
 from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
+from monitor.core.errors import ConfigError
 from monitor.core.ports import PriceSource
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,7 @@ _EXPLICIT_SOURCES = frozenset({"override"})
 class PriceChain:
     def __init__(self, sources: Sequence[PriceSource], fallback: FallbackSource, discount_percent: float = 0.0) -> None:
         if not 0 <= discount_percent < 100:
-            raise ValueError(f"discount_percent = {discount_percent}: must be in [0, 100)")
+            raise ConfigError(f"pricing.discount_percent={discount_percent!r}: use a percentage in [0, 100), e.g. 15")
         self._sources = tuple(sources)
         self._fallback = fallback
         self._discount_percent = discount_percent
