@@ -33,7 +33,7 @@ class EventRecorder(Protocol):
 
 class Suspender(Protocol):
     """Carries out a breached budget's suspend order (`monitor.core.domain.enforcement`); returns what it did:
-    "suspended" | "held" | "dry-run" | "already" | "unsupported" | "failed" (to be tried again)."""
+    "suspended" | "deactivated" | "held" | "dry-run" | "already" | "unsupported" | "failed" (to be tried again)."""
 
     def suspend(self, order: SuspendOrder) -> str: ...
 

@@ -62,10 +62,12 @@ CRD_TYPES: dict[str, tuple[ResourceType, ...]] = {
     "kueue.x-k8s.io": (
         ResourceType("kueue.x-k8s.io", "v1beta2", "localqueues", "LocalQueue", namespaced=True),
         ResourceType("kueue.x-k8s.io", "v1beta2", "clusterqueues", "ClusterQueue", namespaced=False),
+        ResourceType("kueue.x-k8s.io", "v1beta2", "workloads", "Workload", namespaced=True),
     ),
     KUEUE_V1BETA1: (
         ResourceType("kueue.x-k8s.io", "v1beta1", "localqueues", "LocalQueue", namespaced=True),
         ResourceType("kueue.x-k8s.io", "v1beta1", "clusterqueues", "ClusterQueue", namespaced=False),
+        ResourceType("kueue.x-k8s.io", "v1beta1", "workloads", "Workload", namespaced=True),
     ),
     # Not a CRD but an optional built-in API (DRA, GA in Kubernetes 1.34): served, like the CRDs, only when chosen.
     "resource.k8s.io": (

@@ -9,6 +9,11 @@ Where each kind keeps its suspend switch (each API's types):
 - PyTorchJob, TFJob, MPIJob of the training-operator (kubeflow.org/v1) and mpi-operator's v2beta1 MPIJob
   `spec.runPolicy.suspend` (kubeflow/training-operator pkg/apis/kubeflow.org/v1/common_types.go RunPolicy.Suspend;
   kubeflow/mpi-operator pkg/apis/kubeflow/v2beta1/types.go RunPolicy.Suspend).
+A Job that Kueue manages (queued, with a Kueue Workload labelled `kueue.x-k8s.io/job-uid: <its uid>`,
+kubernetes-sigs/kueue pkg/controller/constants JobUIDLabel) cannot be suspended through its own field: Kueue starts
+a suspended Job again while its Workload is admitted (pkg/controller/jobframework/reconciler.go, "handle job is
+suspended": startJob). Its Workload is deactivated instead, `spec.active: false` (apis/kueue/v1beta2/
+workload_types.go: "false: ... never admitted and evicts running workloads"), which makes Kueue suspend the Job.
 Volcano Jobs, Argo Workflows (whose spec.suspend pauses steps but keeps running pods) and bare Pods have no such
 switch: they get a Warning Event saying so, and are never patched. A Kueue LocalQueue is held with
 `spec.stopPolicy: Hold` (kubernetes-sigs/kueue apis/kueue/v1beta2/localqueue_types.go).
@@ -44,6 +49,7 @@ SUSPEND_PATHS: dict[str, tuple[str, ...]] = {
     "TFJob": ("spec", "runPolicy", "suspend"),
     "MPIJob": ("spec", "runPolicy", "suspend"),
 }
+JOB_UID_LABEL = "kueue.x-k8s.io/job-uid"  # on the Workload Kueue creates for a Job
 SUSPENDED = "BudgetSuspended"
 DRY_RUN = "BudgetSuspendDryRun"
 UNSUPPORTED = "BudgetSuspendUnsupported"
@@ -71,7 +77,8 @@ def _kind_of(ref: WorkloadRef) -> WatchedKind | None:
 
 
 class KubeSuspender:
-    """Implements `monitor.core.ports.Suspender`. Returns what it did: "suspended", "held", "dry-run", "already"
+    """Implements `monitor.core.ports.Suspender`. Returns what it did: "suspended", "deactivated", "held", "dry-run",
+    "already"
     (marked for this period, or suspended by someone else), "unsupported" or "failed" (logged; tried again next
     tick)."""
 
@@ -104,6 +111,9 @@ class KubeSuspender:
                 "it (budgets[].suspend_via: local_queue holds its Kueue LocalQueue instead, if it has one)",
             )
             return "unsupported"
+        kueue_workload = self._kueue_workload(order)
+        if kueue_workload is not None:
+            return self._deactivate(order, kueue_workload)
         obj = self._read(kind.group, kind.version, ref.namespace, kind.plural, ref.name)
         annotations = (obj.get("metadata") or {}).get("annotations") or {}
         if annotations.get(MARK_ANNOTATION) == order.mark or _get(obj, path) is True:
@@ -125,6 +135,48 @@ class KubeSuspender:
             group, version, namespace, plural, name, _request_timeout=self._timeout
         )
         return obj if isinstance(obj, dict) else {}
+
+    def _kueue_workload(self, order: SuspendOrder) -> dict[str, Any] | None:
+        """The Kueue Workload of a queued Job (None when Kueue is not served, the Job is not queued, or Kueue made
+        no Workload for it: then it is not Kueue's to start again)."""
+        version = self._local_queue_version()
+        if version is None or not order.queue:
+            return None
+        found = self._custom.list_namespaced_custom_object(
+            "kueue.x-k8s.io",
+            version,
+            order.ref.namespace,
+            "workloads",
+            label_selector=f"{JOB_UID_LABEL}={order.ref.uid}",
+            _request_timeout=self._timeout,
+        )
+        items = found.get("items") if isinstance(found, dict) else None
+        return {**items[0], "apiVersion": f"kueue.x-k8s.io/{version}"} if items else None
+
+    def _deactivate(self, order: SuspendOrder, workload: dict[str, Any]) -> str:
+        meta = workload.get("metadata") or {}
+        name, version = str(meta.get("name", "")), str(workload["apiVersion"]).rsplit("/", 1)[-1]
+        if (meta.get("annotations") or {}).get(MARK_ANNOTATION) == order.mark or (workload.get("spec") or {}).get(
+            "active"
+        ) is False:
+            return "already"
+        reason = (
+            f"{order.summary}: trainspend deactivated Kueue Workload {name} (spec.active: false), so Kueue evicts and "
+            f"suspends this {order.ref.kind}. To resume: kubectl -n {order.ref.namespace} patch workload {name} "
+            '--type=merge -p \'{"spec":{"active":true}}\' after raising the budget\'s limit_usd or in its next period; '
+            f"it is not deactivated again for this period ({MARK_ANNOTATION})."
+        )
+        if order.dry_run:
+            log.warning("budget %s (dry run): would deactivate Workload %s of %s", order.budget, name, order.ref.key)
+            self._events.record(order.ref, DRY_RUN, f"dry run, nothing patched: {reason}")
+            return "dry-run"
+        patch = {"metadata": {"annotations": {MARK_ANNOTATION: order.mark}}, "spec": {"active": False}}
+        self._custom.patch_namespaced_custom_object(
+            "kueue.x-k8s.io", version, order.ref.namespace, "workloads", name, patch, _request_timeout=self._timeout
+        )
+        log.warning("budget %s: deactivated Kueue Workload %s of %s", order.budget, name, order.ref.key)
+        self._events.record(order.ref, SUSPENDED, reason)
+        return "deactivated"
 
     def _hold(self, order: SuspendOrder) -> str:
         version = self._local_queue_version()

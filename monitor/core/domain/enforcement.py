@@ -3,7 +3,8 @@
 The rule: a budget with `action: suspend` acts once its period-to-date spend reaches its limit
 (`spend_usd >= limit_usd`) — the spend, not the projection, which drives notifications: a projection can be wrong,
 and a suspended Job pays a restart. It then stops every matching workload that is not finished nor already
-suspended, either through the workload's own suspend field (`suspend_via: workload`) or by holding the Kueue
+suspended, either through the workload's own suspend field (`suspend_via: workload`; for a Job Kueue manages, by
+deactivating its Kueue Workload instead — the adapter's concern) or by holding the Kueue
 LocalQueue it was submitted to (`suspend_via: local_queue`, `spec.stopPolicy: Hold`: admitted Jobs run to completion,
 nothing new is admitted; Kueue's LocalQueue API). A workload not queued by Kueue is left alone in that mode.
 
@@ -39,6 +40,7 @@ class SuspendOrder:
     queue: str  # the workload's Kueue LocalQueue ("" when not queued)
     dry_run: bool
     reason: str  # the Event's message: why, and how to resume
+    summary: str = ""  # why alone: "budget 'x' (monthly) has spent $a of $b"
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -69,8 +71,12 @@ def mark_of(status: BudgetStatus) -> str:
     return f"{status.name}@{status.period_start.isoformat()}"
 
 
+def _summary(status: BudgetStatus) -> str:
+    return f"budget {status.name!r} ({status.period}) has spent ${status.spend_usd:,.2f} of ${status.limit_usd:,.2f}"
+
+
 def _reason(spec: BudgetSpec, status: BudgetStatus, job: JobStatus) -> str:
-    spent = f"budget {spec.name!r} ({status.period}) has spent ${status.spend_usd:,.2f} of ${status.limit_usd:,.2f}"
+    spent = _summary(status)
     if spec.suspend_via == "local_queue":
         return (
             f"{spent}: trainspend holds Kueue LocalQueue {job.queue!r} (spec.stopPolicy: Hold; running Jobs finish, "
@@ -108,6 +114,7 @@ def suspend_orders(specs: Sequence[BudgetSpec], result: TickResult) -> list[Susp
                 queue=job.queue,
                 dry_run=spec.dry_run,
                 reason=_reason(spec, status, job),
+                summary=_summary(status),
             )
             orders.setdefault(order.key, order)
     return list(orders.values())

@@ -284,6 +284,7 @@ def test_suspend_rbac_is_rendered_only_when_a_budget_asks_for_it(tmp_path: Path)
         ("kubeflow.org", "pytorchjobs"),
         ("kubeflow.org", "tfjobs"),
         ("kubeflow.org", "mpijobs"),
+        ("kueue.x-k8s.io", "workloads"),  # a Job Kueue manages: its Workload is deactivated
     }
     assert _patchable(_with_budgets(tmp_path, [{**suspend, "suspend_via": "local_queue"}])) == {
         ("kueue.x-k8s.io", "localqueues")

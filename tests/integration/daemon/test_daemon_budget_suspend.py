@@ -123,3 +123,34 @@ def test_local_queue_mode_holds_the_kueue_local_queue_once(
     assert queue["spec"]["stopPolicy"] == "Hold"
     assert server.requests["patch localqueues.kueue.x-k8s.io"] == 1
     assert server.requests["patch jobs.batch"] == 0  # the Job runs to completion; nothing new is admitted
+
+
+def test_a_job_kueue_manages_is_stopped_by_deactivating_its_workload(
+    server: LocalApiServer, clock: ManualClock, tmp_path: Path
+) -> None:
+    """Kueue starts a suspended Job again while its Workload is admitted, so its suspend field is left alone: the
+    Workload gets spec.active: false, once."""
+    upstream.create_all(server, upstream.load("kueue-queues-v1beta2"))  # team-cluster-queue, team-queue (held)
+    server.patch("kueue.x-k8s.io/v1beta2", "LocalQueue", "team-queue", {"spec": {"stopPolicy": "None"}}, "default")
+    _cluster(server, queue="team-queue")
+    job = server.get("batch/v1", "Job", "sweep", "default")
+    workload = upstream.load("kueue-workload-v1beta2")[0]
+    workload["metadata"]["labels"]["kueue.x-k8s.io/job-uid"] = job["metadata"]["uid"]
+    workload["metadata"]["ownerReferences"][0]["uid"] = job["metadata"]["uid"]
+    server.create(workload)
+    clock.advance(3600)
+    settings = _settings(server, tmp_path / "ts.db")
+    first = _run(server, settings, clock, ticks=3)
+    stored = server.get("kueue.x-k8s.io/v1beta2", "Workload", "job-sweep-3b2f1", "default")
+    assert stored["spec"]["active"] is False
+    assert stored["metadata"]["annotations"][MARK_ANNOTATION].startswith("nlp-cap@")
+    assert server.requests["patch workloads.kueue.x-k8s.io"] == 1
+    assert server.requests["patch jobs.batch"] == 0  # its suspend field is Kueue's
+    assert first.enforcer is not None
+    assert first.enforcer.outcomes == {"deactivated": 1}
+    eventually(lambda: _events(server, "BudgetSuspended"), what="the BudgetSuspended Event")
+    assert '"active":true' in _events(server, "BudgetSuspended")[0]["message"]
+    again = _run(server, settings, clock, ticks=2)  # a restart: the Workload's mark is read, nothing patched
+    assert server.requests["patch workloads.kueue.x-k8s.io"] == 1
+    assert again.enforcer is not None
+    assert again.enforcer.outcomes == {"already": 1}
