@@ -69,6 +69,10 @@ LORA_CAST_BYTES = 24.0  # per adapted Linear input element, fwd + bwd: fp32 cast
 AUTOCAST_FWD_OPS_PER_LINEAR = 2.0
 AUTOCAST_BWD_OPS_PER_LINEAR = 25.0 / 7.0
 LORA_OPS_PER_ADAPTER = 12.0
+# peft's LoRA Linear (counted): forward scales B's output (read + write, 4 B) and adds it to the base output (read
+# two, write one, 6 B) per output element; backward the scale's gradient (4 B)
+LORA_FWD_BYTES_PER_OUTPUT = 10.0
+LORA_BWD_BYTES_PER_OUTPUT = 4.0
 CHECKPOINT_HOOK_OPS = 45.0
 FP8_OPS_PER_LINEAR = 4.0
 TAIL_OPS = 30.0
@@ -150,6 +154,19 @@ def local_tokens(run: TrainingRun) -> float:
     return run.micro_batch * run.seq_len / run.parallelism.context
 
 
+def lora_seconds(
+    adapted: list[tuple[int, int]], rank: int, tokens: float, t: int, gpu: GPU, fraction: float
+) -> tuple[float, float]:
+    """(forward seconds of the adapters' A and B GEMMs, Σ adapted output widths): x·A (in → r) and (xA)·B (r → out)
+    per adapted Linear, on the roofline: with r ≪ in, out they are bound by reading x and writing the output."""
+    seconds = sum(
+        gemm_seconds(tokens, fan_in, rank, gpu, fraction=fraction)
+        + gemm_seconds(tokens, rank, fan_out // t, gpu, fraction=fraction)
+        for fan_in, fan_out in adapted
+    )
+    return seconds, float(sum(fan_out for _, fan_out in adapted))
+
+
 def _tp_seconds_per_layer(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
     """Four all-reduces of T·h bf16 per layer (2 forward, 2 backward), in the node unless the group spans nodes."""
     t = run.parallelism.tensor
@@ -200,9 +217,13 @@ def micro_batch_phases(
     if autocast:  # every micro-batch casts the fp32 weights to bf16 and their gradients back
         mem_bwd += AUTOCAST_WEIGHT_BYTES * weights / memory_bw
     if not full:
-        adapted = sum(fan_in for fan_in, _ in shapes[: len(run.lora.targets)])
+        adapted_shapes = shapes[: len(run.lora.targets)]
+        adapted = sum(fan_in for fan_in, _ in adapted_shapes)
         cast = LORA_CAST_BYTES * adapted * tokens / t / memory_bw
         mem_fwd, mem_bwd = mem_fwd + cast / 3.0, mem_bwd + 2.0 * cast / 3.0
+        lora_fwd, lora_out = lora_seconds(adapted_shapes, run.lora.rank, tokens, t, gpu, mm)
+        mem_fwd += lora_fwd + LORA_FWD_BYTES_PER_OUTPUT * lora_out * tokens / t / memory_bw
+        mem_bwd += 2.0 * lora_fwd + LORA_BWD_BYTES_PER_OUTPUT * lora_out * tokens / t / memory_bw
     if fp8 and run.layer_kernels == LayerKernels.EAGER:  # fused layers count their casts in layer_traffic
         quantised = sum(fan_in + fan_out for fan_in, fan_out in shapes) * tokens / t
         mem_fwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw

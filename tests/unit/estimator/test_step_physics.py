@@ -12,9 +12,9 @@ from estimator.catalog.gpus import gpu
 from estimator.flops import attended_keys
 from estimator.interconnect import intra_node_bus_bytes_per_second
 from estimator.layer_traffic import layer_forward_bytes, loss_bytes
-from estimator.models import Hardware, MlpType, ModelArch, NormType, Parallelism, TrainingRun
+from estimator.models import Hardware, LoraConfig, Method, MlpType, ModelArch, NormType, Parallelism, TrainingRun
 from estimator.params import q_width
-from estimator.step_phases import micro_batch_phases, peak_flops
+from estimator.step_phases import MATMUL_FRACTION, bandwidth, lora_seconds, micro_batch_phases, peak_flops
 from estimator.throughput import FITTED, optimizer_seconds, p2p_seconds, training_time
 
 H100 = gpu("H100-SXM")
@@ -141,3 +141,19 @@ def test_fp8_mfu_is_against_the_fp8_peak_and_stays_below_one() -> None:
     t = training_time(ARCH, run, Hardware(gpu=H100))
     assert 0 < t.mfu < 1
     assert any("fp8 peak" in a.value for a in t.assumptions)
+
+
+def test_lora_adapter_gemms_are_bound_by_reading_the_input_not_by_their_rank() -> None:
+    # x·A with A of 2048 × 16 on 8192 tokens: 2·(m·k + k·r + m·r) bytes over the bandwidth, ~0.5 GFLOP of work
+    m, k, r = 8192.0, 2048, 16
+    seconds, outputs = lora_seconds([(k, k)], r, m, 1, H100, MATMUL_FRACTION)
+    a = 2.0 * (m * k + k * r + m * r) / bandwidth(H100)
+    b = 2.0 * (m * r + r * k + m * k) / bandwidth(H100)
+    assert seconds == pytest.approx(a + b)
+    assert outputs == k
+    # so a 4× larger rank costs next to nothing in the step
+    hw = Hardware(gpu=H100)
+    small = TrainingRun(tokens=1e9, micro_batch=4, method=Method.LORA, lora=LoraConfig(rank=16))
+    large = small.model_copy(update={"lora": LoraConfig(rank=64)})
+    t_small, t_large = training_time(ARCH, small, hw), training_time(ARCH, large, hw)
+    assert t_small.step_seconds < t_large.step_seconds < 1.02 * t_small.step_seconds
