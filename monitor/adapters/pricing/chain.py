@@ -1,4 +1,4 @@
-"""The price chain: overrides → cloud APIs (cached) → embedded catalog → typical estimate. Always answers; each
+"""The price chain: overrides → cloud APIs (cached) → embedded catalog → price guess. Always answers; each
 answer carries its own provenance (`Price.source`, `as_of`, `stale`), which the tick result publishes."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 
 from monitor.adapters.pricing.cache import CachedSource
-from monitor.adapters.pricing.fallback import FallbackSource
+from monitor.adapters.pricing.fallback import PriceGuessSource
 from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 from monitor.core.errors import ConfigError
 from monitor.core.ports import PriceSource
@@ -19,7 +19,9 @@ _EXPLICIT_SOURCES = frozenset({"override"})
 
 
 class PriceChain:
-    def __init__(self, sources: Sequence[PriceSource], fallback: FallbackSource, discount_percent: float = 0.0) -> None:
+    def __init__(
+        self, sources: Sequence[PriceSource], fallback: PriceGuessSource, discount_percent: float = 0.0
+    ) -> None:
         if not 0 <= discount_percent < 100:
             raise ConfigError(f"pricing.discount_percent={discount_percent!r}: use a percentage in [0, 100), e.g. 15")
         self._sources = tuple(sources)

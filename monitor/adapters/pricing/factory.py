@@ -1,4 +1,4 @@
-"""Assembles the price chain from settings: overrides → AWS → Azure → GCP (each cached) → catalog → estimate."""
+"""Assembles the price chain from settings: overrides → AWS → Azure → GCP (each cached) → catalog → price guess."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from monitor.adapters.pricing.azure import AzureRetailFetcher
 from monitor.adapters.pricing.cache import CachedSource, LiveFetcher
 from monitor.adapters.pricing.chain import PriceChain
 from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
-from monitor.adapters.pricing.fallback import FallbackSource
+from monitor.adapters.pricing.fallback import PriceGuessSource
 from monitor.adapters.pricing.gcp import GcpBillingFetcher
 from monitor.adapters.pricing.overrides import OverrideSource
 from monitor.config.settings import PricingSettings
@@ -66,4 +66,4 @@ def build_price_chain(
             )
         )
     sources.append(EmbeddedCatalogSource(offers))
-    return PriceChain(sources, FallbackSource(offers), discount_percent=settings.discount_percent)
+    return PriceChain(sources, PriceGuessSource(offers), discount_percent=settings.discount_percent)

@@ -1,4 +1,4 @@
-"""Last resort: a typical price for what the node holds, always flagged `estimated`.
+"""Last resort: a price guess (a typical price for what the node holds), always flagged `estimated`.
 
 GPU nodes: gpu_count × the median on-demand $/GPU-hour of that GPU model over the embedded offers. CPU-only nodes:
 cores × a typical general-purpose $/vCPU-hour. A node with neither is "unpriced" at 0 — visible in
@@ -29,10 +29,10 @@ def median_usd_per_gpu_hour(offers: Sequence[Offer], gpu_id: str) -> float | Non
     return statistics.median(per_gpu) if per_gpu else None
 
 
-class FallbackSource:
-    """Always answers."""
+class PriceGuessSource:
+    """The price guess: always answers, flagged `estimated`."""
 
-    name = "estimate"
+    name = "estimate"  # the `source` label value of trainspend_price_info: a public name, kept
 
     def __init__(self, offers: Sequence[Offer]) -> None:
         self._offers = tuple(offers)

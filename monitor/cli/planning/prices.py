@@ -30,7 +30,7 @@ from estimator.errors import EstimatorError, UnknownGPUError
 from estimator.models import Offer
 from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
 from monitor.adapters.pricing.factory import build_price_chain
-from monitor.adapters.pricing.fallback import FallbackSource
+from monitor.adapters.pricing.fallback import PriceGuessSource
 from monitor.adapters.pricing.instance_gpus import INSTANCE_GPUS
 from monitor.cli.inputs import checked_providers, fail
 from monitor.config.settings import Settings
@@ -39,7 +39,7 @@ from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 
 _LIVE_FLAGS = {"aws": "aws_enabled", "azure": "azure_enabled", "gcp": "gcp_enabled"}
 # Where the chain answers from when no live API did: the embedded catalog, then the GPU-count estimate.
-_FALLBACK_SOURCES = (EmbeddedCatalogSource.name, FallbackSource.name)
+_FALLBACK_SOURCES = (EmbeddedCatalogSource.name, PriceGuessSource.name)
 
 
 class _SystemClock:

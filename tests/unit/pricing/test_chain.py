@@ -9,7 +9,7 @@ from monitor.adapters.pricing.cache import CachedSource
 from monitor.adapters.pricing.chain import PriceChain
 from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
 from monitor.adapters.pricing.errors import PricingApiError
-from monitor.adapters.pricing.fallback import TYPICAL_USD_PER_VCPU_HOUR, FallbackSource, median_usd_per_gpu_hour
+from monitor.adapters.pricing.fallback import TYPICAL_USD_PER_VCPU_HOUR, PriceGuessSource, median_usd_per_gpu_hour
 from monitor.adapters.pricing.overrides import OverrideSource
 from monitor.config.settings import PricingSettings
 from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
@@ -58,7 +58,7 @@ class _Zero:
 
 
 def _chain(*sources: object, discount: float = 0.0) -> PriceChain:
-    return PriceChain([*sources], FallbackSource(OFFERS), discount_percent=discount)  # type: ignore[list-item]
+    return PriceChain([*sources], PriceGuessSource(OFFERS), discount_percent=discount)  # type: ignore[list-item]
 
 
 def test_catalog_answers_with_its_date_and_source() -> None:

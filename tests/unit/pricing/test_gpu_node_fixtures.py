@@ -13,7 +13,7 @@ import yaml
 from estimator.catalog.offers import embedded_offers
 from monitor.adapters.kube.convert import to_node
 from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
-from monitor.adapters.pricing.fallback import FallbackSource, median_usd_per_gpu_hour
+from monitor.adapters.pricing.fallback import PriceGuessSource, median_usd_per_gpu_hour
 from monitor.adapters.pricing.identity import node_identity
 from monitor.core.domain.attribution import PricedNode, attribute, physical_gpus
 from monitor.core.domain.model import NodeInfo, PodInfo, Price
@@ -103,7 +103,7 @@ def test_gke_mig_node_is_priced_as_one_gpu_off_catalog() -> None:
     offers = embedded_offers()
     per_gpu = median_usd_per_gpu_hour(offers, "A100-SXM-40GB")
     assert per_gpu is not None
-    price = FallbackSource(offers).price(identity)
+    price = PriceGuessSource(offers).price(identity)
     assert price.usd_per_hour == pytest.approx(per_gpu)  # one A100's typical $/h, not 7 x (the 7 partitions)
     node = PricedNode(info=identity_node(info, labels), identity=identity, price=price)
     result = attribute([node], [_pod("p", info.name, {"nvidia.com/gpu": "1"})])

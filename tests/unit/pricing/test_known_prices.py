@@ -10,7 +10,7 @@ from estimator.catalog.offers import embedded_offers
 from monitor.adapters.pricing.cache import CachedSource
 from monitor.adapters.pricing.chain import PriceChain
 from monitor.adapters.pricing.errors import PricingApiError
-from monitor.adapters.pricing.fallback import FallbackSource
+from monitor.adapters.pricing.fallback import PriceGuessSource
 from monitor.adapters.pricing.refresh import KnownPrices
 from monitor.core.domain.model import NodeCapacityType, NodeIdentity
 from tests.unit.pricing.fakes import FakeClock, ScriptedFetcher
@@ -26,7 +26,7 @@ def _known(script: list[float | Exception | None], refresh_seconds: float = 900.
     clock = FakeClock()
     fetcher = ScriptedFetcher(clock, script)
     source = CachedSource(fetcher, clock, ttl_seconds=60, stale_after_seconds=86400)
-    chain = PriceChain([source], FallbackSource(embedded_offers()))
+    chain = PriceChain([source], PriceGuessSource(embedded_offers()))
     return KnownPrices(chain, clock, refresh_seconds), fetcher, clock
 
 
