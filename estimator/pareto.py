@@ -36,17 +36,18 @@ def pareto_front(candidates: Iterable[Candidate]) -> tuple[Candidate, ...]:
     return tuple(front)
 
 
-def offer_key(candidate: Candidate) -> tuple[str, str | None, str | None, str | None]:
-    """What identifies an offer apart from how many GPUs of it are used: GPU model, provider, instance, capacity."""
+def offer_key(candidate: Candidate) -> tuple[str, str | None, str | None, str | None, str | None]:
+    """What identifies an offer apart from how many GPUs of it are used: GPU model, provider, instance, region,
+    capacity."""
     capacity = candidate.capacity_type.value if candidate.capacity_type else None
-    return candidate.gpu_id, candidate.provider, candidate.instance, capacity
+    return candidate.gpu_id, candidate.provider, candidate.instance, candidate.region, capacity
 
 
 def fold_gpu_counts(candidates: Iterable[Candidate]) -> list[tuple[Candidate, int]]:
     """The first candidate of each offer (in the given order, so the cheapest when ranked) and how many others of
     the same offer, differing only by GPU count or ZeRO stage, it stands for."""
-    first: dict[tuple[str, str | None, str | None, str | None], Candidate] = {}
-    others: dict[tuple[str, str | None, str | None, str | None], int] = {}
+    first: dict[tuple[str, str | None, str | None, str | None, str | None], Candidate] = {}
+    others: dict[tuple[str, str | None, str | None, str | None, str | None], int] = {}
     for candidate in candidates:
         key = offer_key(candidate)
         if key in first:

@@ -44,6 +44,7 @@ class Candidate(Frozen):
     zero_stage: int
     provider: str | None = None
     instance: str | None = None
+    region: str | None = None  # the offer's (Alibaba Cloud prices the same instance differently per region)
     capacity_type: CapacityType | None = None
     usd_per_hour: float | None = None
     total_usd: float | None = None
@@ -219,6 +220,7 @@ def _priced(base: Candidate, layout: _Layout, offer: Offer, hours: float, c: Pla
         update={
             "provider": offer.provider,
             "instance": offer.instance,
+            "region": offer.region,
             "capacity_type": offer.capacity_type,
             "usd_per_hour": line.usd_per_hour,
             "total_usd": line.total_usd,

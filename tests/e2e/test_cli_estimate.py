@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -276,3 +277,74 @@ def test_context_parallel_and_interleaved_stages_reach_the_time_model() -> None:
     bad = _invoke(*args[:-2], "--virtual-stages", "200", "--json")
     assert bad.exit_code != 0
     assert "--virtual-stages" in bad.output
+
+
+def _table_body(out: str, header: str) -> list[str]:
+    """The lines of the table whose header line starts with `header`, between its rule and the blank line after."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.strip().startswith(header)) + 2
+    end = next(i for i in range(start, len(lines)) if not lines[i].strip())
+    return lines[start:end]
+
+
+def test_at_80_columns_each_cost_row_takes_at_most_two_lines_and_aliyun_rows_name_their_region() -> None:
+    args = ("estimate", "--model", "llama-3-8b", "--tokens", "2e9", "--method", "lora", "--gpu", "A100-SXM-80GB")
+    result = _run80(*args, "--gpus", "8")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "…" not in out
+    rows = json.loads(_invoke(*args, "--gpus", "8", "--json").stdout)["cost"]
+    body = _table_body(out, "offer")
+    assert len(rows) <= len(body) <= 2 * len(rows)
+    assert sum(1 for line in body if line.split()[0] in {r["provider"] for r in rows}) == len(rows)
+    aliyun = [r for r in rows if r["provider"] == "aliyun"]
+    assert len({r["region"] for r in aliyun}) > 1  # the catalog lists several regions: the table must tell them apart
+    for row in aliyun:  # its offer names its region, on the row's first line or the one folded under it
+        total = f"{row['total']:,.2f}"
+        first = next(i for i, line in enumerate(body) if f"aliyun {row['instance']}" in line and total in line)
+        assert row["region"] in body[first] + body[first + 1]
+    assert "[1] 8 nodes over" in out  # notes as numbered marks under the table
+    assert "~ estimated price" in out
+
+
+def test_at_80_columns_plan_rows_fold_onto_at_most_three_lines() -> None:
+    args = ("plan", "--model", "llama-3-8b", "--tokens", "2e9", "--method", "lora", "--deadline-hours", "24")
+    result = _run80(*args, "--budget-usd", "400")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "…" not in out
+    body = _table_body(out, "GPUs · offer")  # the Pareto front
+    front = json.loads(_invoke(*args, "--budget-usd", "400", "--json").stdout)
+    starts = [line for line in body if line.split()[0].endswith("x")]
+    assert len(starts) >= 2
+    assert len(body) <= 3 * len(starts)
+    assert "more: rows of the same offer at other GPU counts" in out
+    assert front["accepted"]
+
+
+def test_at_80_columns_the_price_catalog_shows_every_date_whole() -> None:
+    result = _run80("prices")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "…" not in out
+    offers = json.loads(_invoke("prices", "--json").stdout)
+    dates = re.findall(r"\b\d{4}-\d{2}-\d{2}\b", out)
+    assert len(dates) >= len(offers)  # every row's date (and the caption's rate date), none cut
+    assert "per-GPU prices at 100+ columns or in --json" in out
+    wide = CliRunner().invoke(build_app(), ["prices"], env={"COLUMNS": "140"})
+    assert "$/GPU-h" in wide.stdout
+
+
+def test_estimates_exit_status_is_the_documented_rule_with_and_without_json() -> None:
+    help_text = " ".join(CliRunner().invoke(build_app(), ["estimate", "--help"], env={"COLUMNS": "120"}).stdout.split())
+    assert "0: an estimate was printed, whether or not the run fits in memory" in help_text
+    assert "2: bad input" in help_text
+    fits = ("estimate", "--model", "llama-3-8b", "--tokens", "1e9", "--gpu", "H100-SXM", "--gpus", "8")
+    too_big = ("estimate", "--model", "llama-3-70b", "--tokens", "1e9", "--gpu", "H100-SXM", "--gpus", "1")
+    bad = ("estimate", "--model", "llama-3-8b", "--tokens", "lots")
+    for args, code in ((fits, 0), (too_big, 0), (bad, 2)):
+        assert _invoke(*args).exit_code == code, args
+        assert _invoke(*args, "--json").exit_code == code, args

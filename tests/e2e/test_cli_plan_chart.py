@@ -77,7 +77,7 @@ def test_table_shows_the_front_first_then_one_row_per_offer() -> None:
     others = fold_gpu_counts(c for c in accepted if c not in front)
     assert f"Cheapest {len(others)} of {len(others)} other offers ({len(accepted)} plans fit in all)" in out
     assert len(others) < len(accepted) - len(front)  # the fold did hide rows
-    assert "GPU counts)" in out
+    assert "more: rows of the same offer at other GPU counts" in out
 
 
 def _dark(pixel: tuple[int, ...]) -> bool:

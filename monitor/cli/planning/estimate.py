@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -19,12 +18,11 @@ from estimator.catalog.gpus import gpu as catalog_gpu
 from estimator.catalog.offers import embedded_offers
 from estimator.catalog.presets import preset
 from estimator.config import arch_from_hf_config
-from estimator.cost import CostLine, break_even_hours_at, onprem_offer, with_reserved
+from estimator.cost import onprem_offer, with_reserved
 from estimator.currency import (
     Currency,
     ExchangeRate,
     Money,
-    amount_in,
     cfets_rate,
     custom_rate,
     parse_currency,
@@ -55,6 +53,7 @@ from estimator.models import (
     TrainingRun,
 )
 from monitor.cli.inputs import checked_providers, count_parser, fail
+from monitor.cli.planning.cost_table import cost_table, line_money
 
 # Field names of the estimator's errors and pydantic locations → the flag a user typed.
 FLAGS = {
@@ -231,12 +230,6 @@ def resolve_currency(currency: str, cny_per_usd: float | None) -> tuple[Currency
         fail(explain(error))
 
 
-def line_money(line: CostLine, to: Currency, rate: ExchangeRate) -> tuple[Money, Money]:
-    """(per hour, total) of a cost line in `to`."""
-    hourly = amount_in(line.usd_per_hour, line.native_per_hour, line.currency, to, rate)
-    return hourly, amount_in(line.total_usd, line.native_total, line.currency, to, rate)
-
-
 def currency_json(
     payload: dict[str, object], lines: list[dict[str, object]], priced: list[tuple[Money, Money]], to: Currency
 ) -> None:
@@ -272,14 +265,6 @@ def _offers(provider: list[str] | None, tco: OnPremTCO | None, gpu_id: str, gpus
     if tco is not None:
         offers = (*offers, onprem_offer(tco, gpu_id, gpus))
     return offers
-
-
-SYMBOLS = {Currency.USD: "$", Currency.CNY: "¥"}
-
-
-def money_table(title: str) -> Table:
-    """A table that stays readable at 80 columns: long text folds onto more lines, numbers and dates never do."""
-    return Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left")
 
 
 def _summary(result: Estimate) -> Table:
@@ -333,41 +318,13 @@ def print_estimate(
     title = f"Cost on {result.gpu} offers, {currency.value} (cheapest first)"
     if not result.memory.fits:
         title = f"[bold red]{not_fit_reason(result)} — try `trainspend plan`.[/] Prices if it did: {title}"
-    symbol = SYMBOLS[currency]
-    cost = money_table(title)
-    cost.add_column("offer", overflow="fold", min_width=14, ratio=3)
-    cost.add_column("n", justify="right", no_wrap=True)
-    cost.add_column(f"{symbol}/hour", justify="right", no_wrap=True)
-    cost.add_column(f"total {symbol}", justify="right", no_wrap=True)
-    cost.add_column("price as of", no_wrap=True)
-    cost.add_column("note", overflow="fold", ratio=2)
-    cloud = [line for line in result.cost if line.provider != "on-prem"]
-    for line in result.cost:
-        notes = ["estimate"] if line.price_is_estimate else []
-        if line.notes and line.provider != "on-prem" and "nodes over" in line.notes:
-            notes.append(line.notes.split(";")[0])
-        if line.currency != "USD" and line.currency == currency.value:
-            notes.append(f"exact {line.currency}")
-        if line.provider == "on-prem" and tco is not None and cloud:
-            cheapest = min(cloud, key=lambda x: x.usd_per_hour / x.gpus_billed)
-            hours = break_even_hours_at(tco, result.gpus, cheapest.usd_per_hour / cheapest.gpus_billed)
-            notes.append(
-                f"break-even vs {cheapest.provider} {cheapest.capacity_type.value}: "
-                + ("never" if hours is None else f"{hours:,.0f} h")
-            )
-        hourly, total = line_money(line, currency, rate)
-        cost.add_row(
-            f"{line.provider} {line.instance} {line.capacity_type.value}",
-            str(line.instances),
-            f"{hourly.amount:,.2f}",
-            f"{total.amount:,.2f}",
-            str(line.price_as_of or "—"),
-            "; ".join(notes),
-        )
+    cost, under = cost_table(title, result.cost, result.gpus, tco, currency, rate)
     if not result.cost:
         console.print(f"[yellow]No embedded offer for {result.gpu}; try --gpu H100-SXM or A100-SXM-80GB.[/]")
     else:
         console.print(cost)
+        for line in under:
+            console.print(line, highlight=False)
     assumptions = list(result.assumptions)
     if currency is not Currency.USD:
         assumptions.append(rate_assumption(rate, currency))
@@ -428,7 +385,12 @@ def estimate_command(
         bool, typer.Option("--auto-layout", help="use the first ZeRO stage, then checkpointing, that fits")
     ] = False,
 ) -> None:
-    """Estimate one training run: parameters, memory per GPU, time, and cost on every provider's offers."""
+    """Estimate one training run: parameters, memory per GPU, time, and cost on every provider's offers.
+
+    Exit status (the same with or without --json):
+    0: an estimate was printed, whether or not the run fits in memory (read memory.fits);
+    2: bad input, told in one line naming the flag and the fix.
+    """
     arch = load_arch(model, model_config)
     run = build_run(
         tokens=tokens,

@@ -28,8 +28,8 @@ from estimator.models import (
 from estimator.pareto import fold_gpu_counts, pareto_front
 from estimator.plan import Candidate, Plan, PlanConstraints, plan, top_rejections
 from monitor.cli.inputs import fail
+from monitor.cli.planning.cost_table import SYMBOLS, money_table, multi_region_providers, offer_label
 from monitor.cli.planning.estimate import (
-    SYMBOLS,
     CheckpointingOpt,
     CnyPerUsdOpt,
     CurrencyOpt,
@@ -56,29 +56,35 @@ from monitor.cli.planning.estimate import (
     explain_validation,
     human_bytes,
     load_arch,
-    money_table,
     resolve_currency,
 )
 from monitor.cli.planning.plan_chart import ChartError, check_chart_path, write_plan_chart
 
 
-def _row(candidate: Candidate, currency: Currency, rate: ExchangeRate, hidden: int = 0) -> list[str]:
+def _row(
+    candidate: Candidate,
+    currency: Currency,
+    rate: ExchangeRate,
+    regional: set[str],
+    hidden: int = 0,
+    folded: bool = False,
+) -> list[str]:
     total = "—"
     if candidate.total_usd is not None:
         amount = amount_in(candidate.total_usd, candidate.native_total, candidate.currency, currency, rate)
-        total = f"{amount.amount:,.2f}"
-    offer = "—"
+        total = f"{amount.amount:,.2f}" + ("~" if candidate.price_is_estimate else " ")
+    offer = "no offer"
     if candidate.provider is not None:
         capacity = candidate.capacity_type.value if candidate.capacity_type else ""
-        offer = f"{candidate.provider} {candidate.instance} {capacity}"
+        offer = offer_label(
+            candidate.provider, candidate.instance or "", candidate.region, capacity, candidate.provider in regional
+        )
         if candidate.nodes and candidate.nodes > 1:
             offer += f" ×{candidate.nodes} nodes"
-    if hidden:
-        offer += f" (+{hidden} GPU counts)"
+    zero = f" ZeRO-{candidate.zero_stage}" if candidate.zero_stage else ""
     return [
-        f"{candidate.gpus}x {candidate.gpu_id}",
-        str(candidate.zero_stage),
-        offer,
+        f"{candidate.gpus}x {candidate.gpu_id}{zero} · {offer}",
+        *([f"+{hidden}" if hidden else ""] if folded else []),
         "—" if candidate.hours is None else f"{candidate.hours:,.1f}",
         total,
         str(candidate.price_as_of or "—"),
@@ -86,14 +92,16 @@ def _row(candidate: Candidate, currency: Currency, rate: ExchangeRate, hidden: i
     ]
 
 
-def _table(title: str, symbol: str) -> Table:
+def _table(title: str, symbol: str, folded: bool = False) -> Table:
+    """One line per plan at 80 columns where the offer's name allows, two or three where it is long. The ZeRO stage
+    is named only when above 0; `more` counts the rows of the same offer at other GPU counts folded into this one."""
     table = money_table(title)
-    table.add_column("GPUs", overflow="fold", min_width=8)
-    table.add_column("ZeRO", justify="right", no_wrap=True)
-    table.add_column("offer", overflow="fold", min_width=14, ratio=3)
+    table.add_column("GPUs · offer", overflow="fold", min_width=20, ratio=1)
+    if folded:
+        table.add_column("more", justify="right", no_wrap=True)
     table.add_column("hours", justify="right", no_wrap=True)
     table.add_column(f"total {symbol}", justify="right", no_wrap=True)
-    table.add_column("price as of", no_wrap=True)
+    table.add_column("as of", no_wrap=True)
     table.add_column("peak/GPU", justify="right", no_wrap=True)
     return table
 
@@ -110,21 +118,27 @@ def print_plan(
     differ only by GPU count folded into one, and the rejected ones with why when asked."""
     rate = rate or cfets_rate()
     symbol = SYMBOLS[currency]
+    regional = multi_region_providers(
+        (c.provider, c.region) for c in (*result.accepted, *result.rejected) if c.provider
+    )
     front = pareto_front(result.accepted)
     if front:
         table = _table(f"Pareto front: {len(front)} plans no other is both faster and cheaper than", symbol)
         for candidate in front:
-            table.add_row(*_row(candidate, currency, rate))
+            table.add_row(*_row(candidate, currency, rate, regional))
         console.print(table)
     on_front = {id(c) for c in front}
     folded = fold_gpu_counts(c for c in result.accepted if id(c) not in on_front)
     if folded:
         shown = min(top, len(folded))
         title = f"Cheapest {shown} of {len(folded)} other offers ({len(result.accepted)} plans fit in all)"
-        table = _table(title, symbol)
+        table = _table(title, symbol, folded=True)
         for candidate, hidden in folded[:top]:
-            table.add_row(*_row(candidate, currency, rate, hidden))
+            table.add_row(*_row(candidate, currency, rate, regional, hidden, folded=True))
         console.print(table)
+        console.print("more: rows of the same offer at other GPU counts, folded into this one", highlight=False)
+    if any(c.price_is_estimate for c in result.accepted):
+        console.print("~ estimated price (e.g. spot from typical savings): check it before you buy", highlight=False)
     if not result.accepted:
         console.print("[bold red]No candidate fits memory, deadline and budget.[/] The most common reasons:")
         for reason, count in top_rejections(result):
@@ -134,7 +148,7 @@ def print_plan(
         rejected = _table(f"Rejected ({len(result.rejected)})", symbol)
         rejected.add_column("why", overflow="fold", ratio=3)
         for candidate in result.rejected:
-            rejected.add_row(*_row(candidate, currency, rate), "; ".join(candidate.rejected_because))
+            rejected.add_row(*_row(candidate, currency, rate, regional), "; ".join(candidate.rejected_because))
         console.print(rejected)
     assumptions = list(result.assumptions)
     if currency is not Currency.USD:

@@ -33,10 +33,12 @@ from monitor.adapters.pricing.factory import build_price_chain
 from monitor.adapters.pricing.fallback import PriceGuessSource
 from monitor.adapters.pricing.instance_gpus import INSTANCE_GPUS
 from monitor.cli.inputs import checked_providers, fail
+from monitor.cli.planning.cost_table import money_table
 from monitor.config.settings import Settings
 from monitor.core.domain.gpu_names import normalise_gpu
 from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 
+_PER_GPU_MIN_WIDTH = 100
 _LIVE_FLAGS = {"aws": "aws_enabled", "azure": "azure_enabled", "gcp": "gcp_enabled"}
 # Where the chain answers from when no live API did: the embedded catalog, then the GPU-count estimate.
 _FALLBACK_SOURCES = (EmbeddedCatalogSource.name, PriceGuessSource.name)
@@ -92,7 +94,8 @@ def prices(
     if as_json:
         typer.echo(json.dumps([_offer_json(o, shown, rate) for o in offers], indent=2))
         return
-    Console().print(_offers_table(offers, shown, rate))
+    console = Console()
+    console.print(_offers_table(offers, shown, rate, console.width))
 
 
 def _currency(currency: str, cny_per_usd: float | None) -> tuple[Currency, ExchangeRate]:
@@ -224,34 +227,42 @@ def _price_json(price: Price) -> dict[str, Any]:
     return price.model_dump(mode="json")
 
 
-def _offers_table(offers: list[Offer], shown: Currency, rate: ExchangeRate) -> Table:
+def _offers_table(offers: list[Offer], shown: Currency, rate: ExchangeRate, width: int) -> Table:
+    """Readable at 80 columns: names fold onto a second line, numbers and dates never do, and below 100 columns the
+    per-GPU price (in --json too) gives its room to the names."""
+    per_gpu_column = width >= _PER_GPU_MIN_WIDTH
     symbol = "$" if shown is Currency.USD else "¥"
-    table = Table(title=f"Embedded price catalog ({len(offers)} offers, {shown.value} per hour, list prices)")
-    for column in ("provider", "instance", "region", "GPU", "×", "capacity", f"{symbol}/h", f"{symbol}/GPU-h", "as of"):
-        table.add_column(column, justify="right" if column in ("×", f"{symbol}/h", f"{symbol}/GPU-h") else "left")
+    table = money_table(f"Embedded price catalog ({len(offers)} offers, {shown.value} per hour, list prices)")
+    table.add_column("offer", overflow="fold", ratio=2)
+    table.add_column("region", overflow="fold", ratio=1)
+    table.add_column("GPUs", no_wrap=True)
+    table.add_column(f"{symbol}/h", justify="right", no_wrap=True)
+    if per_gpu_column:
+        table.add_column(f"{symbol}/GPU-h", justify="right", no_wrap=True)
+    table.add_column("as of", no_wrap=True)
     converted = False
     for o in offers:
         hourly = offer_hourly(o, shown, rate).amount
         native = o.currency == shown.value and o.native_price_per_hour is not None
         converted = converted or (o.currency != shown.value)
         per_gpu = f"{hourly / o.gpu_count:.{4 if native else 3}f}" if o.gpu_count else "-"
-        mark = " ~" if o.price_is_estimate else ""
+        mark = "~" if o.price_is_estimate else " "
         table.add_row(
-            o.provider,
-            o.instance,
+            f"{o.provider} {o.instance} {o.capacity_type}",
             o.region or "-",
-            o.gpu_id or "-",
-            str(o.gpu_count),
-            str(o.capacity_type),
+            f"{o.gpu_count}x {o.gpu_id or '?'}",
             (f"{hourly}" if native else f"{hourly:.3f}") + mark,  # a native quote exactly as the seller publishes it
-            per_gpu,
+            *([per_gpu] if per_gpu_column else []),
             o.as_of.isoformat() if o.as_of else "undated",
         )
     caption = "~ = estimated (e.g. spot from typical savings); prices change: check the date"
+    if not per_gpu_column:
+        caption += f"; per-GPU prices at {_PER_GPU_MIN_WIDTH}+ columns or in --json"
     if converted:
         assumption = rate_assumption(rate, Currency.CNY)
         caption += f"; prices not quoted in {shown.value} converted at {assumption.value}"
     table.caption = caption
+    table.caption_justify = "left"
     return table
 
 

@@ -25,6 +25,7 @@ candidates = st.lists(
         zero_stage=st.sampled_from([0, 1, 3]),
         provider=st.sampled_from([None, "aws", "gcp"]),
         instance=st.sampled_from([None, "p5.48xlarge"]),
+        region=st.sampled_from([None, "cn-hangzhou", "cn-wulanchabu"]),
         capacity_type=st.sampled_from([None, CapacityType.SPOT, CapacityType.ON_DEMAND]),
         hours=_numbers,
         total_usd=_numbers,
@@ -78,3 +79,15 @@ def test_real_plan_front_trades_hours_for_dollars() -> None:
     assert front[0].hours == fastest.hours
     folded = fold_gpu_counts(result.accepted)
     assert len(folded) < len(result.accepted)  # the catalog offers each instance at several GPU counts
+
+
+def test_the_same_instance_in_two_regions_is_two_offers_never_folded() -> None:
+    # Alibaba Cloud lists ecs.ebmgn7e.32xlarge in cn-hangzhou and cn-wulanchabu at different prices.
+    def at(region: str, gpus: int, usd: float) -> Candidate:
+        return Candidate(gpu_id="A100-SXM-80GB", gpus=gpus, zero_stage=0, provider="aliyun",
+                         instance="ecs.ebmgn7e.32xlarge", region=region, capacity_type=CapacityType.ON_DEMAND,
+                         hours=10.0, total_usd=usd)  # fmt: skip
+
+    pool = [at("cn-wulanchabu", 8, 546.0), at("cn-hangzhou", 8, 607.0), at("cn-wulanchabu", 16, 560.0)]
+    folded = fold_gpu_counts(pool)
+    assert [(c.region, hidden) for c, hidden in folded] == [("cn-wulanchabu", 1), ("cn-hangzhou", 0)]
