@@ -63,7 +63,7 @@ def _print_serving(result: ServingPlan, console: Console, top: int) -> None:
     )
     sizing = Table(title="One replica per GPU (batching server, vLLM/TGI-class)")
     for column in ("GPU", "TP", "weights", "KV/token", "max batch", "batch", "TTFT ms", "TPOT ms", "req/s", "why not"):
-        sizing.add_column(column)
+        sizing.add_column(column, overflow="fold")  # fold, never cut a name
     for r in result.replicas:
         sizing.add_row(
             r.gpu_id, str(r.tensor_parallel), human_bytes(r.weights_bytes), f"{r.kv_bytes_per_token / 1024:,.0f} KiB",
@@ -83,7 +83,7 @@ def _print_serving(result: ServingPlan, console: Console, top: int) -> None:
         "per 1M tok",
         "as of",
     ):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # fold, never cut a name
     for o in result.options[:top]:
         table.add_row(
             o.gpu_id, f"{o.replicas} x TP{o.tensor_parallel}", o.provider, o.instance,
@@ -174,7 +174,7 @@ def _print_buy_or_rent(result: BuyOrRent, console: Console) -> None:
         "break-even jobs",
     )
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # fold, never cut a name
     for r in result.rows:
         table.add_row(
             r.hardware, r.kind, "yes" if r.fits else "no",
@@ -237,7 +237,7 @@ def _cheapest_on_demand(offers: tuple[Offer, ...]) -> tuple[Offer, ...]:
 def _print_tiers(result: BudgetTiers, console: Console) -> None:
     table = Table(title=f"What {result.budget.format()} trains, cheapest per token first")
     for column in ("model", "GPU", "provider", "instance", "capacity", "per 1M tok", "tokens", "epochs", "hours"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # fold, never cut a name
     for t in result.tiers:
         table.add_row(
             t.model, f"{t.gpus}x {t.gpu_id}", t.provider, t.instance,

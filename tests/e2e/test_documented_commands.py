@@ -1,0 +1,117 @@
+"""Every command README.md and docs/planning.md show is run, and what it prints keeps the documented shape.
+
+- Each `$ trainspend …` example (README and docs/planning.md) prints, at the docs' width, the documented output with
+  only numbers changed: words compared with every number masked (`scripts/render_docs.py`, which regenerates them).
+- Each `trainspend …` line of README's command blocks and each command in its planning table exits 0, prints
+  something and no traceback; the README's estimate excerpt is lines of what that command prints.
+- Each subcommand README names in prose exists (`--help` exits 0), and the store commands it names (`db upgrade`,
+  `report`, `check-config`) run against a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli.main import build_app
+from scripts.render_docs import DOCS, ROOT, Example, examples, run, shape
+
+README = ROOT / "README.md"
+# The README's placeholder for "any Hugging Face config.json": a real one from the test data.
+CONFIG = ROOT / "tests" / "data" / "hf-configs" / "llama-2-7b.json"
+_NUMBER = re.compile(r"\d[\d,.]*")
+_RUNS = re.compile(r"[\s─━│┃┏┓┗┛┡┩┳╇]+")
+
+
+def _examples() -> list[Example]:
+    return [example for path in DOCS for example in examples(path)]
+
+
+@pytest.mark.parametrize("example", _examples(), ids=lambda e: f"{e.path.name}:{e.command[:60]}")
+def test_each_example_prints_the_documented_shape(example: Example) -> None:
+    code, out = run(example.args)
+    assert code == 0, out
+    assert shape(out) == shape(example.output), (
+        f"`{example.command}` now prints something else than {example.path.name} shows: "
+        "run `python scripts/render_docs.py` and review the diff"
+    )
+
+
+def _readme_commands() -> list[str]:
+    """The `trainspend` commands of README's ```bash blocks (`;`-separated, `# comments` dropped) and planning table."""
+    text = README.read_text(encoding="utf-8")
+    commands = []
+    for block in re.findall(r"^```bash\n(.*?)^```$", text, re.MULTILINE | re.DOTALL):
+        for line in block.splitlines():
+            for part in line.split("#", 1)[0].split(";"):
+                words = part.strip().split()
+                if words and words[0].endswith("trainspend"):
+                    commands.append(" ".join(["trainspend", *words[1:]]))
+    commands += re.findall(r"^\| [^|]+ \| `(trainspend [^`]+)` \|", text, re.MULTILINE)
+    return commands
+
+
+def _args(command: str) -> list[str]:
+    args = shlex.split(command.replace("path/to/config.json", str(CONFIG)))[1:]
+    return [a for a in args if not (a.startswith("[") and a.endswith("]"))]  # [--live] is optional: the offline form
+
+
+def test_the_readme_shows_the_commands_this_test_runs() -> None:
+    commands = _readme_commands()
+    subcommands = {shlex.split(c)[1] for c in commands}
+    assert {"estimate", "plan", "prices", "serve-plan", "buy-or-rent", "budget-tiers", "models", "gpus"} <= subcommands
+    assert len(commands) >= 13
+
+
+@pytest.mark.parametrize("command", _readme_commands())
+def test_each_readme_command_runs(command: str) -> None:
+    result = CliRunner().invoke(build_app(), _args(command), env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip()
+    assert "Traceback" not in result.output
+
+
+def _normalised(line: str) -> str:
+    return _RUNS.sub(" ", _NUMBER.sub("#", line)).strip()
+
+
+def test_the_readme_estimate_excerpt_is_lines_of_the_real_output() -> None:
+    text = README.read_text(encoding="utf-8")
+    excerpt = re.search(r"^```\n(│ parameters \(total / active\).*?)^```$", text, re.MULTILINE | re.DOTALL)
+    assert excerpt is not None
+    command = next(c for c in _readme_commands() if c.startswith("trainspend estimate --model llama-3-8b"))
+    out = CliRunner().invoke(build_app(), _args(command), env={"COLUMNS": "120"}).stdout
+    printed = [_normalised(line) for line in out.splitlines()]
+    for line in excerpt.group(1).splitlines():
+        shown = _normalised(line)
+        if shown.endswith("..."):  # a line the README cuts short
+            assert any(p.startswith(shown.removesuffix("...").strip()) for p in printed), line
+        else:
+            assert shown in printed, line
+
+
+def test_each_subcommand_named_in_the_readme_exists() -> None:
+    text = README.read_text(encoding="utf-8")
+    named = set(re.findall(r"`trainspend ([a-z][a-z-]+)", text))
+    assert {"report", "check-config", "db", "alarms", "demo"} <= named
+    for name in sorted(named):
+        result = CliRunner().invoke(build_app(), [name, "--help"])
+        assert result.exit_code == 0, (name, result.output)
+
+
+def test_the_store_commands_the_readme_names_run_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
+    env = {"TRAINSPEND_STORE__URL": f"sqlite:///{tmp_path / 'store.db'}", "COLUMNS": "120"}
+    upgrade = CliRunner().invoke(build_app(), ["db", "upgrade"], env=env)
+    assert upgrade.exit_code == 0, upgrade.output
+    for group_by in ("namespace", "team", "queue", "job"):
+        for fmt in ("csv", "json", "focus"):
+            args = ["report", "--since", "2026-11-01", "--until", "2026-12-01", "--group-by", group_by, "--format", fmt]
+            report = CliRunner().invoke(build_app(), args, env=env)
+            assert report.exit_code == 0, report.output
+    check = CliRunner().invoke(build_app(), ["check-config"], env=env)
+    assert check.exit_code == 0, check.output
+    assert "store" in check.stdout
