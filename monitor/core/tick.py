@@ -16,11 +16,17 @@ from datetime import datetime
 from functools import partial
 
 from monitor.core.domain.accrual import LedgerChanges, plan
-from monitor.core.domain.annotations import PREFIX, JobSpec
+from monitor.core.domain.annotations import JobSpec
 from monitor.core.domain.attribution import Attribution, PricedNode
-from monitor.core.domain.bounded import clip
-from monitor.core.domain.budgets import BudgetSpec, BudgetWorkload, evaluate_budget
-from monitor.core.domain.jobs import EstimateAnswer, JobFacts, JobFactsMemo, job_status, needs_estimate
+from monitor.core.domain.budgets import BudgetSpec, budget_workload, evaluate_budget
+from monitor.core.domain.jobs import (
+    EstimateAnswer,
+    JobFacts,
+    JobFactsMemo,
+    cost_only_status,
+    job_status,
+    needs_estimate,
+)
 from monitor.core.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
 from monitor.core.domain.node_memo import NodeAttributionMemo
 from monitor.core.domain.periods import period_bounds
@@ -232,7 +238,7 @@ class Agent:
                     self._failed[uid].add(type(error).__name__)
                     log.exception("could not project %s; it is shown with its cost only", workload.ref.key)
                 previous = self._previous.get(uid)
-                jobs.append(_cost_only_job(workload, team, costs.get(uid, 0.0), previous, now, error))
+                jobs.append(cost_only_status(workload, team, costs.get(uid, 0.0), previous, now, error))
                 continue
             self._report(workload, job.problems)
             jobs.append(job)
@@ -326,7 +332,7 @@ class Agent:
                 spend_by_start[start] = self._store.workload_spend_since(start)
             spend = spend_by_start[start]
             workloads = [
-                _budget_workload(job, spend.get(job.ref.uid, 0.0), job.ref.uid in live)
+                budget_workload(job, spend.get(job.ref.uid, 0.0), job.ref.uid in live)
                 for job in {**self._known, **live}.values()
                 if job.ref.uid in live or spend.get(job.ref.uid, 0.0) > 0
             ]
@@ -339,52 +345,3 @@ class Agent:
             if uid in live or any(spend.get(uid, 0.0) > 0 for spend in spend_by_start.values())
         }
         return statuses
-
-
-def _cost_only_job(
-    workload: WorkloadInfo, team: str, cost_usd: float, previous: JobStatus | None, now: datetime, error: Exception
-) -> JobStatus:
-    """A workload whose derived fields failed: its identity and cost so far, and a problem saying why no more."""
-    problem = AnnotationProblem(
-        annotation=PREFIX.rstrip("/"),
-        value="",
-        message=clip(f"no projection could be made ({type(error).__name__}: {error}); the cost so far is exact"),
-    )
-    return JobStatus(
-        ref=workload.ref,
-        team=team,
-        labels=dict(workload.labels),
-        state=workload.state,
-        cost_usd=max(cost_usd, 0.0),
-        hourly_cost_usd=0.0,
-        started=previous.started if previous else workload.created,
-        finished=workload.finished,
-        problems=(problem,),
-        running_seconds=previous.running_seconds if previous else 0.0,
-        unused_gpu_cost_usd=previous.unused_gpu_cost_usd if previous else 0.0,  # a counter: never back to 0
-        unused_gpu_cost_basis_usd=previous.unused_gpu_cost_basis_usd if previous else None,
-        observed_at=now,
-    )
-
-
-def _budget_workload(job: JobStatus, spend_usd: float, live: bool) -> BudgetWorkload:
-    """What a budget needs of one Job. A Job that is live but holds nothing right now (preempted, pending a reschedule)
-    still has work left: it counts at its average burn so far, so a spot preemption does not make the budget's
-    projection collapse to its spend (and resolve, then re-fire, its alerts)."""
-    unfinished = live and job.state not in FINISHED_STATES and job.remaining_cost_usd is not None
-    hourly = job.hourly_cost_usd if live else 0.0
-    if unfinished and hourly <= 0 and job.running_seconds > 0:
-        hourly = job.cost_usd * 3600.0 / job.running_seconds
-    return BudgetWorkload(
-        uid=job.ref.uid,
-        namespace=job.ref.namespace,
-        spend_usd=spend_usd,
-        team=job.team,
-        queue=job.queue,
-        cluster_queue=job.cluster_queue,
-        cohort=job.cohort,
-        labels=job.labels,
-        hourly_cost_usd=hourly,
-        remaining_cost_usd=job.remaining_cost_usd.p50 if unfinished and job.remaining_cost_usd else None,
-        running=live and (job.hourly_cost_usd > 0 or unfinished),
-    )

@@ -24,6 +24,7 @@ from pydantic import Field, field_validator
 
 from monitor.core.domain.model import Value
 from monitor.core.domain.periods import EPOCH, Period, period_bounds
+from monitor.core.domain.projection import FINISHED_STATES
 from monitor.core.domain.result import Band, BudgetStatus, JobStatus
 
 STATES = ("ok", "warning", "breach")
@@ -209,3 +210,26 @@ def transition(subject: str, stored: str | None, state: str) -> Transition | Non
     """The change from the last notified state (`stored`, see `Transition.stored`) to `state`; None when unchanged."""
     previous, seq = parse_stored_state(stored)
     return None if state == previous else Transition(subject, previous, state, seq + 1)
+
+
+def budget_workload(job: JobStatus, spend_usd: float, live: bool) -> BudgetWorkload:
+    """What a budget needs of one Job. A Job that is live but holds nothing right now (preempted, pending a reschedule)
+    still has work left: it counts at its average burn so far, so a spot preemption does not make the budget's
+    projection collapse to its spend (and resolve, then re-fire, its alerts)."""
+    unfinished = live and job.state not in FINISHED_STATES and job.remaining_cost_usd is not None
+    hourly = job.hourly_cost_usd if live else 0.0
+    if unfinished and hourly <= 0 and job.running_seconds > 0:
+        hourly = job.cost_usd * 3600.0 / job.running_seconds
+    return BudgetWorkload(
+        uid=job.ref.uid,
+        namespace=job.ref.namespace,
+        spend_usd=spend_usd,
+        team=job.team,
+        queue=job.queue,
+        cluster_queue=job.cluster_queue,
+        cohort=job.cohort,
+        labels=job.labels,
+        hourly_cost_usd=hourly,
+        remaining_cost_usd=job.remaining_cost_usd.p50 if unfinished and job.remaining_cost_usd else None,
+        running=live and (job.hourly_cost_usd > 0 or unfinished),
+    )

@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from monitor.core.domain.annotations import ParsedAnnotations, merge_progress, parse_job_annotations
+from monitor.core.domain.annotations import PREFIX, ParsedAnnotations, merge_progress, parse_job_annotations
 from monitor.core.domain.attribution import PodCost
+from monitor.core.domain.bounded import clip
 from monitor.core.domain.budgets import job_budget_status
 from monitor.core.domain.gpu_waste import HeldPod, Waste, accrue, job_utilization
 from monitor.core.domain.model import NodeIdentity, PodInfo, WorkloadInfo
@@ -324,3 +325,29 @@ def _waste(
     if previous is not None and previous.unused_gpu_cost_basis_usd is not None:
         last = Waste(previous.gpu_utilization, previous.unused_gpu_cost_usd, previous.unused_gpu_cost_basis_usd)
     return accrue(last, cost_usd, utilization, share)
+
+
+def cost_only_status(
+    workload: WorkloadInfo, team: str, cost_usd: float, previous: JobStatus | None, now: datetime, error: Exception
+) -> JobStatus:
+    """A workload whose derived fields failed: its identity and cost so far, and a problem saying why no more."""
+    problem = AnnotationProblem(
+        annotation=PREFIX.rstrip("/"),
+        value="",
+        message=clip(f"no projection could be made ({type(error).__name__}: {error}); the cost so far is exact"),
+    )
+    return JobStatus(
+        ref=workload.ref,
+        team=team,
+        labels=dict(workload.labels),
+        state=workload.state,
+        cost_usd=max(cost_usd, 0.0),
+        hourly_cost_usd=0.0,
+        started=previous.started if previous else workload.created,
+        finished=workload.finished,
+        problems=(problem,),
+        running_seconds=previous.running_seconds if previous else 0.0,
+        unused_gpu_cost_usd=previous.unused_gpu_cost_usd if previous else 0.0,  # a counter: never back to 0
+        unused_gpu_cost_basis_usd=previous.unused_gpu_cost_basis_usd if previous else None,
+        observed_at=now,
+    )

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from monitor.core.domain.attribution import PricedNode
 from monitor.core.domain.jobs import JobFacts, JobFactsMemo, job_facts, job_status
-from monitor.core.domain.model import CapacityType, PodInfo, Price, WorkloadInfo
+from monitor.core.domain.model import NodeCapacityType, PodInfo, Price, WorkloadInfo
 from monitor.core.domain.node_memo import NodeAttributionMemo
 from monitor.core.domain.result import JobStatus
 from tests.unit.domain.factories import P4D_USD_PER_HOUR, T0, job_ref, pod, priced_node
@@ -85,7 +85,7 @@ class World:
             self.nodes[str(name)] = PricedNode(node.info, node.identity, price)
         elif kind == "spot":
             node = self.nodes[str(args[0])]
-            identity = node.identity.model_copy(update={"capacity_type": CapacityType.SPOT})
+            identity = node.identity.model_copy(update={"capacity_type": NodeCapacityType.SPOT})
             self.nodes[str(args[0])] = PricedNode(node.info, identity, node.price)
 
 
