@@ -16,7 +16,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 
-BENCHMARKS = ("estimator_accuracy", "estimator_speed", "forecast", "scale", "store_growth")
+BENCHMARKS = ("estimator_accuracy", "estimator_speed", "forecast", "scale", "http_load", "store_growth")
 
 
 def _machine() -> str:

@@ -70,7 +70,7 @@ def _peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
 
 
-class _Server:
+class ApiServerProcess:
     """The synthetic API server in a child process."""
 
     def __init__(self, shape: Shape) -> None:
@@ -92,7 +92,7 @@ class _Server:
         self._process.join(timeout=10)
 
 
-def _ingest(server: _Server, source: KubeClusterSource, updates: int) -> tuple[float, float]:
+def _ingest(server: ApiServerProcess, source: KubeClusterSource, updates: int) -> tuple[float, float]:
     """Sends a burst; returns (seconds until the cache applied all of it, seconds the server took to produce it)."""
     # The cache's change counter moves once per applied watch event; read-only use of a private field.
     before = source.cache._version
@@ -147,7 +147,7 @@ def _met(ok: bool) -> str:
 
 def run(shape: Shape, ticks: int, baseline_ticks: int, burst_updates: int) -> dict[str, Any]:
     """Runs every measurement and returns the figures (also used by the quick end-to-end test)."""
-    server = _Server(shape)
+    server = ApiServerProcess(shape)
     _progress(f"cluster built in {server.build_seconds:.1f} s; listing and watching")
     clock = ManualClock(BASE_TIME)
     source = KubeClusterSource(KubeSettings(api_url=server.url), "bench", clock.now)

@@ -69,3 +69,23 @@ def test_help_and_bad_flags_exit_before_any_benchmark_runs() -> None:
     assert bad.returncode == 2
     assert "--quik" in bad.stderr
     assert bad.stdout == ""
+
+
+def test_quick_http_load_prints_latency_and_errors_per_path() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "http_load"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "crashed" not in done.stdout
+    for header in ("| path ", "| p99 ", "| errors "):
+        assert header in done.stdout, header
+    rows = [line for line in done.stdout.splitlines() if line.startswith(("| /metrics ", "| /api/v1/jobs "))]
+    assert len(rows) == 2
+    for row in rows:
+        requests = int(row.split("|")[2].strip().replace(",", ""))
+        assert requests > 0  # the clients really reached the listener
