@@ -188,8 +188,18 @@ class Agent:
         skip: set[str] = set()
         if ledger.accrued_until is not None and ledger.accrued_until == self._committed_at:
             skip = unchanged - self._touched - breaks.keys()
+        # A pod deleted while the daemon was down: its workload's finish time (if it has one) bounds its end.
+        ends = {w.ref.uid: w.finished for w in snapshot.workloads if w.finished is not None}
         changes = plan(
-            snapshot.pods, attribution.pods, present, self._prices.rates_for(snapshot.claims), ledger, now, breaks, skip
+            snapshot.pods,
+            attribution.pods,
+            present,
+            self._prices.rates_for(snapshot.claims),
+            ledger,
+            now,
+            breaks,
+            skip,
+            workload_ends=ends,
         )
         self._touched = {segment.node for segment in changes.opens}
         self._touched.update(

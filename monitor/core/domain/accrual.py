@@ -26,7 +26,8 @@ Late knowledge corrects instead of being lost: a finish time learned after an ou
 containers' finishedAt) closes the pod's segment there, or — when it lies before the open segment — removes that
 segment and cuts the pod's earlier segments at it (`Close.end` before `Close.start`). When the end is unknown (the pod
 vanished and no tombstone says when: deleted while the daemon was down) the segment is closed at the last time the
-ledger was confirmed (`Ledger.accrued_until`), the latest moment the pod is known to have held its node. Changes
+ledger was confirmed (`Ledger.accrued_until`), the latest moment the pod is known to have held its node — or, when
+its workload's status bounds the pod's end, at that bound (`vanished_end`). Changes
 observed only at a tick (a node's price) apply since the tick before, as the samples this replaced did; a span learned
 late is charged at the price its node had then (`monitor.core.domain.price_history`).
 """
@@ -159,6 +160,7 @@ def plan(
     now: datetime,
     breaks: Mapping[str, Sequence[datetime]] | None = None,
     skip: Collection[str] = (),
+    workload_ends: Mapping[str, datetime] | None = None,
 ) -> LedgerChanges:
     """The segment changes that bring `ledger` up to `now` (see the module docstring).
 
@@ -166,7 +168,8 @@ def plan(
     its holders are the same); `priced_nodes`: nodes present and priced now (a pod's segment on a node that is gone
     ends when the ledger last saw it); `rates_for`: the attribution of one node for a given set of holders over a span
     starting at a given time (at the price the node had then); `breaks`: per node, times its price changed; `skip`:
-    nodes known to need nothing (the same pods at the same rates as at the tick that last changed nothing there)."""
+    nodes known to need nothing (the same pods at the same rates as at the tick that last changed nothing there);
+    `workload_ends`: workload uid → its finish time where its status says it finished (see `vanished_end`)."""
     unknown = ledger.accrued_until if ledger.accrued_until is not None else now
     by_node: dict[str, list[_Hold]] = {}
     seen: set[str] = set()
@@ -190,10 +193,62 @@ def plan(
             _plan_node(node, holds, holding_now, rates_for, ledger, now, changes, node_breaks)
         else:
             _close_gone_node(holds, ledger, unknown, changes)
-    for uid, segment in ledger.open.items():
-        if uid not in seen:  # vanished without a tombstone: held its node until the ledger last saw it
-            changes.closes.append(Close(uid, segment.start, unknown))
+    vanished = [segment for uid, segment in ledger.open.items() if uid not in seen]
+    if vanished:  # without a tombstone: held its node until the ledger last saw it, or its workload's end
+        bounds = _VanishedBounds.of(pods, unknown) if workload_ends else None
+        for segment in vanished:
+            end = vanished_end(segment, unknown, now, workload_ends or {}, priced_nodes, bounds)
+            changes.closes.append(Close(segment.pod_uid, segment.start, end))
     return LedgerChanges(at=now, closes=tuple(changes.closes), opens=tuple(changes.opens))
+
+
+@dataclass(frozen=True)
+class _VanishedBounds:
+    """What the current pods say about the time since the ledger was last confirmed (L)."""
+
+    first_bind_after: Mapping[str, datetime]  # node → earliest bind after L of a pod on it (its GPUs reused)
+    restarted: frozenset[str]  # workloads with a pod bound after L (a retry or replacement ran meanwhile)
+
+    @staticmethod
+    def of(pods: Sequence[PodInfo], unknown: datetime) -> _VanishedBounds:
+        first: dict[str, datetime] = {}
+        restarted: set[str] = set()
+        for pod in pods:
+            if pod.bound is None or pod.bound <= unknown:
+                continue
+            if pod.node_name is not None and (pod.node_name not in first or pod.bound < first[pod.node_name]):
+                first[pod.node_name] = pod.bound
+            if pod.owner is not None:
+                restarted.add(pod.owner.uid)
+        return _VanishedBounds(first, frozenset(restarted))
+
+
+def vanished_end(
+    segment: Segment,
+    unknown: datetime,
+    now: datetime,
+    workload_ends: Mapping[str, datetime],
+    priced_nodes: Collection[str],
+    bounds: _VanishedBounds | None,
+) -> datetime:
+    """Where the open segment of a pod that vanished without a tombstone (deleted while the daemon was down) ends.
+
+    The pod held its node at L = `unknown` (the ledger's last confirmed time). When its workload's status says it
+    finished at F with L < F (the owner still exists: a batch Job's completionTime, a PyTorchJob's, a RayJob's endTime
+    ...), the pod ran at most until F; it is taken to have run until
+
+        end = min(F, now, the first bind after L of another pod on its node)
+
+    provided its node is still there and no other pod of the workload bound after L (a retry or a replacement would
+    mean this pod may have ended long before F). Otherwise, and when the workload is gone or still running, the end
+    is L: what happened to the pod after L is not known, and nothing is charged for it."""
+    finished = workload_ends.get(segment.workload_uid)
+    if finished is None or finished <= unknown or bounds is None:
+        return unknown
+    if segment.node not in priced_nodes or segment.workload_uid in bounds.restarted:
+        return unknown
+    end = min(finished, now, bounds.first_bind_after.get(segment.node, now))
+    return max(end, unknown)
 
 
 def _close_gone_node(holds: Sequence[_Hold], ledger: Ledger, unknown: datetime, changes: _Changes) -> None:
