@@ -171,6 +171,18 @@ def plan(
     nodes known to need nothing (the same pods at the same rates as at the tick that last changed nothing there);
     `workload_ends`: workload uid → its finish time where its status says it finished (see `vanished_end`)."""
     unknown = ledger.accrued_until if ledger.accrued_until is not None else now
+    if skip:
+        # A paying pod without an open segment is owed one as soon as its bind time has passed (it was seen bound
+        # "in the future": the API server's clock runs ahead of ours). Its node is not steady, whatever its objects.
+        owed = {
+            pod.node_name
+            for pod in pods
+            if pod.node_name in skip
+            and pod.owner is not None
+            and pod.uid not in ledger.open
+            and _pays(holding_now, pod)
+        }
+        skip = set(skip) - owed if owed else skip
     by_node: dict[str, list[_Hold]] = {}
     seen: set[str] = set()
     for pod in pods:
@@ -249,6 +261,11 @@ def vanished_end(
         return unknown
     end = min(finished, now, bounds.first_bind_after.get(segment.node, now))
     return max(end, unknown)
+
+
+def _pays(holding_now: Mapping[str, PodCost], pod: PodInfo) -> bool:
+    cost = holding_now.get(pod.uid)
+    return cost is not None and cost.hourly_usd > 0
 
 
 def _close_gone_node(holds: Sequence[_Hold], ledger: Ledger, unknown: datetime, changes: _Changes) -> None:

@@ -307,3 +307,19 @@ def test_a_stale_trainer_status_falls_back_to_annotations_and_is_marked(world) -
     stale = job_of(agent.tick(), "tj")
     assert stale.progress_stale is True
     assert stale.progress_source != "trainer_status"
+
+
+def test_a_pod_bound_after_the_ticks_clock_accrues_from_its_bind(world) -> None:
+    """The API server's clock runs ahead of ours: a pod is first seen with a bind time after the tick's `now`. Nothing
+    is owed yet, but its node must not then be skipped as 'unchanged' on every later tick (it was, and the pod accrued
+    $0 for hours)."""
+    cluster, store, clock, events = world
+    w = workload("ahead")
+    cluster.workloads = [w]
+    cluster.pods = [pod("ahead-0", w, "gpu-1", 8, started=T0 + timedelta(seconds=1))]
+    agent = make_agent(cluster, store, clock, events)
+    assert job_of(agent.tick(), "ahead").cost_usd == 0
+    clock.advance(30)
+    agent.tick()
+    clock.advance(3 * 3600 - 30)
+    assert job_of(agent.tick(), "ahead").cost_usd == pytest.approx(P4D_USD_PER_HOUR * (3 * 3600 - 1) / 3600)
