@@ -26,24 +26,29 @@ def link(base_url: str | None, params: dict[str, str]) -> str | None:
     return base_url + sep + urlencode({f"var-{k}": v for k, v in params.items()})
 
 
-def budget_event(
-    cluster: str, subject: str, budget: BudgetStatus, previous: str, state: str, link_base_url: str | None
-) -> Event:
-    action = action_for(state)
-    if action == "resolve":
-        title = f"Budget {budget.name} back within limits"
-    else:
-        word = "breached" if state == "breach" else "warning"
-        title = f"Budget {budget.name} {word}: projected ${budget.projected_spend_usd:,.2f} of ${budget.limit_usd:,.2f}"
+def _envelope(kind: str, subject: str, cluster: str, previous: str, state: str, title: str) -> Event:
+    """The fields every event carries, whatever its subject: what changed, from what to what, how urgent."""
     return {
-        "kind": "budget",
+        "kind": kind,
         "subject": subject,
         "cluster": cluster,
         "previous": previous,
         "state": state,
-        "action": action,
+        "action": action_for(state),
         "severity": SEVERITY.get(state, "info"),
         "title": title,
+    }
+
+
+def budget_event(
+    cluster: str, subject: str, budget: BudgetStatus, previous: str, state: str, link_base_url: str | None
+) -> Event:
+    if action_for(state) == "resolve":
+        title = f"Budget {budget.name} back within limits"
+    else:
+        word = "breached" if state == "breach" else "warning"
+        title = f"Budget {budget.name} {word}: projected ${budget.projected_spend_usd:,.2f} of ${budget.limit_usd:,.2f}"
+    return _envelope("budget", subject, cluster, previous, state, title) | {
         "budget": budget.name,
         "period": budget.period,
         "spend_usd": round(budget.spend_usd, 2),
@@ -56,23 +61,14 @@ def budget_event(
 def job_event(
     cluster: str, subject: str, job: JobStatus, previous: str, state: str, link_base_url: str | None
 ) -> Event:
-    action = action_for(state)
     projected = job.projected_cost_usd.p50 if job.projected_cost_usd is not None else job.cost_usd
     budget = job.budget_usd or 0.0
     name = f"{job.ref.namespace}/{job.ref.name}"
-    if action == "resolve":
+    if action_for(state) == "resolve":
         title = f"Job {name} no longer projected over its budget"
     else:
         title = f"Job {name} projected over budget: ${projected:,.2f} of ${budget:,.2f}"
-    return {
-        "kind": "job",
-        "subject": subject,
-        "cluster": cluster,
-        "previous": previous,
-        "state": state,
-        "action": action,
-        "severity": SEVERITY.get(state, "info"),
-        "title": title,
+    return _envelope("job", subject, cluster, previous, state, title) | {
         "namespace": job.ref.namespace,
         "workload_kind": job.ref.kind,
         "workload": job.ref.name,

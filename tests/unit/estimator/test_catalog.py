@@ -13,8 +13,6 @@ from estimator.models import CapacityType, Hardware, Method, Precision, Training
 from estimator.params import count_params
 from estimator.throughput import training_time
 
-GIB = 1 << 30
-
 
 def test_every_gpu_has_a_source_and_positive_figures() -> None:
     rows = all_gpus()
