@@ -22,7 +22,7 @@ from estimator.interconnect import hardware_for_offer, nodes
 from estimator.memory import training_memory
 from estimator.models import GPU, Assumption, CapacityType, Frozen, ModelArch, Offer, TrainingRun
 from estimator.precision import precision_assumptions, precision_for_gpu
-from estimator.throughput import training_time
+from estimator.throughput import check_layout, training_time
 
 DEFAULT_GPU_COUNTS = (1, 2, 4, 8, 16, 32, 64)
 DEFAULT_ZERO_STAGES = (0, 1, 2, 3)
@@ -148,6 +148,7 @@ def plan(
 
     Rank: total_usd, then fewer GPUs, then the lower ZeRO stage (less communication for the same price).
     """
+    check_layout(arch, run.parallelism)  # a layout no GPU count can run is the user's to fix, not a rejection
     c = constraints or PlanConstraints()
     wanted = set(c.gpu_ids) if c.gpu_ids is not None else None
     pool = tuple(g for g in gpus if wanted is None or g.id in wanted)
@@ -189,7 +190,7 @@ def plan(
             Assumption(
                 name="layouts",
                 value=f"GPU counts {list(c.gpu_counts)}, ZeRO stages {list(c.zero_stages)}, pure data parallel "
-                "(tensor/pipeline degrees of the run kept)",
+                "(the run's tensor, pipeline, context and virtual-stage degrees and kernels kept)",
                 why="the usual ways to spread a fine-tune or a mid-size pre-training run",
             ),
             Assumption(

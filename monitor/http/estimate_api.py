@@ -18,6 +18,7 @@ from estimator.catalog.offers import embedded_offers
 from estimator.catalog.presets import preset, preset_names
 from estimator.errors import EstimatorError, UnknownModelError
 from estimator.estimate import estimate, run_for_hardware
+from estimator.layout_options import layout_options, parse_layout
 from estimator.models import (
     DEFAULT_CHECKPOINTING,
     DEFAULT_LORA_RANK,
@@ -47,13 +48,19 @@ ESTIMATE_PARAMETERS: dict[str, tuple[str | None, str]] = {
     "micro_batch": (str(DEFAULT_MICRO_BATCH), "sequences per GPU per step"),
     "precision": (DEFAULT_PRECISION.value, "precision recipe"),
     "grad_checkpointing": (DEFAULT_CHECKPOINTING.value, "activation checkpointing"),
+    # the layout and kernel options, as `trainspend estimate`/`plan` take them (estimator.layout_options)
+    **{
+        option.name: (option.default, option.help + (f": {' | '.join(option.choices)}" if option.choices else ""))
+        for option in layout_options()
+    },
 }
 _E = TypeVar("_E", bound=StrEnum)
 _EXAMPLE = "?model=llama-3-8b&tokens=2e9&gpu=A100-SXM-80GB&gpus=8"
 
 
 def estimate_from_query(query: Mapping[str, str]) -> dict[str, Any]:
-    """?model=llama-3-8b&tokens=2e9&gpu=A100-SXM-80GB&gpus=8&method=lora&seq_len=4096&micro_batch=4 → estimate JSON.
+    """?model=llama-3-8b&tokens=2e9&gpu=A100-SXM-80GB&gpus=8&method=lora&seq_len=4096&micro_batch=4 → estimate JSON;
+    also the layout and kernel options of estimator.layout_options (&tensor_parallel=2&context_parallel=2&...).
 
     Raises ValueError (a 400) naming the parameter, the value and the fix."""
     unknown = sorted(set(query) - set(ESTIMATE_PARAMETERS))
@@ -67,6 +74,7 @@ def estimate_from_query(query: Mapping[str, str]) -> dict[str, Any]:
     try:
         tokens = parse_count(tokens_text, "tokens")
         gpus = _positive_int(query, "gpus")
+        layout = parse_layout({o.name: query[o.name] for o in layout_options() if o.name in query})
         run = TrainingRun(
             tokens=tokens,
             seq_len=_positive_int(query, "seq_len"),
@@ -75,6 +83,9 @@ def estimate_from_query(query: Mapping[str, str]) -> dict[str, Any]:
             lora=LoraConfig(rank=_positive_int(query, "lora_rank")),
             precision=_choice(query, "precision", Precision),
             checkpointing=_choice(query, "grad_checkpointing", Checkpointing),
+            parallelism=layout.parallelism,
+            layer_kernels=layout.layer_kernels,
+            attention_kernel=layout.attention_kernel,
         )
         hardware = Hardware(gpu=catalog_gpu(_value(query, "gpu")), count=gpus)
         arch = _preset(model)

@@ -348,3 +348,54 @@ def test_estimates_exit_status_is_the_documented_rule_with_and_without_json() ->
     for args, code in ((fits, 0), (too_big, 0), (bad, 2)):
         assert _invoke(*args).exit_code == code, args
         assert _invoke(*args, "--json").exit_code == code, args
+
+
+def test_estimate_plan_and_the_endpoint_share_the_layout_options() -> None:
+    from estimator.layout_options import layout_options
+    from monitor.http.estimate_api import estimate_from_query
+
+    for command in ("estimate", "plan"):
+        help_text = _invoke(command, "--help").output
+        assert all(
+            option.flag in help_text
+            for option in layout_options()
+            if not (command == "plan" and option.name == "zero_stage")
+        )  # plan searches the ZeRO stages
+    flags = [
+        "--tensor-parallel",
+        "2",
+        "--context-parallel",
+        "2",
+        "--layer-kernels",
+        "fused",
+        "--attention-kernel",
+        "fa3",
+    ]
+    args = ["estimate", "--model", "llama-3-8b", "--tokens", "1e9", "--gpus", "8", "--seq-len", "8192", *flags]
+    cli = json.loads(_invoke(*args, "--json").stdout)
+    query = {"model": "llama-3-8b", "tokens": "1e9", "gpus": "8", "seq_len": "8192", "tensor_parallel": "2"}
+    api = estimate_from_query({**query, "context_parallel": "2", "layer_kernels": "fused", "attention_kernel": "fa3"})
+    assert cli["time"]["step_seconds"] == pytest.approx(api["time"]["step_seconds"], rel=1e-12)
+
+
+def test_plan_keeps_the_context_parallel_layout_and_the_kernels() -> None:
+    args = ["plan", "--model", "llama-3-8b", "--tokens", "1e9", "--seq-len", "16384", "--gpu", "H100-SXM"]
+    args += ["--max-gpus", "16", "--tensor-parallel", "2", "--context-parallel", "4", "--json", "--show-rejected"]
+    eager = json.loads(_invoke(*args).stdout)
+    assert eager["accepted"]
+    assert all(row["gpus"] % 8 == 0 for row in eager["accepted"])  # t · c = 8 GPUs hold one replica
+    small = [row for row in eager["rejected"] if row["gpus"] < 8]
+    assert small
+    assert all("multiple of tensor x pipeline x context" in " ".join(r["rejected_because"]) for r in small)
+    fused = json.loads(_invoke(*args, "--layer-kernels", "fused").stdout)
+    hours = {(r["gpus"], r["provider"], r["instance"]): r["hours"] for r in eager["accepted"]}
+    faster = [
+        r["hours"] < hours[(r["gpus"], r["provider"], r["instance"])]
+        for r in fused["accepted"]
+        if (r["gpus"], r["provider"], r["instance"]) in hours
+    ]
+    assert faster
+    assert all(faster)
+    bad = _invoke(*args, "--virtual-stages", "2")
+    assert bad.exit_code == 2
+    assert "--virtual-stages" in bad.output

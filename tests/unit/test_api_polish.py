@@ -165,3 +165,39 @@ def test_get_over_http_returns_the_list_and_a_400_names_the_parameter(server: st
     )
     assert bad.status_code == 400
     assert "gpus='0'" in bad.json()["error"]
+
+
+def test_estimate_takes_every_layout_option_the_cli_takes() -> None:
+    from estimator.layout_options import layout_options
+    from monitor.http.estimate_api import ESTIMATE_PARAMETERS
+
+    assert {o.name for o in layout_options()} <= set(ESTIMATE_PARAMETERS)
+    # Megatron Bridge's Llama-3.1-405B layout: TP 8 × PP 8 × CP 2, 8 chunks per stage, on 1,024 H100s
+    query = {"model": "llama-3.1-405b", "tokens": "1e12", "gpus": "1024", "seq_len": "8192", "precision": "fp8"}
+    layout = {"tensor_parallel": "8", "pipeline_parallel": "8", "context_parallel": "2", "virtual_stages": "8"}
+    kernels = {"layer_kernels": "fused", "attention_kernel": "cudnn", "zero_stage": "1"}
+    body = _get(_deps(), "/api/v1/estimate", **query, **layout, **kernels)
+    names = {a["name"]: a["value"] for a in body["assumptions"]}  # type: ignore[union-attr]
+    assert "v = 8" in names["pipeline bubble"]
+    assert "c = 2" in names["context parallel"]
+    assert names["layer kernels"] == "fused"
+    assert names["attention kernel"].startswith("cudnn")
+    eager = _get(_deps(), "/api/v1/estimate", **query, **layout, **{**kernels, "layer_kernels": "eager"})
+    # fused layers move fewer bytes than eager ones: the option reaches the time model
+    assert body["time"]["step_seconds"] < eager["time"]["step_seconds"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(
+    ("query", "fragments"),
+    [
+        ({"context_parallel": "0"}, ["context_parallel='0'", "positive integer"]),
+        ({"attention_kernel": "fa4"}, ["attention_kernel='fa4'", "fa2, fa3, cudnn"]),
+        ({"zero_stage": "5"}, ["zero_stage='5'", "0-3"]),
+        ({"virtual_stages": "2"}, ["virtual_stages=2", "pipeline parallel > 1"]),
+        ({"tensor_parallel": "3", "gpus": "8"}, ["gpus=8", "multiple of tensor x pipeline x context"]),
+    ],
+)
+def test_bad_layout_options_name_parameter_value_and_fix(query: dict[str, str], fragments: list[str]) -> None:
+    message = _error(_deps(), "/api/v1/estimate", **{"model": "llama-3-8b", "tokens": "2e9", **query})
+    for fragment in fragments:
+        assert fragment in message

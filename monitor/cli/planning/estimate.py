@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -30,6 +30,7 @@ from estimator.currency import (
 )
 from estimator.errors import EstimatorError, InvalidConfigError, UnknownModelError
 from estimator.estimate import Estimate, estimate
+from estimator.layout_options import layout_options, parse_layout
 from estimator.models import (
     DEFAULT_CHECKPOINTING,
     DEFAULT_LORA_RANK,
@@ -48,7 +49,6 @@ from estimator.models import (
     Offer,
     OnPremTCO,
     Optimizer,
-    Parallelism,
     Precision,
     TrainingRun,
 )
@@ -69,6 +69,7 @@ FLAGS = {
     "pipeline": "--pipeline-parallel",
     "context": "--context-parallel",
     "virtual_stages": "--virtual-stages",
+    **{option.name: option.flag for option in layout_options()},
     "data": "--gpus",
     "count": "--gpus",
     "rank": "--lora-rank",
@@ -87,6 +88,13 @@ FLAGS = {
     "cny_per_usd": "--cny-per-usd",
 }
 GIB = 1 << 30
+
+
+def layout_flag(name: str) -> Any:
+    """The typer option of one layout/kernel option: flag and help from estimator.layout_options, the one list."""
+    option = next(o for o in layout_options() if o.name == name)
+    return typer.Option(option.flag, help=option.help)
+
 
 ModelOpt = Annotated[str | None, typer.Option("--model", help="preset name, e.g. llama-3-8b")]
 ModelConfigOpt = Annotated[Path | None, typer.Option("--model-config", help="a Hugging Face config.json")]
@@ -107,21 +115,13 @@ LoraRankOpt = Annotated[int, typer.Option("--lora-rank", help="LoRA rank r")]
 PrecisionOpt = Annotated[Precision, typer.Option("--precision", help="training precision recipe")]
 OptimizerOpt = Annotated[Optimizer, typer.Option("--optimizer")]
 CheckpointingOpt = Annotated[Checkpointing, typer.Option("--grad-checkpointing", help="activation recomputation")]
-TensorOpt = Annotated[int, typer.Option("--tensor-parallel", help="tensor-parallel degree")]
-PipelineOpt = Annotated[int, typer.Option("--pipeline-parallel", help="pipeline-parallel degree")]
-LayerKernelsOpt = Annotated[
-    LayerKernels,
-    typer.Option("--layer-kernels", help="eager (Hugging Face) or fused (Megatron-Core + Transformer Engine) layers"),
-]
-AttentionKernelOpt = Annotated[
-    AttentionKernel, typer.Option("--attention-kernel", help="attention kernel whose published rate is used")
-]
-ContextOpt = Annotated[
-    int, typer.Option("--context-parallel", help="context-parallel degree: GPUs that share each sequence")
-]
-VirtualStagesOpt = Annotated[
-    int, typer.Option("--virtual-stages", help="model chunks per pipeline stage (interleaved 1F1B)")
-]
+TensorOpt = Annotated[int, layout_flag("tensor_parallel")]
+PipelineOpt = Annotated[int, layout_flag("pipeline_parallel")]
+ContextOpt = Annotated[int, layout_flag("context_parallel")]
+VirtualStagesOpt = Annotated[int, layout_flag("virtual_stages")]
+ZeroStageOpt = Annotated[int, layout_flag("zero_stage")]
+LayerKernelsOpt = Annotated[LayerKernels, layout_flag("layer_kernels")]
+AttentionKernelOpt = Annotated[AttentionKernel, layout_flag("attention_kernel")]
 MfuOpt = Annotated[float | None, typer.Option("--mfu", help="override the modelled MFU (0-1)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable output (a stable contract)")]
 ProviderOpt = Annotated[list[str] | None, typer.Option("--provider", help="only these providers (repeatable)")]
@@ -197,6 +197,20 @@ def build_run(
         fail("give exactly one of --tokens N (e.g. --tokens 2e9) or --dataset-tokens N with --epochs E")
     total = tokens if tokens is not None else (dataset_tokens or 0.0) * epochs
     try:
+        layout = parse_layout(
+            {
+                "tensor_parallel": tensor,
+                "pipeline_parallel": pipeline,
+                "context_parallel": context,
+                "virtual_stages": virtual_stages,
+                "zero_stage": zero_stage,
+                "layer_kernels": layer_kernels,
+                "attention_kernel": attention_kernel,
+            }
+        )
+    except EstimatorError as error:
+        fail(explain(error))
+    try:
         return TrainingRun(
             tokens=total,
             seq_len=seq_len,
@@ -207,16 +221,10 @@ def build_run(
             precision=precision,
             optimizer=optimizer,
             checkpointing=checkpointing,
-            parallelism=Parallelism(
-                tensor=tensor,
-                pipeline=pipeline,
-                zero_stage=zero_stage,
-                context=context,
-                virtual_stages=virtual_stages,
-            ),
+            parallelism=layout.parallelism,
             mfu=mfu,
-            layer_kernels=layer_kernels,
-            attention_kernel=attention_kernel,
+            layer_kernels=layout.layer_kernels,
+            attention_kernel=layout.attention_kernel,
         )
     except ValidationError as error:
         fail(explain_validation(error))
@@ -362,7 +370,7 @@ def estimate_command(
     precision: PrecisionOpt = DEFAULT_PRECISION,
     optimizer: OptimizerOpt = DEFAULT_OPTIMIZER,
     grad_checkpointing: CheckpointingOpt = DEFAULT_CHECKPOINTING,
-    zero_stage: Annotated[int, typer.Option("--zero-stage", help="ZeRO stage 0-3 (3 = FSDP full shard)")] = 0,
+    zero_stage: ZeroStageOpt = 0,
     tensor_parallel: TensorOpt = 1,
     pipeline_parallel: PipelineOpt = 1,
     context_parallel: ContextOpt = 1,

@@ -23,20 +23,25 @@ from estimator.models import (
     DEFAULT_OPTIMIZER,
     DEFAULT_PRECISION,
     DEFAULT_SEQ_LEN,
+    AttentionKernel,
     CapacityType,
+    LayerKernels,
 )
 from estimator.pareto import fold_gpu_counts, pareto_front
 from estimator.plan import Candidate, Plan, PlanConstraints, plan, top_rejections
 from monitor.cli.inputs import fail
 from monitor.cli.planning.cost_table import SYMBOLS, money_table, multi_region_providers, offer_label
 from monitor.cli.planning.estimate import (
+    AttentionKernelOpt,
     CheckpointingOpt,
     CnyPerUsdOpt,
+    ContextOpt,
     CurrencyOpt,
     DatasetTokensOpt,
     EpochsOpt,
     GlobalBatchOpt,
     JsonOpt,
+    LayerKernelsOpt,
     LoraRankOpt,
     MethodOpt,
     MfuOpt,
@@ -50,6 +55,7 @@ from monitor.cli.planning.estimate import (
     SeqLenOpt,
     TensorOpt,
     TokensOpt,
+    VirtualStagesOpt,
     build_run,
     catalog_offers,
     explain,
@@ -176,6 +182,10 @@ def plan_command(
     grad_checkpointing: CheckpointingOpt = DEFAULT_CHECKPOINTING,
     tensor_parallel: TensorOpt = 1,
     pipeline_parallel: PipelineOpt = 1,
+    context_parallel: ContextOpt = 1,
+    virtual_stages: VirtualStagesOpt = 1,
+    layer_kernels: LayerKernelsOpt = LayerKernels.EAGER,
+    attention_kernel: AttentionKernelOpt = AttentionKernel.FA2,
     mfu: MfuOpt = None,
     deadline_hours: Annotated[float | None, typer.Option("--deadline-hours", help="must finish within")] = None,
     budget_usd: Annotated[float | None, typer.Option("--budget-usd", help="must cost at most")] = None,
@@ -218,6 +228,10 @@ def plan_command(
         tensor=tensor_parallel,
         pipeline=pipeline_parallel,
         mfu=mfu,
+        context=context_parallel,
+        virtual_stages=virtual_stages,
+        layer_kernels=layer_kernels,
+        attention_kernel=attention_kernel,
     )
     if chart is not None:
         try:
