@@ -102,14 +102,14 @@ def known_rates() -> tuple[ExchangeRate, ...]:
             quote=Currency.CNY,
             quote_per_base=7.0,
             as_of=None,
-            source="planning convention of the product's seed documents (undated)",
+            source="a round planning convention (undated)",
             note="a round convention, not a market rate",
         ),
         ExchangeRate(
             quote=Currency.CNY,
             quote_per_base=7.5,
             as_of=None,
-            source="planning convention of the product's seed documents (¥5,400/month for $1/hour = 7.5 x 720 h)",
+            source="a round planning convention: ¥5,400/month for $1/hour = 7.5 x 720 h (undated)",
             note="a round convention, not a market rate",
         ),
     )

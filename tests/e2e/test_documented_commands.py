@@ -115,3 +115,23 @@ def test_the_store_commands_the_readme_names_run_on_a_fresh_sqlite_file(tmp_path
     check = CliRunner().invoke(build_app(), ["check-config"], env=env)
     assert check.exit_code == 0, check.output
     assert "store" in check.stdout
+
+
+def test_no_help_text_or_source_says_where_the_project_came_from() -> None:
+    # Issue 15: help texts said "The seed's …" and price sources "docs corpus"; users read neither as meaningful.
+    app_help = [CliRunner().invoke(build_app(), [*command, "--help"]).stdout for command in _all_commands()]
+    sources = (ROOT / "estimator").rglob("*.py"), (ROOT / "estimator" / "catalog" / "data").glob("*.json")
+    texts = [*app_help, *(p.read_text(encoding="utf-8") for group in sources for p in group)]
+    for text in texts:
+        assert not re.search(r"\bseed\b(?:'s| document)|docs corpus", text, re.IGNORECASE), text[:200]
+
+
+def _all_commands() -> list[list[str]]:
+    import typer.main
+
+    group = typer.main.get_command(build_app())
+    found: list[list[str]] = [[]]
+    for name, command in getattr(group, "commands", {}).items():
+        found.append([name])
+        found += [[name, sub] for sub in getattr(command, "commands", {})]
+    return found
