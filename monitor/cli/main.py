@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
+import typer.main
+
+try:  # Typer ≥ 0.20 ships its own copy of click; its exceptions live there
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - older Typer on the click package
+    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError  # type: ignore[assignment]
 
 from monitor.cli import alarms, config, daemon, db, report
 from monitor.cli.planning import catalogs, estimate, plan, prices, serve_plan
@@ -45,7 +52,23 @@ def _root(
 
 
 def main() -> None:
-    build_app()()
+    """The console script. Usage errors (a bad value, an unknown command or option) are one line on stderr and exit 2,
+    like the errors the commands raise themselves (`monitor.cli.inputs.fail`): Typer would draw them in a box of
+    several lines, which a pipe or a log then holds in pieces."""
+    command = typer.main.get_command(build_app())
+    try:
+        code = command.main(prog_name="trainspend", standalone_mode=False)
+    except NoArgsIsHelpError as error:  # the help is printed already
+        sys.exit(error.exit_code)
+    except ClickException as error:
+        where = error.ctx.command_path if isinstance(error, UsageError) and error.ctx else "trainspend"
+        message = " ".join(error.format_message().split())
+        typer.echo(f"error: {message} (see `{where} -h`)", err=True)
+        sys.exit(error.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -58,3 +58,28 @@ def test_shell_completion_completes_commands_and_choices() -> None:
         [str(script), "--show-completion", "bash"], capture_output=True, text=True, env=env, timeout=60, check=True
     )
     assert "_trainspend_completion" in shown.stdout
+
+
+def test_usage_errors_are_one_line_on_a_pipe_with_exit_2() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(sys.executable).parent / "trainspend"
+    cases = {
+        ("estimate", "--model", "llama-3-8b", "--tokens", "1e9", "--gpus", "abc"): "Invalid value for '--gpus'",
+        ("estimat",): "Did you mean 'estimate'?",
+        ("estimate", "--bogus"): "No such option: --bogus",
+        ("prices", "--capacity-type", "monthly"): "use on-demand, spot or reserved",
+    }
+    for args, says in cases.items():
+        done = subprocess.run([str(script), *args], capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 2, (args, done.stderr)
+        lines = done.stderr.splitlines()
+        assert len(lines) == 1, (args, done.stderr)  # no box, no usage block: one line a log keeps whole
+        assert lines[0].startswith("error: ")
+        assert says in lines[0]
+        assert "-h`" in lines[0]  # where the help is
+    done = subprocess.run([str(script)], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "Usage:" in done.stdout + done.stderr  # no arguments: the help, as before
