@@ -65,7 +65,14 @@ def run(shape: Shape, clients: int, seconds: float) -> dict[str, Any]:
             exporter.update(result)
             latest = LatestResult()
             latest.publish(result)
-            api = HttpApi(ApiDeps(latest, exporter.exposition, lambda: (True, {}), store.jobs), "127.0.0.1", 0)
+            deps = ApiDeps(
+                latest,
+                exporter.exposition,
+                lambda: (True, {}),
+                store.jobs,
+                metrics_gzip=exporter.exposition_gzip,  # as monitor.runtime.app wires it
+            )
+            api = HttpApi(deps, "127.0.0.1", 0)
             api.start()
             try:
                 _progress(f"{len(result.jobs)} jobs published; {clients} clients for {seconds:.0f} s")

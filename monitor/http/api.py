@@ -25,7 +25,7 @@ from monitor.core.state import LatestResult
 from monitor.http.auth import CHALLENGE, authorized
 from monitor.http.display_currency import DisplayCurrency, budget_display, job_display, usd_display
 from monitor.http.exposition import CONTENT_TYPE as PROMETHEUS_CONTENT_TYPE
-from monitor.http.server import PooledHTTPServer, maybe_gzip
+from monitor.http.server import PooledHTTPServer, accepts_gzip, maybe_gzip
 from monitor.http.web import asset
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,31 @@ def budget_to_json(budget: BudgetStatus, display: DisplayCurrency | None = None)
     }
 
 
+class ResponseCache:
+    """The bodies of the list endpoints for the latest tick. They change only when a tick publishes (the tick writes
+    the store's job snapshots before it publishes), so clients asking at once share one rendering instead of each
+    reading the store and serialising ~2 MB. On a follower replica the leader's writes show at its next tick."""
+
+    _MAX_BODIES = 64  # distinct queries kept per tick (namespace filters)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tick: object = None
+        self._bodies: dict[str, bytes] = {}
+
+    def get(self, tick: object, key: str, render: Callable[[], bytes]) -> bytes:
+        with self._lock:
+            if tick is not self._tick:
+                self._tick, self._bodies = tick, {}
+            body = self._bodies.get(key)
+        if body is None:
+            body = render()
+            with self._lock:
+                if tick is self._tick and len(self._bodies) < self._MAX_BODIES:
+                    self._bodies[key] = body
+        return body
+
+
 @dataclass(frozen=True)
 class ApiDeps:
     """What the HTTP layer reads. Each callable is cheap and never touches a remote API."""
@@ -150,6 +175,9 @@ class ApiDeps:
     display: DisplayCurrency = field(default_factory=usd_display)
     # Settings.api_token: the bearer token /metrics and /api/v1 require (monitor.http.auth); None: open
     token: bytes | None = None
+    # `metrics` gzipped (Exporter.exposition_gzip: the tick's part compressed once per tick); None: per request
+    metrics_gzip: Callable[[], bytes] | None = None
+    cache: ResponseCache = field(default_factory=ResponseCache)
 
 
 class RouteError(Exception):
@@ -188,10 +216,15 @@ def route(deps: ApiDeps, path: str, query: Mapping[str, str]) -> tuple[HTTPStatu
         return status, "application/json", _dump({"ready": ready, "checks": checks})
     if path == "/api/v1/jobs":
         _known_parameters(query, ("namespace",))
-        items = [job_to_json(j, deps.display) for j in _jobs(deps)]
-        if "namespace" in query:
-            items = [i for i in items if i["namespace"] == query["namespace"]]
-        return HTTPStatus.OK, "application/json", _dump({**_list_header(deps), "items": items})
+
+        def jobs() -> bytes:
+            items = [job_to_json(j, deps.display) for j in _jobs(deps)]
+            if "namespace" in query:
+                items = [i for i in items if i["namespace"] == query["namespace"]]
+            return _dump({**_list_header(deps), "items": items})
+
+        key = "jobs?" + query.get("namespace", "\0")
+        return HTTPStatus.OK, "application/json", deps.cache.get(deps.latest.get(), key, jobs)
     if path.startswith("/api/v1/jobs/"):
         parts = [unquote(p) for p in path.removeprefix("/api/v1/jobs/").split("/") if p]
         if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "history"):
@@ -306,16 +339,23 @@ def _handler_class(deps: ApiDeps) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             split = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+            compressed = False
             try:
                 if not authorized(deps.token, split.path, self.headers.get("Authorization")):
                     raise RouteError(HTTPStatus.UNAUTHORIZED, "this endpoint needs 'Authorization: Bearer <api_token>'")
-                status, ctype, body = route(deps, split.path, query)
+                gzip_metrics = deps.metrics_gzip is not None and accepts_gzip(self.headers.get("Accept-Encoding"))
+                if split.path == "/metrics" and gzip_metrics and deps.metrics_gzip is not None:
+                    status, ctype, body = HTTPStatus.OK, PROMETHEUS_CONTENT_TYPE, deps.metrics_gzip()
+                    compressed = True
+                else:
+                    status, ctype, body = route(deps, split.path, query)
             except RouteError as exc:
                 status, ctype, body = exc.status, "application/json", _dump({"error": exc.message})
             except Exception:
                 log.exception("HTTP handler failed for %s", split.path)
                 status, ctype, body = HTTPStatus.INTERNAL_SERVER_ERROR, "application/json", _dump({"error": "internal"})
-            body, compressed = maybe_gzip(body, self.headers.get("Accept-Encoding"))
+            if not compressed:
+                body, compressed = maybe_gzip(body, self.headers.get("Accept-Encoding"))
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             if compressed:

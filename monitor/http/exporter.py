@@ -15,6 +15,7 @@ exposed as they are.
 
 from __future__ import annotations
 
+import gzip
 import platform
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -34,6 +35,7 @@ from monitor.core.domain.result import JobStatus, TickResult
 from monitor.core.errors import ConfigError
 from monitor.http.cost_families import budget_families, job_families, node_families
 from monitor.http.exposition import Family, TextWriter
+from monitor.http.server import GZIP_LEVEL
 
 # Tick duration buckets, seconds: a healthy tick takes well under a second; the 30 s default interval is the top.
 TICK_BUCKETS_SECONDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -91,6 +93,7 @@ class Exporter(Collector):
         self._histogram = _TickHistogram(TICK_BUCKETS_SECONDS)
         self._last_success_seconds: float | None = None
         self._body = b""
+        self._body_gzip: bytes | None = None  # `_body` gzipped, made on the first gzip scrape after an update
         self._writer = TextWriter()
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
@@ -116,12 +119,23 @@ class Exporter(Collector):
             if self._writer.memoised > 2 * sum(len(family.samples) for family in families):
                 self._writer = TextWriter()  # label sets of jobs long gone: start afresh rather than grow forever
             self._body = own + self._writer.render(families).encode()
+            self._body_gzip = None
 
     def exposition(self) -> bytes:
         """The Prometheus text exposition (format 0.0.4) of the latest tick, as rendered by `update`."""
         with self._lock:
             body = self._body
         return generate_latest(self._runtime) + body
+
+    def exposition_gzip(self) -> bytes:
+        """`exposition()` gzipped, as two gzip members (RFC 1952 §2.2: a file is a series of members, decompressed as
+        their concatenation; Go's compress/gzip, which Prometheus uses, reads them as one stream): the process
+        series, fresh on each scrape, then the tick's body, compressed once per tick instead of once per scrape."""
+        with self._lock:
+            if self._body_gzip is None:
+                self._body_gzip = gzip.compress(self._body, compresslevel=GZIP_LEVEL)
+            body_gzip = self._body_gzip
+        return gzip.compress(generate_latest(self._runtime), compresslevel=GZIP_LEVEL) + body_gzip
 
     def collect(self) -> Iterable[Metric]:
         """The same families as `exposition`, for the registry (`generate_latest(exporter.registry)`)."""

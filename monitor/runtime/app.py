@@ -96,6 +96,7 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
         ApiDeps(
             latest=latest,
             metrics=exporter.exposition,
+            metrics_gzip=exporter.exposition_gzip,
             readiness=readiness,
             history=store.jobs,
             estimate=estimate_from_query,
