@@ -86,7 +86,12 @@ class PricingSettings(Section):
     gcp_api_key: SecretStr | None = Field(default=None, description="GCP API key (from a Secret)")
     cache_ttl_seconds: float = Field(default=3600.0, gt=0, description="how long a live price is reused")
     stale_after_seconds: float = Field(default=86400.0, gt=0, description="age after which a price is flagged stale")
-    refresh_seconds: float = Field(default=900.0, gt=0, description="price refresh job interval")
+    refresh_seconds: float = Field(
+        default=900.0,
+        gt=0,
+        description="how often the price-refresh task asks every node's price again (a node new to the daemon: "
+        "within 5 s); the tick only reads what it learned",
+    )
     request_timeout_seconds: float = Field(default=10.0, gt=0, description="timeout of one pricing API request")
 
     @model_validator(mode="before")
