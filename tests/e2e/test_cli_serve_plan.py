@@ -74,3 +74,16 @@ def test_budget_tiers_ranks_by_cost_per_token() -> None:
     costs = [tier["per_million_tokens"]["amount"] for tier in result["tiers"]]
     assert costs == sorted(costs)
     assert result["largest"]["params"] == max(tier["params"] for tier in result["tiers"])
+
+
+def test_a_gpu_without_tensor_figures_is_named_under_the_table_not_shown_as_a_row_of_zeros() -> None:
+    code, out = _invoke(*SERVE, "--rps", "5")
+    assert code == 0, out
+    data = json.loads(_invoke(*SERVE, "--rps", "5", "--json")[1])
+    unsized = [r["gpu_id"] for r in data["replicas"] if r["weights_bytes"] == 0 and r["rejected_because"]]
+    assert "A10G" in unsized  # AWS's A10G: NVIDIA publishes no tensor TFLOP/s for it, the catalog cites none
+    rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
+    for gpu in unsized:
+        assert gpu not in rows
+        assert f"not sized: {gpu} (" in out
+    assert "A10" in rows  # the PCIe A10, which has datasheet figures, is sized

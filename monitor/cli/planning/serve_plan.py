@@ -64,13 +64,19 @@ def _print_serving(result: ServingPlan, console: Console, top: int) -> None:
     sizing = Table(title="One replica per GPU (batching server, vLLM/TGI-class)")
     for column in ("GPU", "TP", "weights", "KV/token", "max batch", "batch", "TTFT ms", "TPOT ms", "req/s", "why not"):
         sizing.add_column(column, overflow="fold")  # fold, never cut a name
-    for r in result.replicas:
+    # A GPU the estimator cannot size (no published tensor TFLOP/s, e.g. AWS's A10G) has no figures to show: one line
+    # under the table says so instead of a row of zeros the user never asked for.
+    unsized = [r for r in result.replicas if r.weights_bytes == 0 and r.rejected_because]
+    for r in (r for r in result.replicas if r not in unsized):
         sizing.add_row(
             r.gpu_id, str(r.tensor_parallel), human_bytes(r.weights_bytes), f"{r.kv_bytes_per_token / 1024:,.0f} KiB",
             str(r.max_batch), str(r.batch), f"{r.ttft_seconds * 1e3:,.0f}", f"{r.tpot_seconds * 1e3:,.1f}",
             f"{r.requests_per_second:,.2f}", "; ".join(r.rejected_because),
         )  # fmt: skip
     console.print(sizing)
+    for r in unsized:
+        why = "; ".join(r.rejected_because)
+        console.print(f"not sized: {r.gpu_id} ({why}); its offers are left out", highlight=False)
     table = Table(title=f"Cheapest {min(top, len(result.options))} of {len(result.options)} deployments")
     for column in (
         "GPU",
