@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.core.domain.model import NodeCapacityType
-from monitor.core.domain.result import Band, JobStatus, TickResult
-from monitor.http.exposition import Family
+from monitor.core.domain.result import Band, JobStatus, NodeCost, TickResult
+from monitor.http.exposition import Family, LabelValues
 
 JOB_LABELS = ("cluster", "namespace", "workload_kind", "workload", "team")
 INFO_LABELS = (
@@ -171,54 +171,73 @@ def budget_families(result: TickResult) -> list[Family]:
 def node_families(result: TickResult, opencost_series: bool = False) -> list[Family]:
     """The node series under trainspend's own names, and with `opencost_series` the same values under OpenCost's
     and Kubecost's names too (opt-in: beside a real OpenCost those would be averaged or doubled)."""
-    total = _rows("trainspend_node_hourly_cost_usd", "Total hourly cost of the node, USD per hour.", NODE_LABELS)
-    per_gpu = _rows(
-        "trainspend_node_gpu_hourly_cost_usd", "Hourly cost of one GPU of the node, USD per hour.", NODE_LABELS
-    )
-    count = _rows("trainspend_node_gpus", "GPUs on the node.", NODE_LABELS)
-    spot = _rows("trainspend_node_is_spot", "1 when the node is spot/preemptible capacity, else 0.", NODE_LABELS)
-    idle = _rows(
-        "trainspend_node_idle_gpu_hourly_cost_usd",
-        "Hourly cost of the node's GPUs no pod requested, USD per hour.",
-        NODE_LABELS,
-    )
-    allocated = _rows(
-        "trainspend_node_gpus_allocated",
-        "GPUs of the node that pods requested (MIG slices and time-slicing shares as fractions), count.",
-        NODE_LABELS,
-    )
-    price_info = _rows(
-        "trainspend_price_info",
-        "Provenance of the node's hourly price (source and as-of date); value is always 1.",
-        PRICE_LABELS,
-    )
-    stale = _rows(
-        "trainspend_price_stale",
-        "1 when the node's price is a cached answer of a pricing API that is failing now, else 0.",
-        NODE_LABELS,
-    )
-    estimated = _rows(
-        "trainspend_price_estimated",
-        "1 when the node's price is an estimate (e.g. spot from typical savings, or a per-GPU guess), else 0.",
-        NODE_LABELS,
-    )
+    families = node_family_heads(opencost_series)
     for n in result.nodes:
-        ident = n.identity
-        # a tuple, not a list: each of the 8 families takes it as is instead of copying it (2,000 nodes a tick)
-        labels = (result.cluster, ident.node, ident.instance_type or "", ident.region or "", ident.provider_id)
-        total.add(labels, n.price.usd_per_hour)
-        per_gpu.add(labels, n.gpu_hourly_cost_usd)
-        count.add(labels, float(ident.gpu_count))
-        spot.add(labels, 1.0 if ident.capacity_type == NodeCapacityType.SPOT else 0.0)
-        idle.add(labels, n.idle_gpu_hourly_cost_usd)
-        allocated.add(labels, n.gpus_allocated)
-        as_of = n.price.as_of.isoformat() if n.price.as_of else ""
-        price_info.add((result.cluster, ident.node, ident.instance_type or "", n.price.source, as_of), 1.0)
-        stale.add(labels, 1.0 if n.price.stale else 0.0)
-        estimated.add(labels, 1.0 if n.price.estimated else 0.0)
-    own = [total, per_gpu, count, spot]
-    compatible = [_renamed(family, name, doc) for family, (name, doc) in zip(own, _OPENCOST_NAMES, strict=True)]
-    return [*own, *(compatible if opencost_series else []), idle, allocated, price_info, stale, estimated]
+        for family, sample in zip(families, node_samples(result.cluster, n, opencost_series), strict=True):
+            family.samples.append(sample)
+    return families
+
+
+def node_family_heads(opencost_series: bool = False) -> list[Family]:
+    """The node families without samples, in exposition order (`node_samples` gives one sample for each)."""
+    own = [
+        _rows("trainspend_node_hourly_cost_usd", "Total hourly cost of the node, USD per hour.", NODE_LABELS),
+        _rows("trainspend_node_gpu_hourly_cost_usd", "Hourly cost of one GPU of the node, USD per hour.", NODE_LABELS),
+        _rows("trainspend_node_gpus", "GPUs on the node.", NODE_LABELS),
+        _rows("trainspend_node_is_spot", "1 when the node is spot/preemptible capacity, else 0.", NODE_LABELS),
+    ]
+    compatible = [Family(name, doc, "gauge", NODE_LABELS) for name, doc in _OPENCOST_NAMES] if opencost_series else []
+    rest = [
+        _rows(
+            "trainspend_node_idle_gpu_hourly_cost_usd",
+            "Hourly cost of the node's GPUs no pod requested, USD per hour.",
+            NODE_LABELS,
+        ),
+        _rows(
+            "trainspend_node_gpus_allocated",
+            "GPUs of the node that pods requested (MIG slices and time-slicing shares as fractions), count.",
+            NODE_LABELS,
+        ),
+        _rows(
+            "trainspend_price_info",
+            "Provenance of the node's hourly price (source and as-of date); value is always 1.",
+            PRICE_LABELS,
+        ),
+        _rows(
+            "trainspend_price_stale",
+            "1 when the node's price is a cached answer of a pricing API that is failing now, else 0.",
+            NODE_LABELS,
+        ),
+        _rows(
+            "trainspend_price_estimated",
+            "1 when the node's price is an estimate (e.g. spot from typical savings, or a per-GPU guess), else 0.",
+            NODE_LABELS,
+        ),
+    ]
+    return [*own, *compatible, *rest]
+
+
+def node_samples(cluster: str, n: NodeCost, opencost_series: bool = False) -> list[tuple[LabelValues, float]]:
+    """One node's sample of each of `node_family_heads` (same order): a pure function of the `NodeCost`, so an
+    exporter may keep them while the node's `NodeCost` is the same object."""
+    ident = n.identity
+    labels = (cluster, ident.node, ident.instance_type or "", ident.region or "", ident.provider_id)
+    own = [
+        (labels, float(n.price.usd_per_hour)),
+        (labels, float(n.gpu_hourly_cost_usd)),
+        (labels, float(ident.gpu_count)),
+        (labels, 1.0 if ident.capacity_type == NodeCapacityType.SPOT else 0.0),
+    ]
+    as_of = n.price.as_of.isoformat() if n.price.as_of else ""
+    return [
+        *own,
+        *(own if opencost_series else []),
+        (labels, float(n.idle_gpu_hourly_cost_usd)),
+        (labels, float(n.gpus_allocated)),
+        ((cluster, ident.node, ident.instance_type or "", n.price.source, as_of), 1.0),
+        (labels, 1.0 if n.price.stale else 0.0),
+        (labels, 1.0 if n.price.estimated else 0.0),
+    ]
 
 
 # OpenCost names and labels (units as OpenCost: USD per hour), in the order of node_families' own four.
@@ -228,9 +247,3 @@ _OPENCOST_NAMES = (
     ("node_gpu_count", "GPUs on the node, count (OpenCost-compatible)."),
     ("kubecost_node_is_spot", "1 when the node is spot/preemptible capacity, else 0 (Kubecost-compatible)."),
 )
-
-
-def _renamed(family: Family, name: str, doc: str) -> Family:
-    """The same samples under another name (the samples list is shared: both are built once per tick, never
-    mutated after)."""
-    return Family(name, doc, family.kind, family.labels, family.samples)

@@ -31,10 +31,10 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from monitor.core.domain.result import JobStatus, TickResult
+from monitor.core.domain.result import JobStatus, NodeCost, TickResult
 from monitor.core.errors import ConfigError
-from monitor.http.cost_families import budget_families, job_families, node_families
-from monitor.http.exposition import Family, TextWriter
+from monitor.http.cost_families import budget_families, job_families, node_families, node_family_heads, node_samples
+from monitor.http.exposition import Family, TextWriter, header
 from monitor.http.server import GZIP_LEVEL
 
 # Tick duration buckets, seconds: a healthy tick takes well under a second; the 30 s default interval is the top.
@@ -95,6 +95,8 @@ class Exporter(Collector):
         self._body = b""
         self._body_gzip: bytes | None = None  # `_body` gzipped, made on the first gzip scrape after an update
         self._writer = TextWriter()
+        # node name → (its NodeCost object, cluster, its line in each node family), for `_node_text`
+        self._node_lines: dict[str, tuple[NodeCost, str, tuple[str, ...]]] = {}
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
         self.version = _version()
@@ -115,11 +117,31 @@ class Exporter(Collector):
             self._last_success_seconds = result.at.timestamp()
             self._result = result
             own = generate_latest(_Fixed(self._self_metrics(result)))
-            families = self._cost_families(result)
-            if self._writer.memoised > 2 * sum(len(family.samples) for family in families):
+            families = self._cost_families(result, nodes=False)
+            samples = sum(len(family.samples) for family in families) + len(result.nodes) * 13
+            if self._writer.memoised > 2 * samples:
                 self._writer = TextWriter()  # label sets of jobs long gone: start afresh rather than grow forever
-            self._body = own + self._writer.render(families).encode()
+            nodes = self._node_text(result) if result.is_leader else ""
+            self._body = own + (self._writer.render(families) + nodes).encode()
             self._body_gzip = None
+
+    def _node_text(self, result: TickResult) -> str:
+        """The node families' text, each node's lines kept while its `NodeCost` is the same object (the attribution
+        memo hands out the same object while the node, its price and its pods are unchanged): at 2,000 nodes a tick
+        builds and renders only the few hundred nodes that changed instead of 18k samples. Under the lock."""
+        heads = self._noted(node_family_heads(self.opencost_series))
+        kept: dict[str, tuple[NodeCost, str, tuple[str, ...]]] = {}
+        rows = []
+        for n in result.nodes:
+            entry = self._node_lines.get(n.identity.node)
+            if entry is None or entry[0] is not n or entry[1] != result.cluster:
+                samples = node_samples(result.cluster, n, self.opencost_series)
+                lines = tuple(self._writer.line(f, v, x) for f, (v, x) in zip(heads, samples, strict=True))
+                entry = (n, result.cluster, lines)
+            kept[n.identity.node] = entry
+            rows.append(entry[2])
+        self._node_lines = kept
+        return "".join(header(family) + "".join(lines[i] for lines in rows) for i, family in enumerate(heads))
 
     def exposition(self) -> bytes:
         """The Prometheus text exposition (format 0.0.4) of the latest tick, as rendered by `update`."""
@@ -159,15 +181,16 @@ class Exporter(Collector):
         build.add_metric([result.cluster, self.version, platform.python_version()], 1.0)
         return [build, *metrics]
 
-    def _cost_families(self, result: TickResult) -> list[Family]:
+    def _cost_families(self, result: TickResult, nodes: bool = True) -> list[Family]:
         if not result.is_leader:
             return []  # only the leader publishes cost series, so that two replicas never double a sum() in PromQL
         jobs = [j for j in result.jobs if self._is_live(j, result.at)]
-        families = [
-            *job_families(result.cluster, jobs),
-            *budget_families(result),
-            *node_families(result, self.opencost_series),
-        ]
+        families = [*job_families(result.cluster, jobs), *budget_families(result)]
+        if nodes:
+            families += node_families(result, self.opencost_series)
+        return self._noted(families)
+
+    def _noted(self, families: list[Family]) -> list[Family]:
         if self.display_currency != "USD":
             # Series stay in USD (sums across clusters must not mix currencies); HELP says what users see elsewhere.
             note = (

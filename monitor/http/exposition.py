@@ -67,6 +67,13 @@ def _number(value: float) -> str:
     return str(floatToGoString(value))  # type: ignore[no-untyped-call]  # untyped in prometheus_client
 
 
+def header(family: Family) -> str:
+    """The `# HELP` and `# TYPE` lines of a family, as `generate_latest` writes them."""
+    name = family.sample_name
+    doc = family.doc.replace("\\", r"\\").replace("\n", r"\n")
+    return f"# HELP {name} {doc}\n# TYPE {name} {family.kind}\n"
+
+
 def escape_label_value(value: str) -> str:
     return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
 
@@ -80,6 +87,7 @@ class TextWriter:
     def __init__(self) -> None:
         self._label_strings: dict[tuple[tuple[str, ...], LabelValues], str] = {}
         self._escaped: dict[str, str] = {}
+        self._orders: dict[tuple[str, ...], list[int]] = {}  # label names → their indices in sorted-name order
         # (sample name, label names) → label values → (value, line); one dict per family keeps the keys short
         self._lines: dict[tuple[str, tuple[str, ...]], dict[LabelValues, tuple[float, str]]] = {}
         self._line_count = 0
@@ -92,9 +100,8 @@ class TextWriter:
         out: list[str] = []
         for family in families:
             name = family.sample_name
-            doc = family.doc.replace("\\", r"\\").replace("\n", r"\n")
-            out.append(f"# HELP {name} {doc}\n# TYPE {name} {family.kind}\n")
-            order = sorted(range(len(family.labels)), key=lambda i: family.labels[i])
+            out.append(header(family))
+            order = self._order(family.labels)
             lines = self._lines.setdefault((name, family.labels), {})
             for values, value in family.samples:
                 kept = lines.get(values)
@@ -108,6 +115,20 @@ class TextWriter:
                 lines[values] = (value, line)
                 out.append(line)
         return "".join(out)
+
+    def line(self, family: Family, values: LabelValues, value: float) -> str:
+        """One sample's line of `family` exactly as `render` writes it, for a caller that keeps lines itself (not
+        memoised here)."""
+        if (family.labels, values) not in self._label_strings:
+            self._line_count += 1  # counted in `memoised`, so that the owner's bound covers these label sets too
+        labels = self._labels(family.labels, self._order(family.labels), values)
+        return f"{family.sample_name}{labels} {_number(value)}\n"
+
+    def _order(self, names: tuple[str, ...]) -> list[int]:
+        order = self._orders.get(names)
+        if order is None:
+            order = self._orders[names] = sorted(range(len(names)), key=lambda i: names[i])
+        return order
 
     def _labels(self, names: tuple[str, ...], order: list[int], values: LabelValues) -> str:
         key = (names, values)
