@@ -17,7 +17,7 @@ from functools import partial
 
 from monitor.core.domain.accrual import LedgerChanges, plan
 from monitor.core.domain.annotations import JobSpec
-from monitor.core.domain.attribution import Attribution, PricedNode
+from monitor.core.domain.attribution import Attribution, PodCost, PricedNode
 from monitor.core.domain.budgets import BudgetSpec, budget_workload, evaluate_budget
 from monitor.core.domain.jobs import (
     EstimateAnswer,
@@ -57,6 +57,12 @@ class AgentConfig:
     finished_job_ttl_seconds: float = 3600.0
     job_snapshot_interval_seconds: float = 300.0
     trainer_status_stale_seconds: float | None = None  # None: never stale (monitor.core.domain.progress_sources)
+
+
+def _billable(pods: Iterable[PodInfo], pod_costs: Mapping[str, PodCost]) -> bool:
+    """Whether any of the pods holds something that costs money now (without building its facts:
+    a cluster has thousands of bare pods, DaemonSets' and system pods, that never become a workload)."""
+    return any((cost := pod_costs.get(pod.uid)) is not None and cost.hourly_usd > 0 for pod in pods)
 
 
 class Agent:
@@ -228,13 +234,14 @@ class Agent:
         routes = queue_routes(snapshot.queues)
         for workload in snapshot.workloads:
             uid = workload.ref.uid
+            pods = pods_by_owner.get(uid, ())
+            if workload.ref.kind == "Pod" and costs.get(uid, 0.0) <= 0 and not _billable(pods, attribution.pods):
+                # A bare pod that holds nothing billable (e.g. a DaemonSet pod on a GPU node, which attribution
+                # lists at $0/h) is not a training workload: thousands of them would each become a $0 JobStatus.
+                continue
             team = workload.labels.get(self._config.team_label, "")
             try:
-                facts = self._facts.facts(workload, pods_by_owner.get(uid, ()), attribution.pods, identities)
-                if workload.ref.kind == "Pod" and costs.get(uid, 0.0) <= 0 and not facts.billable:
-                    # A bare pod that holds nothing billable (e.g. a DaemonSet pod on a GPU node, which attribution
-                    # lists at $0/h) is not a training workload: thousands of them would each become a $0 JobStatus.
-                    continue
+                facts = self._facts.facts(workload, pods, attribution.pods, identities)
                 seen.add(uid)
                 estimate = partial(self._job_estimate, uid, estimates)
                 previous = self._previous.get(uid)

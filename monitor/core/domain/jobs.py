@@ -99,11 +99,6 @@ class JobFacts:
     annotation_progress: float | None  # furthest `trainspend.io/progress` of the workload and its pods
     queue: str  # "" when neither the workload nor a pod names a Kueue queue
 
-    @property
-    def billable(self) -> bool:
-        """Whether any pod holds something that costs money now (every pod's $/h is >= 0, so the sum says it)."""
-        return self.held.hourly_usd > 0
-
 
 def job_facts(
     workload: WorkloadInfo,
@@ -159,7 +154,7 @@ class JobFactsMemo:
     ) -> JobFacts:
         uid = workload.ref.uid
         pods = tuple(pods)
-        costs = tuple(pod_costs.get(pod.uid) for pod in pods)
+        costs = tuple([pod_costs.get(pod.uid) for pod in pods])
         entry = self._round.get(uid) or self._entries.get(uid)
         if entry is not None and entry.pods == pods and entry.costs == costs:
             node = entry.facts.held.node
