@@ -141,7 +141,8 @@ class Exporter(Collector):
             kept[n.identity.node] = entry
             rows.append(entry[2])
         self._node_lines = kept
-        return "".join(header(family) + "".join(lines[i] for lines in rows) for i, family in enumerate(heads))
+        columns = zip(*rows, strict=True) if rows else ((),) * len(heads)  # family i's lines: every node's i-th
+        return "".join(header(family) + "".join(column) for family, column in zip(heads, columns, strict=True))
 
     def exposition(self) -> bytes:
         """The Prometheus text exposition (format 0.0.4) of the latest tick, as rendered by `update`."""
