@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
 from pydantic import Field
 
+from estimator.catalog.tables import CatalogDataError, load_table
 from estimator.errors import EstimatorError
 from estimator.models import Assumption, Frozen, Offer
+
+RATES_FILE = "exchange_rates.json"
 
 
 class Currency(StrEnum):
@@ -61,58 +65,32 @@ class Money(Frozen):
         return f"{symbol}{self.amount:,.{decimals}f}"
 
 
-def cfets_rate() -> ExchangeRate:
-    """The default USD/CNY rate: the latest dated CFETS central parity in the project's reference data."""
-    return ExchangeRate(
-        quote=Currency.CNY,
-        quote_per_base=7.0197,
-        as_of=date(2026, 1, 8),
-        source="USD/CNY central parity (China Foreign Exchange Trade System, CFETS), as reported by "
-        "https://menafn.com/1110571586/Chinese-Yuan-Edges-Down-Against-US-Dollar",
-        note="reference rate, not a bank's buying or selling rate",
-    )
+def checked_rates(rows: tuple[ExchangeRate, ...]) -> tuple[ExchangeRate, ...]:
+    """The rows of data/exchange_rates.json, refused (CatalogDataError) unless the first is the newest dated rate:
+    that row is the default."""
+    dated = [row.as_of for row in rows if row.as_of is not None]
+    if not rows or rows[0].as_of is None or rows[0].as_of != max(dated):
+        raise CatalogDataError(
+            f"{RATES_FILE} rows[0] field as_of",
+            rows[0].as_of if rows else None,
+            f"the first row is the default rate: put the newest dated rate first in estimator/catalog/data/{RATES_FILE}"
+            if rows
+            else "the file needs at least one dated rate",
+        )
+    return rows
 
 
+@cache
 def known_rates() -> tuple[ExchangeRate, ...]:
-    """Every dated USD/CNY reference rate the project carries (newest first), with the planning conventions."""
-    cfets = "USD/CNY central parity (CFETS), as reported by "
-    return (
-        cfets_rate(),
-        ExchangeRate(
-            quote=Currency.CNY,
-            quote_per_base=7.0796,
-            as_of=date(2025, 11, 26),
-            source=cfets
-            + "https://coretruth.net/2025/11/26/yuan-strengthens-as-central-parity-rate-rises-to-7-0796-per-dollar",
-        ),
-        ExchangeRate(
-            quote=Currency.CNY,
-            quote_per_base=7.1161,
-            as_of=date(2025, 8, 25),
-            source=cfets + "https://menafn.com/1109970016/Chinese-Edges-Higher-Against-US-Dollar",
-        ),
-        ExchangeRate(
-            quote=Currency.CNY,
-            quote_per_base=7.1063,
-            as_of=date(2024, 4, 30),
-            source=cfets
-            + "https://menafn.com/1108155343/Chinese-yuan-shows-strengthening-against-US-dollar-on-Tuesday",
-        ),
-        ExchangeRate(
-            quote=Currency.CNY,
-            quote_per_base=7.0,
-            as_of=None,
-            source="a round planning convention (undated)",
-            note="a round convention, not a market rate",
-        ),
-        ExchangeRate(
-            quote=Currency.CNY,
-            quote_per_base=7.5,
-            as_of=None,
-            source="a round planning convention: ¥5,400/month for $1/hour = 7.5 x 720 h (undated)",
-            note="a round convention, not a market rate",
-        ),
-    )
+    """Every USD/CNY rate the project carries (data/exchange_rates.json): dated reference rates newest first, then the
+    undated planning conventions (read once, on first use)."""
+    return checked_rates(load_table(RATES_FILE, ExchangeRate))
+
+
+def cfets_rate() -> ExchangeRate:
+    """The default USD/CNY rate: the latest dated CFETS central parity in the project's reference data (the first row
+    of data/exchange_rates.json)."""
+    return known_rates()[0]
 
 
 def custom_rate(cny_per_usd: float) -> ExchangeRate:

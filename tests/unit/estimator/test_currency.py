@@ -90,3 +90,21 @@ def test_bad_inputs_name_the_field() -> None:
 def test_money_format() -> None:
     assert Money(amount=1234.5, currency=Currency.CNY).format() == "¥1,234.50"
     assert Money(amount=3.0, currency=Currency.USD).scaled(2).format() == "$6.00"
+
+
+def test_a_rates_file_whose_first_row_is_not_the_newest_dated_rate_is_refused() -> None:
+    # The first row is the default every CNY figure is converted with: an older rate moved above it must not
+    # silently become the default.
+    import json
+
+    from estimator.catalog.tables import CatalogDataError, parse_table, read_table_text
+    from estimator.currency import RATES_FILE, ExchangeRate, checked_rates
+
+    document = json.loads(read_table_text(RATES_FILE))
+    assert checked_rates(parse_table(RATES_FILE, json.dumps(document), ExchangeRate))[0] == cfets_rate()
+    document["rows"][0], document["rows"][1] = document["rows"][1], document["rows"][0]
+    with pytest.raises(CatalogDataError, match=r"exchange_rates\.json rows\[0\] field as_of=.*newest dated rate first"):
+        checked_rates(parse_table(RATES_FILE, json.dumps(document), ExchangeRate))
+    document["rows"][1]["quote_per_base"] = 0
+    with pytest.raises(CatalogDataError, match=r"rows\[1\] field quote_per_base=0: Input should be greater than 0"):
+        parse_table(RATES_FILE, json.dumps(document), ExchangeRate)
