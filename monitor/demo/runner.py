@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from monitor.config.settings import (
     BudgetSettings,
@@ -28,11 +29,15 @@ from monitor.runtime.daemon import Daemon
 def demo_settings(
     listen: str, api_url: str, db_path: Path, api_token: str | None = None, dcgm_url: str | None = None
 ) -> Settings:
-    """`dcgm_url`: the simulated dcgm-exporter's /metrics, scraped directly (no Prometheus in the demo)."""
+    """`dcgm_url`: the simulated dcgm-exporter's /metrics, scraped directly (no Prometheus in the demo).
+
+    Everything not set here comes from the same sources as `trainspend run` (environment, config file): an explicit
+    keyword would override them, so `api_token` is passed only when the caller gives one."""
     dcgm = DcgmSettings(enabled=True, endpoints=[dcgm_url], refresh_seconds=2.0) if dcgm_url else DcgmSettings()
+    token: dict[str, Any] = {"api_token": api_token} if api_token is not None else {}
     return Settings(
         cluster="demo",
-        api_token=api_token,
+        **token,
         listen=listen,
         tick_seconds=2.0,
         finished_job_ttl_seconds=6 * 3600.0,  # simulated seconds: finished demo jobs stay visible

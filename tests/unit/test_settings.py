@@ -70,6 +70,20 @@ def test_opencost_series_default_off_and_set_by_env_or_config_file_for_run_and_d
         Settings()
 
 
+def test_demo_takes_the_api_token_from_the_environment_like_run(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from monitor.demo.runner import demo_settings
+
+    monkeypatch.setenv("TRAINSPEND_API_TOKEN", "s3cret-token-from-env-0123456789")
+    for settings in (Settings(), demo_settings("127.0.0.1:0", "http://127.0.0.1:1", tmp_path / "d.db")):
+        assert settings.api_token is not None
+        assert settings.api_token.get_secret_value() == "s3cret-token-from-env-0123456789"
+    given = demo_settings("127.0.0.1:0", "http://127.0.0.1:1", tmp_path / "d.db", api_token="given-token-0123456789ab")
+    assert given.api_token is not None
+    assert given.api_token.get_secret_value() == "given-token-0123456789ab"
+
+
 def test_job_snapshot_interval_is_read_from_the_environment_and_must_be_positive(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
