@@ -24,6 +24,7 @@ from monitor.adapters.kube.claims import to_claim
 from monitor.adapters.kube.kinds import CRDS, WatchedKind, api_group
 from monitor.adapters.kube.kueue import to_queue
 from monitor.adapters.kube.owners import OwnerRef, owner_refs, resolve
+from monitor.adapters.kube.sharing import Canon
 from monitor.core.domain.model import (
     ClaimInfo,
     ClusterSnapshot,
@@ -72,6 +73,7 @@ class ClusterCache:
         self._version = 0
         self._built: tuple[int, ClusterSnapshot] | None = None
         self._resolutions = _Resolutions()  # used by snapshot() only, which builds one at a time
+        self._canon = Canon()  # equal strings, labels, requests and ownerReferences shared between entries
 
     # --- bookkeeping -------------------------------------------------------------------------------------------
     def expect(self, kind: WatchedKind, namespace: str | None) -> None:
@@ -120,14 +122,14 @@ class ClusterCache:
     def _entry(self, kind: WatchedKind, obj: Mapping[str, Any]) -> Entry:
         meta = obj.get("metadata") or {}
         if kind.role == "node":
-            return convert.to_node(obj)
+            return convert.to_node(obj, self._canon)
         if kind.role == "claim":
             return to_claim(obj)
         if kind.role == "queue":
             return to_queue(kind, obj)
-        refs = owner_refs(meta)
+        refs = self._canon.value(owner_refs(meta, self._canon.text))
         if kind.role == "pod":
-            return _PodEntry(convert.to_pod(obj), refs)
+            return _PodEntry(convert.to_pod(obj, canon=self._canon), refs)
         if kind.role == "intermediate":
             return _OwnerEntry(kind, str(meta.get("uid", "")), refs, None, None)
         ref = WorkloadRef(
@@ -145,7 +147,7 @@ class ClusterCache:
         if isinstance(entry, _PodEntry):
             if entry.deleted_at is None:
                 finished = min(entry.info.finished or ended, ended)
-                store[uid] = _PodEntry(entry.info.model_copy(update={"finished": finished}), entry.refs, now)
+                store[uid] = _PodEntry(convert.pod_with(entry.info, finished=finished), entry.refs, now)
         else:
             store.pop(uid, None)
 
@@ -270,12 +272,13 @@ class _Resolutions:
     intermediates: frozenset[tuple[str, str]] = frozenset()
     # pod uid → (the entry it was resolved from, the resolved pod, its bare-pod workload or None)
     pods: dict[str, tuple[_PodEntry, PodInfo, WorkloadInfo | None]] = field(default_factory=dict)
+    owners: dict[WorkloadRef, WorkloadRef] = field(default_factory=dict)  # one instance per owner, for all its pods
     order: list[str] = field(default_factory=list)  # pod uids of the last build, sorted (`in_order`)
     fresh: list[str] = field(default_factory=list)  # pod uids the current build resolved anew (`_adopt_resolved`)
 
     def start(self, parents: dict[str, tuple[OwnerRef, ...]], intermediates: frozenset[tuple[str, str]]) -> None:
         if parents != self.parents or intermediates != self.intermediates:
-            self.parents, self.intermediates, self.pods = parents, intermediates, {}
+            self.parents, self.intermediates, self.pods, self.owners = parents, intermediates, {}, {}
         self.fresh = []
 
     def in_order(self, pods: dict[str, PodInfo]) -> tuple[PodInfo, ...]:
@@ -301,7 +304,7 @@ class _Resolutions:
             resolved = _with_owner(info, ref)
             implied = _implied_workload(ref, info)
         else:
-            resolved = _with_owner(info, found)
+            resolved = _with_owner(info, self.owners.setdefault(found, found))
         self.pods[info.uid] = (entry, resolved, implied)
         self.fresh.append(info.uid)
         return resolved, implied
@@ -312,8 +315,8 @@ def _pod_order(pod: PodInfo) -> tuple[str, str, str]:
 
 
 def _with_owner(info: PodInfo, owner: WorkloadRef | None) -> PodInfo:
-    """A copy of a pod with its owner set. `model_copy` skips validation: both values are already validated."""
-    return info if info.owner == owner else info.model_copy(update={"owner": owner})
+    """A copy of a pod with its owner set (without validation: both values are already validated)."""
+    return info if info.owner == owner else convert.pod_with(info, owner=owner)
 
 
 def _build(

@@ -8,7 +8,7 @@ not watched) still counts by its ownerReference.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from monitor.core.domain.model import WorkloadRef
 _MAX_DEPTH = 8  # ownerReference chains are short; a bound also stops cycles
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OwnerRef:
     api_version: str
     kind: str
@@ -27,13 +27,14 @@ class OwnerRef:
     controller: bool
 
 
-def owner_refs(meta: Mapping[str, Any]) -> tuple[OwnerRef, ...]:
+def owner_refs(meta: Mapping[str, Any], text: Callable[[object], str] = str) -> tuple[OwnerRef, ...]:
+    """`text` converts each string (the cache interns them: a workload's pods all name the same owner)."""
     return tuple(
         OwnerRef(
-            api_version=str(ref.get("apiVersion", "")),
-            kind=str(ref.get("kind", "")),
-            name=str(ref.get("name", "")),
-            uid=str(ref.get("uid", "")),
+            api_version=text(ref.get("apiVersion", "")),
+            kind=text(ref.get("kind", "")),
+            name=text(ref.get("name", "")),
+            uid=text(ref.get("uid", "")),
             controller=bool(ref.get("controller")),
         )
         for ref in meta.get("ownerReferences") or []

@@ -140,21 +140,29 @@ class ResourceWatcher:
                 self._stop.wait(delay)
 
     def _list(self) -> str:
-        items: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {"limit": _PAGE_SIZE, "_preload_content": False}
-            if token:
-                kwargs["_continue"] = token
-            resp = self._call(_request_timeout=self._settings.request_timeout_seconds, **kwargs)
-            page = json.loads(resp.data)
-            items.extend(page.get("items") or [])
-            meta = page.get("metadata") or {}
-            token = meta.get("continue")
-            if not token:
-                break
-        self._cache.replace_all(self.kind, self.namespace, items)
-        return str(meta.get("resourceVersion", ""))
+        """Lists every page and hands the objects to the cache as they arrive: it converts each as it goes, so only
+        one page of raw objects is alive at a time (a 20k-pod relist held all of them, ~50 MB, before converting).
+        A page that fails raises before the cache changes anything: the list stays all or nothing."""
+        last: dict[str, Any] = {}
+
+        def items() -> Iterator[dict[str, Any]]:
+            token: str | None = None
+            while True:
+                kwargs: dict[str, Any] = {"limit": _PAGE_SIZE, "_preload_content": False}
+                if token:
+                    kwargs["_continue"] = token
+                resp = self._call(_request_timeout=self._settings.request_timeout_seconds, **kwargs)
+                page = json.loads(resp.data)
+                del resp
+                last.clear()
+                last.update(page.get("metadata") or {})
+                token = last.get("continue")
+                yield from page.pop("items", None) or []
+                if not token:
+                    return
+
+        self._cache.replace_all(self.kind, self.namespace, items())
+        return str(last.get("resourceVersion", ""))
 
     def _watch(self, rv: str) -> str:
         """Streams events until the server ends the watch; returns the last resourceVersion seen."""

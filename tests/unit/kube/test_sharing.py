@@ -1,0 +1,86 @@
+"""Sharing equal values between cached objects (monitor.adapters.kube.sharing): what a pod or node converts to is
+the same with or without sharing, and equal parts of different objects become one instance."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from monitor.adapters.kube import convert
+from monitor.adapters.kube.cache import ClusterCache
+from monitor.adapters.kube.kinds import NODES, PODS
+from monitor.adapters.kube.sharing import MAX_INTERNED_CHARS, Canon
+from monitor.demo import objects
+
+_text = st.text(min_size=0, max_size=12)
+_labels = st.dictionaries(_text, _text, max_size=6)
+
+
+def _pod(name: str, labels: dict[str, str], annotations: dict[str, str], owner_uid: str) -> dict[str, Any]:
+    owner = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "train", "uid": owner_uid}}
+    pod = objects.pod(
+        name,
+        "team-a",
+        "gpu-00001",
+        {"cpu": "8", "memory": "64Gi", "nvidia.com/gpu": "1"},
+        started="2026-03-02T11:00:00Z",
+        owners=[objects.owner(owner)],
+        labels=labels,
+        annotations=annotations,
+    )
+    pod["metadata"]["uid"] = f"uid-{name}"
+    # as the API server sends it: every object decoded on its own, with its own copies of every string
+    decoded: dict[str, Any] = json.loads(json.dumps(pod))
+    return decoded
+
+
+@given(labels=_labels, annotations=_labels, owner_uid=_text)
+def test_a_pod_converts_to_the_same_value_with_or_without_sharing(
+    labels: dict[str, str], annotations: dict[str, str], owner_uid: str
+) -> None:
+    canon = Canon()
+    for name in ("a", "b"):
+        obj = _pod(name, labels, annotations, owner_uid)
+        assert convert.to_pod(obj, canon=canon) == convert.to_pod(obj)
+
+
+@given(labels=_labels, annotations=_labels)
+def test_equal_parts_of_two_pods_are_one_instance(labels: dict[str, str], annotations: dict[str, str]) -> None:
+    canon = Canon()
+    first = convert.to_pod(_pod("a", labels, annotations, "job-1"), canon=canon)
+    second = convert.to_pod(_pod("b", labels, annotations, "job-1"), canon=canon)
+    assert first.labels is second.labels
+    assert first.requests is second.requests
+    assert first.namespace is second.namespace
+    assert first.node_name is second.node_name
+    for key, value in first.annotations.items():  # a pod's annotations stay its own dict, their strings shared
+        (other_key,) = [k for k in second.annotations if k == key]
+        assert other_key is key
+        if len(value) <= MAX_INTERNED_CHARS:
+            assert second.annotations[key] is value
+
+
+def test_the_cache_shares_owner_references_and_node_labels_between_objects() -> None:
+    cache = ClusterCache("c", lambda: datetime(2026, 3, 2, 12, tzinfo=UTC), 60)
+    cache.replace_all(PODS, None, [_pod(n, {"app": "train"}, {}, "job-1") for n in ("a", "b")])
+    nodes = [json.loads(json.dumps(objects.node(f"gpu-{i}", {"zone": "us-east-1a"}, gpus=8))) for i in range(2)]
+    for i, node in enumerate(nodes):
+        node["metadata"]["uid"] = f"node-{i}"
+    cache.replace_all(NODES, None, nodes)
+    pods = cache._objects["pods@*"]
+    assert pods["uid-a"].refs is pods["uid-b"].refs  # type: ignore[union-attr]
+    one, two = cache.snapshot().nodes
+    assert one.labels is two.labels
+    assert one.capacity is two.capacity
+
+
+def test_the_table_is_bounded_and_what_it_handed_out_stays_valid() -> None:
+    canon = Canon(max_entries=4)
+    handed = [canon.strings({"pod": str(i)}) for i in range(10)]
+    assert handed == [{"pod": str(i)} for i in range(10)]
+    assert len(canon._dicts) <= 4
+    assert canon.strings({"pod": "9"}) is handed[9]  # still in the table after the last emptying
