@@ -300,7 +300,7 @@ class _Resolutions:
         if awaits:
             resolved = _with_owner(info, None)
         elif found is None:
-            ref = WorkloadRef(kind="Pod", api_version="v1", namespace=info.namespace, name=info.name, uid=info.uid)
+            ref = convert.workload_ref("Pod", "v1", info.namespace, info.name, info.uid)
             resolved = _with_owner(info, ref)
             implied = _implied_workload(ref, info)
         else:
@@ -368,12 +368,4 @@ def _implied_workload(ref: WorkloadRef, pod: PodInfo) -> WorkloadInfo:
     """A workload known only through a pod: a bare pod, or an owner whose CRD is not watched."""
     if ref.kind != "Pod":
         return WorkloadInfo(ref=ref)
-    done = pod.phase in ("Succeeded", "Failed")
-    return WorkloadInfo(
-        ref=ref,
-        labels=pod.labels,
-        annotations=pod.annotations,
-        created=pod.started,
-        finished=pod.finished if done else None,
-        state=pod.phase if done or pod.phase == "Running" else "Pending",
-    )
+    return convert.bare_workload(ref, pod)

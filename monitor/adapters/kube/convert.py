@@ -12,6 +12,8 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel
+
 from monitor.adapters.kube.sharing import Canon
 from monitor.core.domain.model import NodeInfo, PodInfo, WorkloadInfo, WorkloadRef
 from monitor.core.domain.quantities import parse_quantity_or_zero
@@ -122,16 +124,42 @@ def _pod_finished(obj: Obj) -> datetime | None:
 
 
 @cache
+def _fields(model: type[BaseModel]) -> set[str]:
+    """Every field of a model. One set shared by every instance constructed here (never mutated: a frozen model's
+    fields set only changes on a copy, which copies it first); validation gives each instance its own (~0.2-0.7 KB).
+    No one reads which fields were set explicitly (no `exclude_unset`)."""
+    return set(model.model_fields)
+
+
 def _pod_fields() -> set[str]:
-    """Every field of PodInfo: `to_pod` sets them all. One set shared by every pod (never mutated: a frozen model's
-    fields set only changes on a copy, which copies it first)."""
-    return set(PodInfo.model_fields)
+    return _fields(PodInfo)
 
 
-@cache
 def _node_fields() -> set[str]:
-    """Every field of NodeInfo, shared by every node as `_pod_fields` is by every pod."""
-    return set(NodeInfo.model_fields)
+    return _fields(NodeInfo)
+
+
+def workload_ref(kind: str, api_version: str, namespace: str, name: str, uid: str) -> WorkloadRef:
+    """A WorkloadRef of strings, constructed without validation (one per pod of 8,000 bare pods at scale)."""
+    return WorkloadRef.model_construct(
+        _fields(WorkloadRef), kind=kind, api_version=api_version, namespace=namespace, name=name, uid=uid
+    )
+
+
+def bare_workload(ref: WorkloadRef, pod: PodInfo) -> WorkloadInfo:
+    """The workload a bare pod (its own owner) implies: its labels and annotations (the pod's own dicts, shared, not
+    copied by validation), created at its start, finished with it, Pending until it runs. The fields not given take
+    their defaults (`model_construct` fills them)."""
+    done = pod.phase in ("Succeeded", "Failed")
+    return WorkloadInfo.model_construct(
+        _fields(WorkloadInfo),
+        ref=ref,
+        labels=pod.labels,
+        annotations=pod.annotations,
+        created=pod.started,
+        finished=pod.finished if done else None,
+        state=pod.phase if done or pod.phase == "Running" else "Pending",
+    )
 
 
 def to_pod(

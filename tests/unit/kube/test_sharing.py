@@ -14,6 +14,7 @@ from monitor.adapters.kube import convert
 from monitor.adapters.kube.cache import ClusterCache
 from monitor.adapters.kube.kinds import NODES, PODS
 from monitor.adapters.kube.sharing import MAX_INTERNED_CHARS, Canon
+from monitor.core.domain.model import WorkloadInfo, WorkloadRef
 from monitor.demo import objects
 
 _text = st.text(min_size=0, max_size=12)
@@ -84,3 +85,24 @@ def test_the_table_is_bounded_and_what_it_handed_out_stays_valid() -> None:
     assert handed == [{"pod": str(i)} for i in range(10)]
     assert len(canon._dicts) <= 4
     assert canon.strings({"pod": "9"}) is handed[9]  # still in the table after the last emptying
+
+
+@given(labels=_labels, phase=st.sampled_from(["Pending", "Running", "Succeeded", "Failed", "Unknown"]))
+def test_values_constructed_without_validation_equal_the_validated_ones(labels: dict[str, str], phase: str) -> None:
+    obj = _pod("a", labels, {"trainspend.io/progress": "0.5"}, "job-1")
+    obj["status"]["phase"] = phase
+    pod = convert.to_pod(obj, canon=Canon())
+    ref = convert.workload_ref("Pod", "v1", pod.namespace, pod.name, pod.uid)
+    assert ref == WorkloadRef(kind="Pod", api_version="v1", namespace="team-a", name="a", uid="uid-a")
+    done = phase in ("Succeeded", "Failed")
+    assert convert.bare_workload(ref, pod) == WorkloadInfo.model_validate(
+        {
+            "ref": ref.model_dump(),
+            "labels": labels,
+            "annotations": {"trainspend.io/progress": "0.5"},
+            "created": "2026-03-02T11:00:00Z",
+            "finished": pod.finished if done else None,
+            "state": phase if done or phase == "Running" else "Pending",
+        }
+    )
+    assert convert.pod_with(pod, owner=ref) == pod.model_copy(update={"owner": ref})
