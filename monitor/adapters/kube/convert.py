@@ -182,8 +182,7 @@ def to_pod(
         phase=share.text(status.get("phase") or "Unknown"),
         bound=pod_bound(obj) if node_name else None,
         labels=share.strings(meta.get("labels")),
-        # progress annotations differ pod by pod: their strings are interned, the dicts are each pod's own
-        annotations=share.strings(meta.get("annotations"), share=False),
+        annotations=share.strings(meta.get("annotations")),
         requests=share.strings(pod_requests(spec)),
         started=parse_time(status.get("startTime")),
         finished=finished,

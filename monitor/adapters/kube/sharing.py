@@ -8,9 +8,10 @@ keeps what it converted for as long as the object exists. `Canon` hands out one 
 * strings: `sys.intern` (an interned string is freed once nothing refers to it, so the table cannot grow stale);
   long strings (over `MAX_INTERNED_CHARS`, e.g. a last-applied-configuration annotation) are almost never repeated
   and are kept as they are;
-* small str → str dicts (labels, requests, node capacity) and ownerReference tuples: a table of the distinct values
-  seen, emptied when it reaches `max_entries`, so values that are unique per object cannot grow it without bound
-  (what was handed out stays shared; only later equal values get a fresh instance).
+* small str → str dicts (labels, annotations, requests, node capacity) and ownerReference tuples: a table of the
+  distinct values seen, emptied when it reaches `max_entries`, so values that are unique per object cannot grow it
+  without bound (what was handed out stays shared; only later equal values get a fresh instance). A pod's
+  annotations are often its own (a progress counter), but many repeat across a workload's pods (sidecar, scrape).
 
 The values handed out are shared by many frozen models, so nothing may write into them; nothing does (the domain
 only reads them, and a change to an object arrives as a new object). Watch threads convert concurrently: each table
@@ -38,15 +39,13 @@ class Canon:
         text = value if type(value) is str else str(value)
         return sys.intern(text) if len(text) <= MAX_INTERNED_CHARS else text
 
-    def strings(self, value: object, *, share: bool = True) -> dict[str, str]:
-        """A mapping's items as str → str, keys and values interned; with `share`, the one dict of those items."""
+    def strings(self, value: object) -> dict[str, str]:
+        """A mapping's items as str → str, keys and values interned, as the one dict of those items."""
         if not isinstance(value, Mapping) or not value:
-            return {} if not share else self._empty()
+            return self.shared({})
         text = self.text
         converted = {text(k): text(v) for k, v in value.items()}
-        if not share or len(converted) > MAX_SHARED_DICT_ITEMS:
-            return converted
-        return self.shared(converted)
+        return converted if len(converted) > MAX_SHARED_DICT_ITEMS else self.shared(converted)
 
     def shared(self, converted: dict[str, str]) -> dict[str, str]:
         """The one dict equal to `converted` (whose keys and values are already interned)."""
@@ -68,6 +67,3 @@ class Canon:
             self._values.clear()
         self._values[value] = value
         return value
-
-    def _empty(self) -> dict[str, str]:
-        return self.shared({})
