@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from monitor.adapters.kube import convert
-from monitor.adapters.kube.claims import to_claim
+from monitor.adapters.kube.claims import ClaimEntry, pod_claim_refs, to_claim_entry
 from monitor.adapters.kube.kinds import CRDS, WatchedKind, api_group
 from monitor.adapters.kube.kueue import to_queue
 from monitor.adapters.kube.owners import OwnerRef, owner_refs, resolve
@@ -41,6 +41,8 @@ class _PodEntry:
     info: PodInfo  # owner as last resolved (None until the first snapshot); resolved again while building
     refs: tuple[OwnerRef, ...]
     deleted_at: datetime | None = None
+    claim_names: tuple[str, ...] = ()  # DRA claims it names (monitor.adapters.kube.claims.pod_claim_refs)
+    pod_group: str | None = None  # its PodGroup (spec.schedulingGroup.podGroupName)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ class _OwnerEntry:
     info: WorkloadInfo | None
 
 
-Entry = NodeInfo | _PodEntry | _OwnerEntry | ClaimInfo | QueueInfo
+Entry = NodeInfo | _PodEntry | _OwnerEntry | ClaimEntry | QueueInfo
 
 
 class ClusterCache:
@@ -124,12 +126,16 @@ class ClusterCache:
         if kind.role == "node":
             return convert.to_node(obj, self._canon)
         if kind.role == "claim":
-            return to_claim(obj)
+            return to_claim_entry(obj)
         if kind.role == "queue":
             return to_queue(kind, obj)
         refs = self._canon.value(owner_refs(meta, self._canon.text))
         if kind.role == "pod":
-            return _PodEntry(convert.to_pod(obj, canon=self._canon), refs)
+            names, group = pod_claim_refs(obj)
+            text = self._canon.text
+            return _PodEntry(
+                convert.to_pod(obj, canon=self._canon), refs, None, tuple(map(text, names)), group and text(group)
+            )
         if kind.role == "intermediate":
             return _OwnerEntry(kind, str(meta.get("uid", "")), refs, None, None)
         ref = WorkloadRef(
@@ -147,7 +153,9 @@ class ClusterCache:
         if isinstance(entry, _PodEntry):
             if entry.deleted_at is None:
                 finished = min(entry.info.finished or ended, ended)
-                store[uid] = _PodEntry(convert.pod_with(entry.info, finished=finished), entry.refs, now)
+                store[uid] = _PodEntry(
+                    convert.pod_with(entry.info, finished=finished), entry.refs, now, entry.claim_names, entry.pod_group
+                )
         else:
             store.pop(uid, None)
 
@@ -236,7 +244,7 @@ class ClusterCache:
             for store in stores:  # one uid may sit under two watched scopes: each keeps its own entry
                 entry = store.get(uid)
                 if isinstance(entry, _PodEntry) and cached[0] is entry and cached[1] is not entry.info:
-                    adopted = _PodEntry(cached[1], entry.refs, entry.deleted_at)
+                    adopted = _PodEntry(cached[1], entry.refs, entry.deleted_at, entry.claim_names, entry.pod_group)
                     store[uid] = adopted
                     memo[uid] = cached = (adopted, cached[1], cached[2])
 
@@ -327,7 +335,7 @@ def _build(
     resolutions: _Resolutions | None = None,
 ) -> ClusterSnapshot:
     nodes = [e for e in entries if isinstance(e, NodeInfo)]
-    claims = [e for e in entries if isinstance(e, ClaimInfo) and e.devices and e.reserved_for]
+    claims = _claims([e for e in entries if isinstance(e, ClaimEntry)], entries)
     owners = [e for e in entries if isinstance(e, _OwnerEntry)]
     queues = [e for e in entries if isinstance(e, QueueInfo)]
     pods = [e for e in entries if isinstance(e, _PodEntry)]
@@ -362,6 +370,33 @@ def _build(
         claims=tuple(sorted(claims, key=lambda c: (c.namespace, c.name, c.uid))),
         queues=tuple(sorted(queues, key=lambda q: (q.kind, q.namespace, q.name))),
     )
+
+
+def _claims(claims: list[ClaimEntry], entries: list[Entry]) -> list[ClaimInfo]:
+    """The allocated claims in use, each reserved for its pods: its pod consumers, plus for a claim reserved for a
+    PodGroup the group's pods that name it and hold their node (not finished, not deleted; claims.py docstring)."""
+    members: dict[tuple[str, str, str], list[str]] = {}  # (namespace, PodGroup, claim name) → pod uids
+    if any(c.pod_groups for c in claims):
+        for e in entries:
+            if (
+                isinstance(e, _PodEntry)
+                and e.pod_group
+                and e.deleted_at is None
+                and e.info.finished is None
+                and e.info.phase not in ("Succeeded", "Failed")
+            ):
+                for name in e.claim_names:
+                    members.setdefault((e.info.namespace, e.pod_group, name), []).append(e.info.uid)
+    found = []
+    for entry in claims:
+        info = entry.info
+        if entry.pod_groups:
+            extra = [uid for g in entry.pod_groups for uid in members.get((info.namespace, g, info.name), ())]
+            uids = tuple(dict.fromkeys((*info.reserved_for, *sorted(extra))))
+            info = info if uids == info.reserved_for else info.model_copy(update={"reserved_for": uids})
+        if info.devices and info.reserved_for:
+            found.append(info)
+    return found
 
 
 def _implied_workload(ref: WorkloadRef, pod: PodInfo) -> WorkloadInfo:

@@ -55,3 +55,27 @@ def test_without_the_dra_api_nothing_is_watched_for_it(kube_settings: KubeSettin
             assert src.snapshot().claims == ()
         finally:
             src.stop()
+
+
+def test_claim_reserved_for_a_podgroup_is_charged_to_its_member_pods(
+    apiserver: LocalApiServer, kube_settings: KubeSettings
+) -> None:
+    for obj in dra_objects("podgroup-claim.yaml"):
+        if obj["kind"] != "PodGroup":  # scheduling.k8s.io is not served here; the cache reads no PodGroup anyway
+            apiserver.create(obj)
+    src = KubeClusterSource(kube_settings, cluster="c")
+    src.start()
+    try:
+        assert src.wait_synced(8)
+        snap = src.snapshot()
+        (claim,) = snap.claims
+        assert claim.reserved_for == ("6a7b-member-0", "6a7b-member-1")
+        (info,) = snap.nodes
+        identity = node_identity(info)
+        price = EmbeddedCatalogSource(embedded_offers()).price(identity)
+        assert price is not None
+        result = attribute([PricedNode(info, identity, price)], snap.pods, claims=snap.claims)
+        assert result.pods["6a7b-member-0"].hourly_usd == pytest.approx(21.957642 * 2 / 8)
+        assert result.pods["6a7b-launcher"].gpus == 0  # in the group, but it names no claim
+    finally:
+        src.stop()

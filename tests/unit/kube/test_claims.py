@@ -3,11 +3,16 @@ through the real pricing path (node identity → embedded catalog) and attributi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
 
 from estimator.catalog.offers import embedded_offers
-from monitor.adapters.kube.claims import to_claim
+from monitor.adapters.kube.cache import ClusterCache
+from monitor.adapters.kube.claims import RESOURCE_CLAIMS, to_claim
 from monitor.adapters.kube.convert import to_node, to_pod
+from monitor.adapters.kube.kinds import NODES, PODS
 from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
 from monitor.adapters.pricing.identity import node_identity
 from monitor.core.domain.attribution import PricedNode, attribute
@@ -66,3 +71,37 @@ def test_shared_claim_splits_and_mig_device_is_its_memory_slices() -> None:
     total = sum(c.hourly_usd for c in result.pods.values()) + result.nodes[0].idle_gpu_hourly_cost_usd
     assert total == pytest.approx(P4D_USD_PER_HOUR)
     assert result.nodes[0].gpus_allocated == pytest.approx(1 + 3 / 7)
+
+
+def _cached(objs: list[dict[str, Any]]) -> ClusterCache:
+    cache = ClusterCache("c", lambda: datetime(2026, 12, 3, 9, tzinfo=UTC), 60)
+    for kind, name in ((NODES, "Node"), (PODS, "Pod"), (RESOURCE_CLAIMS, "ResourceClaim")):
+        cache.replace_all(kind, None, of_kind(objs, name))
+    return cache
+
+
+def test_claim_reserved_for_a_podgroup_is_held_by_the_group_pods_that_name_it() -> None:
+    objs = dra_objects("podgroup-claim.yaml")
+    (raw,) = of_kind(objs, "ResourceClaim")
+    assert to_claim(raw).reserved_for == ()  # no pod consumer: read alone, the claim would charge nobody
+    snap = _cached(objs).snapshot()
+    (claim,) = snap.claims
+    assert claim.reserved_for == ("6a7b-member-0", "6a7b-member-1")  # not the launcher: it names no claim
+    result = attribute([_priced(of_kind(objs, "Node")[0])], snap.pods, claims=snap.claims)
+    for member in ("6a7b-member-0", "6a7b-member-1"):  # 4 GPUs shared by 2 pods: 2 GPUs, $5.489/h each
+        assert result.pods[member].gpus == pytest.approx(2)
+        assert result.pods[member].hourly_usd == pytest.approx(P4D_USD_PER_HOUR * 2 / 8)
+    assert result.pods["6a7b-launcher"].gpus == 0
+    assert result.nodes[0].idle_gpu_hourly_cost_usd == pytest.approx(P4D_USD_PER_HOUR * 4 / 8)
+
+
+def test_a_finished_member_of_the_podgroup_leaves_the_claim_to_the_others() -> None:
+    objs = dra_objects("podgroup-claim.yaml")
+    cache = _cached(objs)
+    (done,) = [o for o in of_kind(objs, "Pod") if o["metadata"]["uid"] == "6a7b-member-1"]
+    done["status"]["phase"] = "Succeeded"
+    cache.apply(PODS, None, "MODIFIED", done)
+    (claim,) = cache.snapshot().claims
+    assert claim.reserved_for == ("6a7b-member-0",)
+    cache.apply(PODS, None, "DELETED", of_kind(objs, "Pod")[0])  # and a deleted one (a tombstone) too
+    assert cache.snapshot().claims == ()  # reserved for the group, used by no pod: nobody pays for it here
