@@ -243,6 +243,15 @@ def _self_metrics(
     for adapter, n in sorted(stats.api_errors.items()):
         errors.add_metric([result.cluster, adapter], float(n))
     yield errors
+    missed = CounterMetricFamily(
+        "trainspend_scheduled_task_missed_runs",
+        "Runs of a scheduled task skipped because they started later than their grace time (an overloaded or "
+        "stalled process), count.",
+        labels=["cluster", "task"],
+    )
+    for task, n in sorted(stats.missed_runs.items()):
+        missed.add_metric([result.cluster, task], float(n))
+    yield missed
     yield _counter(
         "trainspend_notifications_sent", "Notifications delivered, count.", cluster, stats.notifications_sent
     )

@@ -200,6 +200,7 @@ class Daemon:
             duration_seconds=tick.duration_seconds,
             watch_restarts=sum(self.source.watch_restarts.values()),
             api_errors=errors,
+            missed_runs=self.scheduler.missed_counts(),
             notifications_sent=self.dispatcher.sent_total if self.dispatcher else 0,
             notifications_failed=self.dispatcher.failed_total if self.dispatcher else 0,
             alarms_in_sync=self.counters.alarms_in_sync,

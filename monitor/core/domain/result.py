@@ -109,6 +109,7 @@ class TickStats(Value):
     duration_seconds: float = 0.0
     watch_restarts: int = 0
     api_errors: dict[str, int] = Field(default_factory=dict)  # by adapter
+    missed_runs: dict[str, int] = Field(default_factory=dict)  # by scheduled task: runs later than their grace time
     notifications_sent: int = 0
     notifications_failed: int = 0
     alarms_in_sync: bool | None = None

@@ -81,6 +81,7 @@ def sample_result(*, is_leader: bool = True, duration_seconds: float = 0.2) -> T
             duration_seconds=duration_seconds,
             watch_restarts=2,
             api_errors={"aws-pricing": 3},
+            missed_runs={"tick": 1},
             notifications_sent=4,
             notifications_failed=1,
             alarms_in_sync=True,
