@@ -6,13 +6,21 @@ max ≤ 25% (held out: nothing is fitted on them), parameter counts exact. The s
 (benchmarks.step_fit) and checked held out: leave one size out and leave one recipe out on the H100 rows, and leave
 one sequence length out on the published attention-kernel curves the model reads its seq dependence from (the H100
 rows are all seq 2048 and one family, so no measured held-out check by sequence length or family exists in the
-public data). Run: `python -m benchmarks.estimator_accuracy [--quick]`.
+public data).
+
+Then the issue's held-out step-time targets over every case nothing was fitted on (each H100 row with its size left
+out of the fit, the Megatron Bridge H100 anchors, the A100 anchors each refitted without itself): median ≤ 10 % over
+all rows and worst ≤ 25 % over the rows that are not launch-bound (≥ 1B parameters or batch > 1), printed for seq
+1k–32k, for non-Llama families, per sequence length and per family, and leave one family out (the GPT-shaped A100
+anchors without the A100 fit they calibrate, i.e. at the H100's measured GEMM share). A missed target returns 1.
+Run: `python -m benchmarks.estimator_accuracy [--quick]`.
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
+from dataclasses import dataclass
 
 from benchmarks.ampere_fit import report as ampere_report
 from benchmarks.step_fit import fit, predict
@@ -54,8 +62,25 @@ _ANCHORS = (
 )
 
 
-def _anchors() -> list[float]:
-    rows = []
+@dataclass(frozen=True)
+class Case:
+    """One held-out step-time comparison (nothing fitted on it) and what the issue's targets filter on."""
+
+    name: str
+    family: str
+    seq_len: int
+    params: float
+    batch: int  # sequences per optimizer step
+    error: float  # predicted / measured − 1
+
+    @property
+    def launch_bound(self) -> bool:
+        """The targets' definition: below 1B parameters at batch 1 (the host, not the GPU, sets the pace)."""
+        return self.params < 1e9 and self.batch <= 1
+
+
+def _anchors() -> list[Case]:
+    rows, cases = [], []
     for name, model, published, gpus, tp, pp, cp, vp, zero, batch in _ANCHORS:
         run = TrainingRun(
             tokens=1e12,
@@ -67,13 +92,19 @@ def _anchors() -> list[float]:
             layer_kernels=LayerKernels.FUSED,
             parallelism=Parallelism(tensor=tp, pipeline=pp, context=cp, virtual_stages=vp, zero_stage=zero),
         )
-        t = training_time(preset(model), run, Hardware(gpu=gpu("H100-SXM"), count=gpus))
+        arch = preset(model)
+        t = training_time(arch, run, Hardware(gpu=gpu("H100-SXM"), count=gpus))
         rows.append((name, published, t.tokens_per_second / gpus))
-    return _table("tokens/s per GPU of published H100 runs (held out, seq 8192, vocab 128k)", rows, "tok/s")
+        # tokens/s error e ⇒ step-time error 1/(1+e) − 1
+        error = published / (t.tokens_per_second / gpus) - 1
+        cases.append(Case(name, arch.family, run.seq_len, float(count_params(arch).total), batch, error))
+    _table("tokens/s per GPU of published H100 runs (held out, seq 8192, vocab 128k)", rows, "tok/s")
+    return cases
 
 
-def _held_out(rows: list[Row], quick: bool) -> bool:
-    """Refit on all rows (must reproduce the committed constants), then leave-one-group-out errors."""
+def _held_out(rows: list[Row], quick: bool) -> list[Case]:
+    """Refit on all rows (must reproduce the committed constants), then leave-one-group-out errors; returns every
+    row's error with its size left out of the fit (the issue's held-out step time)."""
     full = fit(rows, iters=40 if quick else 120)
     print(
         f"\nstep-time fit on all {len(rows)} rows: launch {full.launch_seconds * 1e6:.1f} µs/op, memory-bound "
@@ -84,15 +115,36 @@ def _held_out(rows: list[Row], quick: bool) -> bool:
         "size": lambda r: r.case_id.split("|")[1],
         "recipe": lambda r: r.case_id.split("|")[2],
     }
-    ok = True
-    print(f"\n{'held out':24s} {'rows':>5s} {'median':>8s} {'max':>8s}  (step time, constants refitted without them)")
+    cases: list[Case] = []
+    print(
+        f"\n{'held out':24s} {'rows':>5s} {'median':>8s} {'max':>8s} {'max, not launch-bound':>22s}  "
+        "(step time, constants refitted without them)"
+    )
     for kind, key in groups.items():
         for value in sorted({key(r) for r in rows}):
             train = [r for r in rows if key(r) != value]
             test = [r for r in rows if key(r) == value]
             constants = fit(train, iters=40 if quick else 120)
-            errors = [abs(predict(r, constants) / r.step_seconds - 1) for r in test]
-            print(f"{kind + ' ' + value:24s} {len(test):5d} {statistics.median(errors):8.1%} {max(errors):8.1%}")
+            held = [
+                Case(
+                    r.case_id,
+                    r.arch.family,
+                    r.run.seq_len,
+                    float(count_params(r.arch).total),
+                    r.run.micro_batch,
+                    predict(r, constants) / r.step_seconds - 1,
+                )
+                for r in test
+            ]
+            if kind == "size":
+                cases.extend(held)
+            errors = [abs(c.error) for c in held]
+            busy = [abs(c.error) for c in held if not c.launch_bound]
+            worst_busy = f"{max(busy):22.1%}" if busy else f"{'—':>22s}"
+            print(
+                f"{kind + ' ' + value:24s} {len(test):5d} {statistics.median(errors):8.1%} {max(errors):8.1%} "
+                f"{worst_busy}"
+            )
     print(f"\n{'kernel curve, seq held out':34s} " + " ".join(f"{s:>7d}" for s in kernel_curves()[0].seq_lens[1:-1]))
     worst = 0.0
     for curve in kernel_curves():
@@ -104,6 +156,48 @@ def _held_out(rows: list[Row], quick: bool) -> bool:
         worst = max(worst, *(abs(e) for e in errs))
         print(f"{curve.kernel + ' ' + curve.direction:34s} " + " ".join(f"{e:+7.1%}" for e in errs))
     print(f"max |error| {worst:.1%} (interpolation in log2 seq between published lengths)")
+    return cases
+
+
+def _summary(label: str, cases: list[Case]) -> str:
+    if not cases:
+        return f"{label:44s} {0:5d} {'—':>8s} {'—':>8s} {'—':>12s}"
+    errors = [abs(c.error) for c in cases]
+    busy = [abs(c.error) for c in cases if not c.launch_bound]
+    worst_busy = f"{max(busy):12.1%}" if busy else f"{'—':>12s}"
+    return f"{label:44s} {len(cases):5d} {statistics.median(errors):8.1%} {max(errors):8.1%} {worst_busy}"
+
+
+def _targets(cases: list[Case], families_out: list[Case]) -> bool:
+    """The issue's held-out step-time targets: median ≤ 10 % over all rows, worst ≤ 25 % over rows that are not
+    launch-bound (≥ 1B parameters or batch > 1), reported at sequence lengths 1k–32k and on non-Llama families, and by
+    family and sequence length; then the leave-one-family-out check."""
+    print(
+        f"\nstep time, held out (H100 rows with their size left out of the fit; published runs never fitted on)\n"
+        f"{'rows':44s} {'n':>5s} {'median':>8s} {'max':>8s} {'max, busy':>12s}   (busy: ≥ 1B params or batch > 1)"
+    )
+    in_range = [c for c in cases if 1024 <= c.seq_len <= 32768]
+    other = [c for c in cases if c.family != "llama"]
+    print(_summary("all rows", cases))
+    print(_summary("seq 1k–32k", in_range))
+    print(_summary("non-Llama families", other))
+    for seq in sorted({c.seq_len for c in cases}):
+        print(_summary(f"  seq {seq}", [c for c in cases if c.seq_len == seq]))
+    for family in sorted({c.family for c in cases}):
+        print(_summary(f"  family {family}", [c for c in cases if c.family == family]))
+    print(_summary("leave one family out (gpt2 without its fit)", families_out))
+    print(
+        "  llama left out: not computable — every H100 measurement is Llama-shaped, so the host and memory-bound "
+        "constants have no other family to be fitted on"
+    )
+    print(
+        "  leave one sequence length out: only seq 2048 is measured, so the seq dependence is the kernel curves' "
+        "(held out point by point above)"
+    )
+    errors = [abs(c.error) for c in cases]
+    busy = [abs(c.error) for c in cases if not c.launch_bound]
+    ok = statistics.median(errors) <= 0.10 and max(busy) <= 0.25
+    print(f"targets: median ≤ 10 %, max over busy rows ≤ 25 %: {'met' if ok else 'missed'}")
     return ok
 
 
@@ -128,14 +222,21 @@ def main(quick: bool = False) -> int:
     times = [(r.case_id, r.step_seconds, training_time(r.arch, r.run, Hardware(gpu=h100)).step_seconds) for r in rows]
     errors = _table("step time (no --mfu)", times, "s")
     ok &= statistics.median(errors) <= 0.10 and max(errors) <= 0.25
-    ok &= _held_out(rows, quick)
+    cases = _held_out(rows, quick)
     if not quick:
         hours = []
         for name, h, layers, heads, inter, tokens, published, gpus, tp in LLAMA1:
             arch, run = llama_run(h, layers, heads, inter, tokens, gpus, tp)
             hours.append((name, float(published), training_time(arch, run, Hardware(gpu=a100, count=gpus)).gpu_hours))
-        _anchors()
-        ampere_report(quick)
+        cases += _anchors()
+        ampere = []
+        for anchor, held, family_out in ampere_report(quick):
+            params = float(count_params(anchor.arch).total)
+            batch = anchor.run.global_batch or anchor.run.micro_batch
+            seq = anchor.run.seq_len
+            cases.append(Case(anchor.name, anchor.arch.family, seq, params, batch, held))
+            ampere.append(Case(anchor.name, anchor.arch.family, seq, params, batch, family_out))
+        ok &= _targets(cases, ampere)
         errors = _table("GPU-hours of published runs (A100-80GB, held out)", hours, "GPU-h")
         ok &= statistics.median(errors) <= 0.10 and max(errors) <= 0.25
     print("\nall targets met" if ok else "\nsome targets missed")
