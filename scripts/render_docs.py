@@ -22,6 +22,11 @@ DOCS = (ROOT / "README.md", ROOT / "docs" / "planning.md")
 WIDTH = 150
 _FENCE = re.compile(r"^```[a-z]*\n(\$ trainspend .*?)^```$", re.MULTILINE | re.DOTALL)
 _NUMBER = re.compile(r"\d[\d,.]*")
+# `<!-- excerpt of `trainspend …` -->` before a fenced block: the block holds some lines of what the command prints
+# (at EXCERPT_WIDTH columns); a line ending in "..." is cut short after its last `;`.
+_EXCERPT = re.compile(r"^<!-- excerpt of `(trainspend [^`]+)` -->\n```\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+EXCERPT_WIDTH = 120
+_SPACES = re.compile(r"[\s─━│┃┏┓┗┛┡┩┳╇]+")
 _BOX = re.compile(r"[─━═│┃┏┓┗┛┡┩┠┨┳┻╇╈┼┬┴├┤└┘┌┐╭╮╰╯]+")
 
 
@@ -60,19 +65,58 @@ def shape(output: str) -> list[str]:
     return sorted(word for word in words if not _BOX.fullmatch(word))
 
 
-def run(args: list[str]) -> tuple[int, str]:
+def run(args: list[str], width: int = WIDTH) -> tuple[int, str]:
     """Exit status and stdout of `trainspend ARGS` at the docs' width (in process, through the real Typer app)."""
     from typer.testing import CliRunner
 
     from monitor.cli.main import build_app
 
-    result = CliRunner().invoke(build_app(), args, env={"COLUMNS": str(WIDTH), "NO_COLOR": "1"})
+    result = CliRunner().invoke(build_app(), args, env={"COLUMNS": str(width), "NO_COLOR": "1"})
     return result.exit_code, result.stdout
 
 
-def render(path: Path) -> bool:
-    """Rewrites each example's output in `path`; True when something changed."""
+def normalised(line: str) -> str:
+    """A line with its numbers masked and its runs of spaces and box-drawing characters made one space."""
+    return _SPACES.sub(" ", _NUMBER.sub("#", line)).strip()
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    start: int
+    end: int
+    command: str
+    lines: tuple[str, ...]
+
+
+def excerpts(path: Path) -> list[Excerpt]:
     text = path.read_text(encoding="utf-8")
+    return [Excerpt(m.start(2), m.end(2), m.group(1), tuple(m.group(2).splitlines())) for m in _EXCERPT.finditer(text)]
+
+
+def excerpt_lines(excerpt: Excerpt, out: str) -> list[str] | None:
+    """The excerpt's lines as the command prints them now (each found by its shape), or None when one is missing."""
+    printed = [line.rstrip() for line in out.splitlines()]
+    fresh = []
+    for line in excerpt.lines:
+        shown = normalised(line)
+        if shown.endswith("..."):
+            prefix = shown.removesuffix("...").strip()
+            match = next((p for p in printed if normalised(p).startswith(prefix)), None)
+            if match is None:
+                return None
+            cut = line.count(";")
+            fresh.append(";".join(match.split(";")[:cut]) + "; ...")
+        else:
+            match = next((p for p in printed if normalised(p) == shown), None)
+            if match is None:
+                return None
+            fresh.append(match)
+    return fresh
+
+
+def render(path: Path) -> bool:
+    """Rewrites each example's output and each excerpt's lines in `path`; True when something changed."""
+    original = text = path.read_text(encoding="utf-8")
     for example in reversed(examples(path)):
         code, out = run(example.args)
         if code != 0:
@@ -81,7 +125,13 @@ def render(path: Path) -> bool:
         command_lines = head[: len(head) - len(example.output.splitlines()) - 1]
         body = "\n".join(line.rstrip() for line in out.rstrip("\n").splitlines())
         text = text[: example.start] + "\n".join(command_lines) + "\n" + body + "\n" + text[example.end :]
-    changed = text != path.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    for excerpt in reversed(excerpts(path)):
+        fresh = excerpt_lines(excerpt, run(shlex.split(excerpt.command)[1:], EXCERPT_WIDTH)[1])
+        if fresh is None:
+            raise SystemExit(f"{path.name}: a line of the excerpt of `{excerpt.command}` is no longer printed; edit it")
+        text = text[: excerpt.start] + "\n".join(fresh) + "\n" + text[excerpt.end :]
+    changed = text != original
     path.write_text(text, encoding="utf-8")
     return changed
 
@@ -91,7 +141,15 @@ def main(argv: list[str]) -> int:
         stale = [e for path in DOCS for e in examples(path) if shape(run(e.args)[1]) != shape(e.output)]
         for example in stale:
             print(f"{example.path.relative_to(ROOT)}: the output of `{example.command}` changed shape")
-        return 1 if stale else 0
+        cut = [
+            e
+            for path in DOCS
+            for e in excerpts(path)
+            if excerpt_lines(e, run(shlex.split(e.command)[1:], EXCERPT_WIDTH)[1]) is None
+        ]
+        for excerpt in cut:
+            print(f"an excerpt of `{excerpt.command}` shows a line the command no longer prints")
+        return 1 if stale or cut else 0
     for path in DOCS:
         if render(path):
             print(f"rewrote {path.relative_to(ROOT)}")

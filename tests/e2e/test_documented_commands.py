@@ -3,7 +3,7 @@
 - Each `$ trainspend …` example (README and docs/planning.md) prints, at the docs' width, the documented output with
   only numbers changed: words compared with every number masked (`scripts/render_docs.py`, which regenerates them).
 - Each `trainspend …` line of README's command blocks and each command in its planning table exits 0, prints
-  something and no traceback; the README's estimate excerpt is lines of what that command prints.
+  something and no traceback; each excerpt (README's of `estimate`) is lines of what its command prints.
 - Each subcommand README names in prose exists (`--help` exits 0), and the store commands it names (`db upgrade`,
   `report`, `check-config`) run against a fresh SQLite file.
 """
@@ -18,13 +18,11 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli.main import build_app
-from scripts.render_docs import DOCS, ROOT, Example, examples, run, shape
+from scripts.render_docs import DOCS, EXCERPT_WIDTH, ROOT, Example, examples, excerpt_lines, excerpts, run, shape
 
 README = ROOT / "README.md"
 # The README's placeholder for "any Hugging Face config.json": a real one from the test data.
 CONFIG = ROOT / "tests" / "data" / "hf-configs" / "llama-2-7b.json"
-_NUMBER = re.compile(r"\d[\d,.]*")
-_RUNS = re.compile(r"[\s─━│┃┏┓┗┛┡┩┳╇]+")
 
 
 def _examples() -> list[Example]:
@@ -75,23 +73,15 @@ def test_each_readme_command_runs(command: str) -> None:
     assert "Traceback" not in result.output
 
 
-def _normalised(line: str) -> str:
-    return _RUNS.sub(" ", _NUMBER.sub("#", line)).strip()
-
-
-def test_the_readme_estimate_excerpt_is_lines_of_the_real_output() -> None:
-    text = README.read_text(encoding="utf-8")
-    excerpt = re.search(r"^```\n(│ parameters \(total / active\).*?)^```$", text, re.MULTILINE | re.DOTALL)
-    assert excerpt is not None
-    command = next(c for c in _readme_commands() if c.startswith("trainspend estimate --model llama-3-8b"))
-    out = CliRunner().invoke(build_app(), _args(command), env={"COLUMNS": "120"}).stdout
-    printed = [_normalised(line) for line in out.splitlines()]
-    for line in excerpt.group(1).splitlines():
-        shown = _normalised(line)
-        if shown.endswith("..."):  # a line the README cuts short
-            assert any(p.startswith(shown.removesuffix("...").strip()) for p in printed), line
-        else:
-            assert shown in printed, line
+def test_each_excerpt_is_lines_of_what_its_command_prints() -> None:
+    found = [(path, excerpt) for path in DOCS for excerpt in excerpts(path)]
+    assert any(e.command.startswith("trainspend estimate --model llama-3-8b") for _, e in found)  # README's
+    for path, excerpt in found:
+        assert excerpt.command in _readme_commands() or path != README  # it excerpts a command the reader sees
+        out = run(shlex.split(excerpt.command)[1:], EXCERPT_WIDTH)[1]
+        assert excerpt_lines(excerpt, out) is not None, (
+            f"an excerpt of `{excerpt.command}` in {path.name} shows a line the command no longer prints"
+        )
 
 
 def test_each_subcommand_named_in_the_readme_exists() -> None:
