@@ -10,7 +10,7 @@ from typing import Protocol
 from monitor.core.domain.accrual import Ledger, LedgerChanges
 from monitor.core.domain.enforcement import SuspendOrder
 from monitor.core.domain.model import ClusterSnapshot, NodeIdentity, Price, Value, WorkloadRef
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import WorkloadStatus
 
 
 class Clock(Protocol):
@@ -98,7 +98,7 @@ class Store(Protocol):
         already applied (a replay, another writer) are skipped. Returns how many took effect."""
         ...
 
-    def save_jobs(self, at: datetime, jobs: Sequence[JobStatus]) -> None:
+    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
         """Upserts the job snapshots (never over a newer one)."""
         ...
 
@@ -110,7 +110,7 @@ class Store(Protocol):
         """workload_uid -> USD accrued in intervals ending after `since` (pro rata for straddling intervals)."""
         ...
 
-    def jobs(self) -> list[JobStatus]:
+    def jobs(self) -> list[WorkloadStatus]:
         """The last snapshot of every workload seen (finished ones included)."""
         ...
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from monitor.core.domain.report import FOCUS_COLUMNS, GroupBy, focus_record, report_rows
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import WorkloadStatus
 
 
 class Format(StrEnum):
@@ -19,7 +19,12 @@ class Format(StrEnum):
 
 
 def render(
-    rows_usd: dict[str, float], jobs: list[JobStatus], group_by: GroupBy, fmt: Format, since: datetime, until: datetime
+    rows_usd: dict[str, float],
+    jobs: list[WorkloadStatus],
+    group_by: GroupBy,
+    fmt: Format,
+    since: datetime,
+    until: datetime,
 ) -> str:
     """The report text in `fmt` of the spend per workload `rows_usd` over [since, until)."""
     rows = report_rows(rows_usd, jobs, group_by)

@@ -33,7 +33,7 @@ from monitor.core.domain.periods import period_bounds
 from monitor.core.domain.price_history import PriceHistory
 from monitor.core.domain.projection import FINISHED_STATES
 from monitor.core.domain.queues import queue_routes
-from monitor.core.domain.result import AnnotationProblem, BudgetStatus, JobStatus, TickResult, TickStats
+from monitor.core.domain.result import AnnotationProblem, BudgetStatus, TickResult, TickStats, WorkloadStatus
 from monitor.core.domain.snapshot_schedule import SnapshotSchedule
 from monitor.core.domain.workload_estimate import EstimateKey, estimate_workload
 from monitor.core.ports import (
@@ -88,10 +88,10 @@ class Agent:
         self._leader = leader
         self._utilization = utilization
         self._estimates: dict[str, EstimateAnswer] = {}  # by estimator cache key
-        self._previous: dict[str, JobStatus] | None = None
+        self._previous: dict[str, WorkloadStatus] | None = None
         # Every workload ever accounted (store snapshots + this process): budgets need the namespace, team and labels
         # of Jobs that finished long ago but spent inside the current period.
-        self._known: dict[str, JobStatus] = {}
+        self._known: dict[str, WorkloadStatus] = {}
         # Per live workload uid: the (annotation, value) problems already logged, the exception types whose traceback
         # was logged once, and (spec, GPU model, GPUs, estimator cache key, answer) of its estimate. Pruned each tick
         # to the workloads in the snapshot, like the facts memo; `_estimates` to the keys those still use.
@@ -222,13 +222,13 @@ class Agent:
         costs: dict[str, float],
         now: datetime,
         readings: Mapping[tuple[str, str], float] | None,
-    ) -> list[JobStatus]:
+    ) -> list[WorkloadStatus]:
         assert self._previous is not None
         pods_by_owner: dict[str, list[PodInfo]] = defaultdict(list)
         for pod in snapshot.pods:
             if pod.owner is not None:
                 pods_by_owner[pod.owner.uid].append(pod)
-        jobs: list[JobStatus] = []
+        jobs: list[WorkloadStatus] = []
         seen: set[str] = set()
         estimates: dict[str, tuple[JobSpec, str, int, str, EstimateAnswer]] = {}
         routes = queue_routes(snapshot.queues)
@@ -237,7 +237,7 @@ class Agent:
             pods = pods_by_owner.get(uid, ())
             if workload.ref.kind == "Pod" and costs.get(uid, 0.0) <= 0 and not _billable(pods, attribution.pods):
                 # A bare pod that holds nothing billable (e.g. a DaemonSet pod on a GPU node, which attribution
-                # lists at $0/h) is not a training workload: thousands of them would each become a $0 JobStatus.
+                # lists at $0/h) is not a training workload: thousands of them would each become a $0 WorkloadStatus.
                 continue
             team = workload.labels.get(self._config.team_label, "")
             try:
@@ -271,7 +271,7 @@ class Agent:
         jobs.extend(self._gone_jobs(seen, costs, now))
         return jobs
 
-    def _gone_jobs(self, seen: set[str], costs: dict[str, float], now: datetime) -> Iterable[JobStatus]:
+    def _gone_jobs(self, seen: set[str], costs: dict[str, float], now: datetime) -> Iterable[WorkloadStatus]:
         """Workloads no longer in the cluster: kept (finished, cost frozen) until the TTL passes."""
         assert self._previous is not None
         for uid, job in self._previous.items():
@@ -339,7 +339,7 @@ class Agent:
                 except Exception:
                     log.exception("could not record an Event on %s", workload.ref.key)
 
-    def _budgets(self, jobs: Sequence[JobStatus], now: datetime) -> list[BudgetStatus]:
+    def _budgets(self, jobs: Sequence[WorkloadStatus], now: datetime) -> list[BudgetStatus]:
         spend_by_start: dict[datetime, dict[str, float]] = {}
         statuses = []
         live = {job.ref.uid: job for job in jobs}

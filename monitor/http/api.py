@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from monitor.core.domain.report import GroupBy, spend_between
-from monitor.core.domain.result import BudgetStatus, JobStatus, ProjectionPoint
+from monitor.core.domain.result import BudgetStatus, ProjectionPoint, WorkloadStatus
 from monitor.core.errors import ConfigError
 from monitor.core.report_format import Format, render
 from monitor.core.state import LatestResult
@@ -31,7 +31,7 @@ from monitor.http.web import asset
 log = logging.getLogger(__name__)
 
 
-def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[str, Any]:
+def job_to_json(job: WorkloadStatus, display: DisplayCurrency | None = None) -> dict[str, Any]:
     """The `/api/v1/jobs` item: a stable shape for scripts and dashboards (USD fields, then `display_currency`)."""
     return {
         "namespace": job.ref.namespace,
@@ -83,7 +83,7 @@ def job_to_json(job: JobStatus, display: DisplayCurrency | None = None) -> dict[
 
 
 def history_to_json(
-    job: JobStatus, hours: list[tuple[datetime, float]], projections: list[ProjectionPoint] | None = None
+    job: WorkloadStatus, hours: list[tuple[datetime, float]], projections: list[ProjectionPoint] | None = None
 ) -> dict[str, Any]:
     """The `/api/v1/jobs/{ns}/{name}/history` body: spend per UTC hour with its running total (cumulative_usd =
     Σ usd of this hour and every earlier one kept), beside the job's cost and projection now, and the projection as
@@ -163,7 +163,7 @@ class ApiDeps:
     latest: LatestResult
     metrics: Callable[[], bytes]
     readiness: Callable[[], tuple[bool, dict[str, str]]]
-    history: Callable[[], list[JobStatus]]  # finished and live jobs from the store
+    history: Callable[[], list[WorkloadStatus]]  # finished and live jobs from the store
     estimate: Callable[[Mapping[str, str]], dict[str, Any]] | None = None
     # workload uid → its spend per UTC hour, oldest first (SqlStore.workload_hourly_usd); None: no history route
     hourly_spend: Callable[[str], list[tuple[datetime, float]]] | None = None
@@ -189,7 +189,7 @@ class RouteError(Exception):
         self.message = message
 
 
-def _jobs(deps: ApiDeps) -> list[JobStatus]:
+def _jobs(deps: ApiDeps) -> list[WorkloadStatus]:
     """Live jobs from the latest tick, plus jobs the store remembers that are no longer live."""
     latest = deps.latest.get()
     live = {job.ref.uid: job for job in latest.jobs} if latest else {}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.core.domain.model import NodeCapacityType
-from monitor.core.domain.result import Band, JobStatus, NodeCost, TickResult
+from monitor.core.domain.result import Band, NodeCost, TickResult, WorkloadStatus
 from monitor.http.exposition import Family, LabelValues
 
 JOB_LABELS = ("cluster", "namespace", "workload_kind", "workload", "team")
@@ -25,7 +25,7 @@ PRICE_LABELS = ("cluster", "node", "instance_type", "source", "as_of")
 QUANTILES: tuple[tuple[str, str], ...] = (("0.1", "p10"), ("0.5", "p50"), ("0.9", "p90"))
 
 
-def _job_labels(cluster: str, job: JobStatus) -> tuple[str, ...]:
+def _job_labels(cluster: str, job: WorkloadStatus) -> tuple[str, ...]:
     return (cluster, job.ref.namespace, job.ref.kind, job.ref.name, job.team)
 
 
@@ -33,7 +33,7 @@ def _rows(name: str, doc: str, labels: Sequence[str]) -> Family:
     return Family(name, doc, "gauge", tuple(labels))
 
 
-def _band_family(name: str, doc: str, cluster: str, jobs: Sequence[JobStatus], field: str) -> Family:
+def _band_family(name: str, doc: str, cluster: str, jobs: Sequence[WorkloadStatus], field: str) -> Family:
     family = Family(name, doc, "summary", (*JOB_LABELS, "quantile"))
     for job in jobs:
         band: Band | None = getattr(job, field)
@@ -45,7 +45,7 @@ def _band_family(name: str, doc: str, cluster: str, jobs: Sequence[JobStatus], f
     return family
 
 
-def job_families(cluster: str, jobs: Sequence[JobStatus]) -> list[Family]:
+def job_families(cluster: str, jobs: Sequence[WorkloadStatus]) -> list[Family]:
     cost = Family(
         "trainspend_job_cost_usd",
         "Cost accrued by the training workload so far, USD (all pods, all restarts).",

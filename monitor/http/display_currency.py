@@ -12,7 +12,7 @@ from typing import Any
 
 from estimator.currency import Currency, ExchangeRate, Money, cfets_rate, convert, parse_currency
 from monitor.config.settings import Settings
-from monitor.core.domain.result import Band, BudgetStatus, JobStatus
+from monitor.core.domain.result import Band, BudgetStatus, WorkloadStatus
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def display_currency(settings: Settings) -> DisplayCurrency:
     return DisplayCurrency(currency=parse_currency(settings.currency), rate=rate)
 
 
-def job_display(job: JobStatus, display: DisplayCurrency) -> dict[str, Any]:
+def job_display(job: WorkloadStatus, display: DisplayCurrency) -> dict[str, Any]:
     """The `display_currency` block of a `/api/v1/jobs` item."""
     return {
         **display.header(),

@@ -31,7 +31,7 @@ from prometheus_client.core import (
 )
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from monitor.core.domain.result import JobStatus, NodeCost, TickResult
+from monitor.core.domain.result import NodeCost, TickResult, WorkloadStatus
 from monitor.core.errors import ConfigError
 from monitor.http.cost_families import budget_families, job_families, node_families, node_family_heads, node_samples
 from monitor.http.exposition import Family, TextWriter, header
@@ -203,7 +203,7 @@ class Exporter(Collector):
                     family.doc += note
         return families
 
-    def _is_live(self, job: JobStatus, now: datetime) -> bool:
+    def _is_live(self, job: WorkloadStatus, now: datetime) -> bool:
         if job.finished is None:
             return True
         return (now - job.finished).total_seconds() <= self.finished_job_ttl_seconds

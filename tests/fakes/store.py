@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from monitor.core.domain.accrual import Ledger, LedgerChanges, Segment
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import WorkloadStatus
 
 
 class MemoryStore:
     def __init__(self) -> None:
         self.segments: dict[tuple[str, datetime], Segment] = {}
         self.accrued_until: datetime | None = None
-        self._jobs: dict[str, tuple[datetime, JobStatus]] = {}
+        self._jobs: dict[str, tuple[datetime, WorkloadStatus]] = {}
         self._pruned: list[Segment] = []  # closed segments pruned: gone from the ledger, their money kept
         self._horizon: datetime | None = None
         self.commits = 0
@@ -58,7 +58,7 @@ class MemoryStore:
             self.accrued_until = changes.at
         return done
 
-    def save_jobs(self, at: datetime, jobs: Sequence[JobStatus]) -> None:
+    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
         for job in jobs:
             saved = self._jobs.get(job.ref.uid)
             if saved is None or at >= saved[0]:  # never over a newer snapshot
@@ -85,7 +85,7 @@ class MemoryStore:
             totals[segment.workload_uid] = totals.get(segment.workload_uid, 0.0) + moved.usd(until)
         return totals
 
-    def jobs(self) -> list[JobStatus]:
+    def jobs(self) -> list[WorkloadStatus]:
         """In the SQL store's order: namespace, kind, name."""
         snapshots = (job for _, job in self._jobs.values())
         return sorted(snapshots, key=lambda j: (j.ref.namespace, j.ref.kind, j.ref.name))

@@ -10,7 +10,7 @@ import pytest
 
 from monitor.config.settings import Settings
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import Band, BudgetStatus, JobStatus, TickResult
+from monitor.core.domain.result import Band, BudgetStatus, TickResult, WorkloadStatus
 from monitor.core.state import LatestResult
 from monitor.http.api import ApiDeps, route
 from monitor.http.display_currency import display_currency
@@ -20,7 +20,7 @@ AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 def _deps(settings: Settings) -> ApiDeps:
     latest = LatestResult()
-    job = JobStatus(
+    job = WorkloadStatus(
         ref=WorkloadRef(kind="Job", api_version="batch/v1", namespace="ml", name="ft", uid="u1"),
         cost_usd=100.0,
         hourly_cost_usd=10.0,

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import JobStatus, TickResult
+from monitor.core.domain.result import TickResult, WorkloadStatus
 from monitor.core.state import LatestResult
 from monitor.http.api import ApiDeps, HttpApi, RouteError, route
 from monitor.http.estimate_api import estimate_from_query
@@ -20,8 +20,8 @@ from monitor.http.estimate_api import estimate_from_query
 AT = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
 
-def _job(name: str, budget_state: str = "") -> JobStatus:
-    return JobStatus(
+def _job(name: str, budget_state: str = "") -> WorkloadStatus:
+    return WorkloadStatus(
         ref=WorkloadRef(kind="Job", api_version="batch/v1", namespace="ml", name=name, uid=name),
         cost_usd=10.0,
         hourly_cost_usd=1.0,

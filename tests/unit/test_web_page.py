@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import JobStatus, TickResult
+from monitor.core.domain.result import TickResult, WorkloadStatus
 from monitor.core.state import LatestResult
 from monitor.http.api import ApiDeps, HttpApi
 
@@ -38,7 +38,7 @@ class _Assets(HTMLParser):
 def base_url() -> Iterator[str]:
     latest = LatestResult()
     ref = WorkloadRef(kind="Job", api_version="batch/v1", namespace="ml", name="llama", uid="u1")
-    job = JobStatus(ref=ref, cost_usd=3.0, hourly_cost_usd=1.0)
+    job = WorkloadStatus(ref=ref, cost_usd=3.0, hourly_cost_usd=1.0)
     latest.publish(TickResult(cluster="demo", at=AT, jobs=(job,)))
     deps = ApiDeps(latest=latest, metrics=lambda: b"", readiness=lambda: (True, {}), history=list,
                    hourly_spend=lambda uid: [(AT, 3.0)])  # fmt: skip

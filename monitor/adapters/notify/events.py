@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from monitor.core.domain.result import BudgetStatus, JobStatus
+from monitor.core.domain.result import BudgetStatus, WorkloadStatus
 
 Event = dict[str, object]
 
@@ -59,7 +59,7 @@ def budget_event(
 
 
 def job_event(
-    cluster: str, subject: str, job: JobStatus, previous: str, state: str, link_base_url: str | None
+    cluster: str, subject: str, job: WorkloadStatus, previous: str, state: str, link_base_url: str | None
 ) -> Event:
     projected = job.projected_cost_usd.p50 if job.projected_cost_usd is not None else job.cost_usd
     budget = job.budget_usd or 0.0

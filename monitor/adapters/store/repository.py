@@ -32,7 +32,7 @@ from monitor.adapters.store.memo import LedgerMemo
 from monitor.adapters.store.prorate import hour_at_or_after, hour_floor, hour_fraction_after, split_by_utc_hour
 from monitor.adapters.store.types import require_aware
 from monitor.core.domain.accrual import Ledger, LedgerChanges, Segment, interval_usd
-from monitor.core.domain.result import Band, JobStatus, ProjectionPoint
+from monitor.core.domain.result import Band, ProjectionPoint, WorkloadStatus
 
 _log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class SqlStore:
         held.token = token
         self._memo = held
 
-    def save_jobs(self, at: datetime, jobs: Sequence[JobStatus]) -> None:
+    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
         """Upserts the job snapshots (an older tick never overwrites a newer snapshot)."""
         at = require_aware("at", at)
         with write_transaction(self._engine) as conn:
@@ -226,14 +226,14 @@ class SqlStore:
             for at, cost, p10, p50, p90, eta, progress in rows
         ]
 
-    def jobs(self) -> list[JobStatus]:
+    def jobs(self) -> list[WorkloadStatus]:
         snap = t.job_snapshots
-        statuses: list[JobStatus] = []
+        statuses: list[WorkloadStatus] = []
         with self._engine.connect() as conn:
             result = conn.execute(select(snap.c.uid, snap.c.data).order_by(snap.c.namespace, snap.c.kind, snap.c.name))
             for uid, data in result:
                 try:
-                    statuses.append(JobStatus.model_validate(data))
+                    statuses.append(WorkloadStatus.model_validate(data))
                 except ValidationError as exc:
                     _log.warning("job snapshot %s is unreadable and was skipped: %s", uid, exc)
         return statuses

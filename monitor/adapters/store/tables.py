@@ -77,7 +77,7 @@ workload_hourly_spend = Table(
     Index("ix_workload_hourly_spend_hour", "hour"),
 )
 
-# The last snapshot of every workload seen; `data` is JobStatus as JSON.
+# The last snapshot of every workload seen; `data` is WorkloadStatus as JSON.
 job_snapshots = Table(
     "job_snapshots",
     metadata,

@@ -17,7 +17,7 @@ from monitor.adapters.store.memo import segment_of
 from monitor.adapters.store.prorate import split_by_utc_hour
 from monitor.adapters.store.upsert import insert_for
 from monitor.core.domain.accrual import Close, Segment, interval_usd
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import WorkloadStatus
 
 
 @dataclass
@@ -134,7 +134,7 @@ def apply_moved(conn: Connection, moved: Moved, at: datetime) -> None:
         bulk.execute_many(conn, upsert, hourly, rows)
 
 
-def upsert_jobs(conn: Connection, at: datetime, jobs: Sequence[JobStatus]) -> None:
+def upsert_jobs(conn: Connection, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
     if not jobs:
         return
     table = t.job_snapshots
@@ -161,7 +161,7 @@ def upsert_jobs(conn: Connection, at: datetime, jobs: Sequence[JobStatus]) -> No
     _insert_projections(conn, at, jobs)
 
 
-def _insert_projections(conn: Connection, at: datetime, jobs: Sequence[JobStatus]) -> None:
+def _insert_projections(conn: Connection, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
     """One projection row per saved Job that has a projection; a replayed save (same uid and `at`) adds nothing."""
     rows = [
         {

@@ -25,7 +25,7 @@ from pydantic import Field, field_validator
 from monitor.core.domain.model import Value
 from monitor.core.domain.periods import EPOCH, Period, period_bounds
 from monitor.core.domain.projection import FINISHED_STATES
-from monitor.core.domain.result import Band, BudgetStatus, JobStatus
+from monitor.core.domain.result import Band, BudgetStatus, WorkloadStatus
 
 STATES = ("ok", "warning", "breach")
 DEFAULT_THRESHOLDS = (0.8, 1.0)
@@ -167,7 +167,7 @@ def job_budget_status(
     )
 
 
-def job_alert_state(job: JobStatus) -> str:
+def job_alert_state(job: WorkloadStatus) -> str:
     """A Job's notified state against its own budget: `over` while it runs in breach of it (the breach rule of
     `job_budget_status`: projected p50 total, or its cost so far, at or above the budget), else `ok`."""
     if job.budget_usd is None or job.budget_usd <= 0 or job.finished is not None:
@@ -212,7 +212,7 @@ def transition(subject: str, stored: str | None, state: str) -> Transition | Non
     return None if state == previous else Transition(subject, previous, state, seq + 1)
 
 
-def budget_workload(job: JobStatus, spend_usd: float, live: bool) -> BudgetWorkload:
+def budget_workload(job: WorkloadStatus, spend_usd: float, live: bool) -> BudgetWorkload:
     """What a budget needs of one Job. A Job that is live but holds nothing right now (preempted, pending a reschedule)
     still has work left: it counts at its average burn so far, so a spot preemption does not make the budget's
     projection collapse to its spend (and resolve, then re-fire, its alerts)."""

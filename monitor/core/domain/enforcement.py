@@ -21,7 +21,7 @@ from typing import Literal
 
 from monitor.core.domain.budgets import BudgetSpec, BudgetWorkload
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import BudgetStatus, JobStatus, TickResult
+from monitor.core.domain.result import BudgetStatus, TickResult, WorkloadStatus
 
 # Written by trainspend, not read as a user annotation (the trainspend.io/ prefix is for those): a subdomain of it.
 MARK_ANNOTATION = "budget.trainspend.io/suspended-for"
@@ -49,7 +49,7 @@ class SuspendOrder:
         return (self.via, target, self.mark)
 
 
-def _as_budget_workload(job: JobStatus) -> BudgetWorkload:
+def _as_budget_workload(job: WorkloadStatus) -> BudgetWorkload:
     return BudgetWorkload(
         uid=job.ref.uid,
         namespace=job.ref.namespace,
@@ -75,7 +75,7 @@ def _summary(status: BudgetStatus) -> str:
     return f"budget {status.name!r} ({status.period}) has spent ${status.spend_usd:,.2f} of ${status.limit_usd:,.2f}"
 
 
-def _reason(spec: BudgetSpec, status: BudgetStatus, job: JobStatus) -> str:
+def _reason(spec: BudgetSpec, status: BudgetStatus, job: WorkloadStatus) -> str:
     spent = _summary(status)
     if spec.suspend_via == "local_queue":
         return (
@@ -120,5 +120,5 @@ def suspend_orders(specs: Sequence[BudgetSpec], result: TickResult) -> list[Susp
     return list(orders.values())
 
 
-def _active(jobs: Iterable[JobStatus]) -> Iterable[JobStatus]:
+def _active(jobs: Iterable[WorkloadStatus]) -> Iterable[WorkloadStatus]:
     return (job for job in jobs if job.finished is None and job.state not in _INACTIVE)

@@ -1,4 +1,4 @@
-"""One workload's status (`JobStatus`) from its pods, their attributed costs, its accrued cost and its last status.
+"""One workload's status (`WorkloadStatus`) from its pods, their attributed costs, its accrued cost and its last status.
 
 Two parts, so that a steady tick rebuilds only what moved:
 
@@ -27,7 +27,7 @@ from monitor.core.domain.progress_sources import choose as choose_progress
 from monitor.core.domain.projection import ProjectionInput, project
 from monitor.core.domain.queues import NO_ROUTE, QueueRoute, first_admission_wait_seconds, queue_of
 from monitor.core.domain.rate_window import advance, extrapolate
-from monitor.core.domain.result import AnnotationProblem, JobStatus
+from monitor.core.domain.result import AnnotationProblem, WorkloadStatus
 from monitor.core.domain.workload_estimate import WorkloadEstimate
 
 # The estimator's answer for (spec, GPU model, whole GPUs held): an estimate, why none can be made, or None.
@@ -171,7 +171,7 @@ class JobFactsMemo:
         return facts
 
 
-def running_seconds(previous: JobStatus | None, held_now: Held, now: datetime) -> float:
+def running_seconds(previous: WorkloadStatus | None, held_now: Held, now: datetime) -> float:
     """Wall time the Job held resources, carried across ticks and restarts (the store keeps the last value):
     the previous value plus the time since the previous tick, or since its pods (re)started if that is shorter (a
     preemption gap); unchanged while it holds nothing."""
@@ -198,13 +198,13 @@ def job_status(
     facts: JobFacts,
     team: str,
     cost_usd: float,
-    previous: JobStatus | None,
+    previous: WorkloadStatus | None,
     now: datetime,
     estimate: Callable[[JobFacts], EstimateAnswer],
     routes: Mapping[tuple[str, str], QueueRoute] | None = None,
     readings: Mapping[tuple[str, str], float] | None = None,
     stale_after_seconds: float | None = None,
-) -> JobStatus:
+) -> WorkloadStatus:
     """The workload's status at `now`: `facts` joined with the accrued `cost_usd`, the running time and throughput
     window carried from `previous`, and the projection (`monitor.core.domain.projection`). `estimate` answers for
     the held hardware when `needs_estimate(facts)`; otherwise the previous status's estimate is kept (a preempted
@@ -260,7 +260,7 @@ def job_status(
         progress_source = projection.progress_source
     # Every value below is already typed (validated models, floats summed from validated costs): validating the
     # 30 fields again cost ~2 µs each x 1,000 jobs a tick. The two constrained fields keep their check.
-    build = JobStatus.model_construct if cost_usd >= 0 and hold.hourly_usd >= 0 else JobStatus
+    build = WorkloadStatus.model_construct if cost_usd >= 0 and hold.hourly_usd >= 0 else WorkloadStatus
     return build(
         ref=workload.ref,
         team=team,
@@ -310,7 +310,7 @@ def job_status(
 
 
 def _waste(
-    hold: Held, readings: Mapping[tuple[str, str], float] | None, previous: JobStatus | None, cost_usd: float
+    hold: Held, readings: Mapping[tuple[str, str], float] | None, previous: WorkloadStatus | None, cost_usd: float
 ) -> Waste | None:
     """The Job's utilization and unused GPU cost (monitor.core.domain.gpu_waste); None without a source."""
     if readings is None:
@@ -323,15 +323,15 @@ def _waste(
 
 
 def cost_only_status(
-    workload: WorkloadInfo, team: str, cost_usd: float, previous: JobStatus | None, now: datetime, error: Exception
-) -> JobStatus:
+    workload: WorkloadInfo, team: str, cost_usd: float, previous: WorkloadStatus | None, now: datetime, error: Exception
+) -> WorkloadStatus:
     """A workload whose derived fields failed: its identity and cost so far, and a problem saying why no more."""
     problem = AnnotationProblem(
         annotation=PREFIX.rstrip("/"),
         value="",
         message=clip(f"no projection could be made ({type(error).__name__}: {error}); the cost so far is exact"),
     )
-    return JobStatus(
+    return WorkloadStatus(
         ref=workload.ref,
         team=team,
         labels=dict(workload.labels),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import WorkloadStatus
 
 UNKNOWN = "(unknown)"  # a workload the store has cost for but no Job snapshot (its snapshot was pruned)
 UNSET = "(none)"  # a Job without the grouping label (no team label, not queued by Kueue)
@@ -36,7 +36,7 @@ def spend_between(since_spend: Mapping[str, float], until_spend: Mapping[str, fl
     return {uid: max(0.0, usd - until_spend.get(uid, 0.0)) for uid, usd in since_spend.items()}
 
 
-def _group_of(job: JobStatus | None, group_by: GroupBy) -> str:
+def _group_of(job: WorkloadStatus | None, group_by: GroupBy) -> str:
     if job is None:
         return UNKNOWN
     if group_by is GroupBy.NAMESPACE:
@@ -48,7 +48,7 @@ def _group_of(job: JobStatus | None, group_by: GroupBy) -> str:
     return f"{job.ref.namespace}/{job.ref.name}"
 
 
-def report_rows(spend: Mapping[str, float], jobs: Iterable[JobStatus], group_by: GroupBy) -> list[ReportRow]:
+def report_rows(spend: Mapping[str, float], jobs: Iterable[WorkloadStatus], group_by: GroupBy) -> list[ReportRow]:
     """Σ spend per group, dearest first then by name; workloads with no spend in the period are left out.
 
     Invariant: Σ row.usd = Σ spend (every workload lands in exactly one group)."""

@@ -37,7 +37,7 @@ class AnnotationProblem(Value):
     message: str
 
 
-class JobStatus(Value):
+class WorkloadStatus(Value):
     ref: WorkloadRef
     team: str = ""
     queue: str = ""  # Kueue LocalQueue (kueue.x-k8s.io/queue-name); "" when not queued by Kueue
@@ -118,7 +118,7 @@ class TickStats(Value):
 class TickResult(Value):
     cluster: str
     at: datetime
-    jobs: tuple[JobStatus, ...] = ()
+    jobs: tuple[WorkloadStatus, ...] = ()
     budgets: tuple[BudgetStatus, ...] = ()
     nodes: tuple[NodeCost, ...] = ()
     stats: TickStats = TickStats()

@@ -15,12 +15,12 @@ import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import WorkloadStatus
 
 _Material = tuple[object, ...]
 
 
-def _material(job: JobStatus) -> _Material:
+def _material(job: WorkloadStatus) -> _Material:
     return (
         job.state,
         job.hourly_cost_usd,
@@ -39,9 +39,9 @@ class SnapshotSchedule:
         self._interval = timedelta(seconds=interval_seconds)
         self._saved: dict[str, tuple[datetime, _Material]] = {}  # uid → (when it counts as saved, what was saved)
 
-    def due(self, jobs: Sequence[JobStatus], now: datetime) -> list[JobStatus]:
+    def due(self, jobs: Sequence[WorkloadStatus], now: datetime) -> list[WorkloadStatus]:
         """The jobs to save at `now` (remembered as saved: call once per committed tick)."""
-        due: list[JobStatus] = []
+        due: list[WorkloadStatus] = []
         for job in jobs:
             uid = job.ref.uid
             material = _material(job)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from monitor.core.domain.accrual import Close, LedgerChanges, Segment
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import Band, JobStatus
+from monitor.core.domain.result import Band, WorkloadStatus
 
 T0 = datetime(2026, 3, 31, 22, 0, tzinfo=UTC)  # two hours before a month (and day) boundary
 
@@ -40,8 +40,8 @@ def closes(at: datetime, *items: tuple[Segment, datetime]) -> LedgerChanges:
     return LedgerChanges(at=at, closes=tuple(Close(s.pod_uid, s.start, end) for s, end in items))
 
 
-def job(uid: str = "w1", name: str = "llama", cost_usd: float = 10.0, state: str = "Running") -> JobStatus:
-    return JobStatus(
+def job(uid: str = "w1", name: str = "llama", cost_usd: float = 10.0, state: str = "Running") -> WorkloadStatus:
+    return WorkloadStatus(
         ref=WorkloadRef(kind="PyTorchJob", api_version="kubeflow.org/v1", namespace="ml", name=name, uid=uid),
         team="research",
         state=state,

@@ -13,7 +13,7 @@ from monitor.adapters.cloudwatch.publisher import CloudWatchPublisher, CloudWatc
 from monitor.adapters.cloudwatch.reconciler import AlarmReconciler
 from monitor.adapters.cloudwatch.retry import client_config
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import Band, BudgetStatus, JobStatus, TickResult
+from monitor.core.domain.result import Band, BudgetStatus, TickResult, WorkloadStatus
 
 pytestmark = pytest.mark.integration
 TOPIC = "arn:aws:sns:us-east-1:123456789012:oncall"
@@ -35,7 +35,7 @@ def _tick(n_jobs: int = 0) -> TickResult:
         projected_spend_usd=1300.0,
     )
     jobs = tuple(
-        JobStatus(
+        WorkloadStatus(
             ref=WorkloadRef(kind="Job", api_version="batch/v1", namespace="ml", name=f"j{i}", uid=f"u{i}"),
             cost_usd=float(i),
             hourly_cost_usd=1.0,

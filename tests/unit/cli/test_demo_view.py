@@ -8,12 +8,12 @@ from rich.console import Console
 
 from monitor.cli.demo_view import print_jobs
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import JobStatus, TickResult
+from monitor.core.domain.result import TickResult, WorkloadStatus
 
 
-def _job(name: str, utilization: float | None) -> JobStatus:
+def _job(name: str, utilization: float | None) -> WorkloadStatus:
     ref = WorkloadRef(kind="Job", api_version="batch/v1", namespace="ml", name=name, uid=name)
-    return JobStatus(ref=ref, cost_usd=10.0, hourly_cost_usd=5.0, gpus=8, gpu_utilization=utilization)
+    return WorkloadStatus(ref=ref, cost_usd=10.0, hourly_cost_usd=5.0, gpus=8, gpu_utilization=utilization)
 
 
 def test_gpu_utilization_column() -> None:

@@ -10,16 +10,16 @@ from hypothesis import strategies as st
 from monitor.core.domain.budgets import BudgetSpec
 from monitor.core.domain.enforcement import SuspendOrder, suspend_orders
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import BudgetStatus, JobStatus, TickResult
+from monitor.core.domain.result import BudgetStatus, TickResult, WorkloadStatus
 from monitor.runtime.enforcer import BudgetEnforcer
 
 T0 = datetime(2026, 11, 10, 8, 0, tzinfo=UTC)
 STATES = ["Running", "Pending", "Suspended", "Succeeded", "Failed", "Deleted"]
 
 
-def _job(name: str, team: str, state: str = "Running", queue: str = "", namespace: str = "ml") -> JobStatus:
+def _job(name: str, team: str, state: str = "Running", queue: str = "", namespace: str = "ml") -> WorkloadStatus:
     ref = WorkloadRef(kind="Job", api_version="batch/v1", namespace=namespace, name=name, uid=f"uid-{name}")
-    return JobStatus(ref=ref, team=team, queue=queue, state=state, cost_usd=1.0, hourly_cost_usd=1.0)
+    return WorkloadStatus(ref=ref, team=team, queue=queue, state=state, cost_usd=1.0, hourly_cost_usd=1.0)
 
 
 def _status(name: str, spend: float, limit: float) -> BudgetStatus:

@@ -13,7 +13,7 @@ from monitor.core.domain.attribution import PricedNode
 from monitor.core.domain.jobs import JobFacts, JobFactsMemo, job_facts, job_status
 from monitor.core.domain.model import NodeCapacityType, PodInfo, Price, WorkloadInfo
 from monitor.core.domain.node_memo import NodeAttributionMemo
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import WorkloadStatus
 from tests.unit.domain.factories import P4D_USD_PER_HOUR, T0, job_ref, pod, priced_node
 
 NODES = ("p4d-a", "p4d-b")
@@ -104,7 +104,7 @@ def test_memoised_facts_equal_a_rebuild_and_statuses_follow(rounds) -> None:
     for i in range(4):
         world.apply(("pod", i, WORKLOADS[i % 2], NODES[i % 2]))
     memo, attribution = JobFactsMemo(), NodeAttributionMemo()
-    previous: dict[str, JobStatus] = {}
+    previous: dict[str, WorkloadStatus] = {}
     now = T0
     for changes in rounds:
         for change in changes:

@@ -3,14 +3,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from monitor.core.domain.model import WorkloadRef
-from monitor.core.domain.result import JobStatus
+from monitor.core.domain.result import WorkloadStatus
 from monitor.core.domain.snapshot_schedule import SnapshotSchedule
 from tests.unit.domain.factories import T0
 
 
-def job(uid: str, cost_usd: float = 1.0, state: str = "Running", hourly: float = 4.0) -> JobStatus:
+def job(uid: str, cost_usd: float = 1.0, state: str = "Running", hourly: float = 4.0) -> WorkloadStatus:
     ref = WorkloadRef(kind="Job", api_version="batch/v1", namespace="ml", name=uid, uid=uid)
-    return JobStatus(ref=ref, state=state, cost_usd=cost_usd, hourly_cost_usd=hourly, observed_at=T0)
+    return WorkloadStatus(ref=ref, state=state, cost_usd=cost_usd, hourly_cost_usd=hourly, observed_at=T0)
 
 
 def test_new_and_changed_jobs_are_saved_at_once_and_the_rest_at_least_every_interval() -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price, WorkloadRef
-from monitor.core.domain.result import Band, BudgetStatus, JobStatus, NodeCost, TickResult, TickStats
+from monitor.core.domain.result import Band, BudgetStatus, NodeCost, TickResult, TickStats, WorkloadStatus
 
 AT = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
 
-def running_job() -> JobStatus:
-    return JobStatus(
+def running_job() -> WorkloadStatus:
+    return WorkloadStatus(
         ref=WorkloadRef(kind="PyTorchJob", api_version="kubeflow.org/v1", namespace="ml", name="llama-ft", uid="u1"),
         team="research",
         cost_usd=123.5,
@@ -34,8 +34,8 @@ def running_job() -> JobStatus:
     )
 
 
-def finished_job(finished: datetime) -> JobStatus:
-    return JobStatus(
+def finished_job(finished: datetime) -> WorkloadStatus:
+    return WorkloadStatus(
         ref=WorkloadRef(kind="Job", api_version="batch/v1", namespace="ml", name="eval", uid="u2"),
         state="Succeeded",
         cost_usd=10.0,
