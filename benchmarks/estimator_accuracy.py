@@ -72,6 +72,7 @@ class Case:
     params: float
     batch: int  # sequences per optimizer step
     error: float  # predicted / measured − 1
+    modelled_bound: str  # the model's own verdict: "launch" when host time exceeds GPU time over fwd + bwd
 
     @property
     def launch_bound(self) -> bool:
@@ -97,7 +98,7 @@ def _anchors() -> list[Case]:
         rows.append((name, published, t.tokens_per_second / gpus))
         # tokens/s error e ⇒ step-time error 1/(1+e) − 1
         error = published / (t.tokens_per_second / gpus) - 1
-        cases.append(Case(name, arch.family, run.seq_len, float(count_params(arch).total), batch, error))
+        cases.append(Case(name, arch.family, run.seq_len, float(count_params(arch).total), batch, error, t.bound))
     _table("tokens/s per GPU of published H100 runs (held out, seq 8192, vocab 128k)", rows, "tok/s")
     return cases
 
@@ -133,6 +134,7 @@ def _held_out(rows: list[Row], quick: bool) -> list[Case]:
                     float(count_params(r.arch).total),
                     r.run.micro_batch,
                     predict(r, constants) / r.step_seconds - 1,
+                    training_time(r.arch, r.run, Hardware(gpu=gpu("H100-SXM")), constants).bound,
                 )
                 for r in test
             ]
@@ -185,6 +187,8 @@ def _targets(cases: list[Case], families_out: list[Case]) -> bool:
         print(_summary(f"  seq {seq}", [c for c in cases if c.seq_len == seq]))
     for family in sorted({c.family for c in cases}):
         print(_summary(f"  family {family}", [c for c in cases if c.family == family]))
+    print(_summary("  modelled GPU-bound (host < GPU, fwd + bwd)", [c for c in cases if c.modelled_bound != "launch"]))
+    print(_summary("  modelled launch-bound", [c for c in cases if c.modelled_bound == "launch"]))
     print(_summary("leave one family out (gpt2 without its fit)", families_out))
     print(
         "  llama left out: not computable — every H100 measurement is Llama-shaped, so the host and memory-bound "
@@ -234,8 +238,9 @@ def main(quick: bool = False) -> int:
             params = float(count_params(anchor.arch).total)
             batch = anchor.run.global_batch or anchor.run.micro_batch
             seq = anchor.run.seq_len
-            cases.append(Case(anchor.name, anchor.arch.family, seq, params, batch, held))
-            ampere.append(Case(anchor.name, anchor.arch.family, seq, params, batch, family_out))
+            bound = training_time(anchor.arch, anchor.run, Hardware(gpu=a100, count=anchor.gpus)).bound
+            cases.append(Case(anchor.name, anchor.arch.family, seq, params, batch, held, bound))
+            ampere.append(Case(anchor.name, anchor.arch.family, seq, params, batch, family_out, bound))
         ok &= _targets(cases, ampere)
         errors = _table("GPU-hours of published runs (A100-80GB, held out)", hours, "GPU-h")
         ok &= statistics.median(errors) <= 0.10 and max(errors) <= 0.25
