@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import partial
 
 from monitor.core.domain.accrual import LedgerChanges, plan
-from monitor.core.domain.annotations import JobSpec
+from monitor.core.domain.annotations import WorkloadSpec
 from monitor.core.domain.attribution import Attribution, PodCost, PricedNode
 from monitor.core.domain.budgets import BudgetSpec, budget_workload, evaluate_budget
 from monitor.core.domain.jobs import (
@@ -97,7 +97,7 @@ class Agent:
         # to the workloads in the snapshot, like the facts memo; `_estimates` to the keys those still use.
         self._reported: dict[str, set[tuple[str, str]]] = {}
         self._failed: dict[str, set[str]] = {}
-        self._job_estimates: dict[str, tuple[JobSpec, str, int, str, EstimateAnswer]] = {}
+        self._job_estimates: dict[str, tuple[WorkloadSpec, str, int, str, EstimateAnswer]] = {}
         self._facts = JobFactsMemo()  # what each workload's status takes from its objects (monitor.core.domain.jobs)
         # The watch cache hands out the same immutable objects until they change: derive per object, not per tick.
         self._identities: dict[str, tuple[NodeInfo, NodeIdentity]] = {}
@@ -230,7 +230,7 @@ class Agent:
                 pods_by_owner[pod.owner.uid].append(pod)
         jobs: list[WorkloadStatus] = []
         seen: set[str] = set()
-        estimates: dict[str, tuple[JobSpec, str, int, str, EstimateAnswer]] = {}
+        estimates: dict[str, tuple[WorkloadSpec, str, int, str, EstimateAnswer]] = {}
         routes = queue_routes(snapshot.queues)
         for workload in snapshot.workloads:
             uid = workload.ref.uid
@@ -294,7 +294,7 @@ class Agent:
             )
 
     def _job_estimate(
-        self, uid: str, kept: dict[str, tuple[JobSpec, str, int, str, EstimateAnswer]], facts: JobFacts
+        self, uid: str, kept: dict[str, tuple[WorkloadSpec, str, int, str, EstimateAnswer]], facts: JobFacts
     ) -> EstimateAnswer:
         """The estimate for the hardware the workload holds, asked again only when its spec object or hardware
         changed (building the estimator's cache key, a JSON dump of the spec, was ~10 ms a tick at 1,000 jobs)."""

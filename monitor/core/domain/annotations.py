@@ -41,7 +41,7 @@ _MIN_MFU = 0.001
 
 
 @dataclass(frozen=True)
-class JobSpec:
+class WorkloadSpec:
     """What the annotations say about a training workload. Every field is optional (None = not annotated)."""
 
     model: str | None = None
@@ -87,7 +87,7 @@ class JobSpec:
 
 @dataclass(frozen=True)
 class ParsedAnnotations:
-    spec: JobSpec
+    spec: WorkloadSpec
     problems: tuple[AnnotationProblem, ...] = field(default_factory=tuple)
 
 
@@ -186,7 +186,7 @@ _CHECKPOINTING_ALIASES = {
 }
 _PRECISION_ALIASES = {"bf16-mixed": Precision.FP32_AMP, "16-mixed": Precision.FP16_AMP, "fp16": Precision.FP16_AMP}
 
-# annotation suffix -> (JobSpec field, parser)
+# annotation suffix -> (WorkloadSpec field, parser)
 _PARSERS: dict[str, tuple[str, Callable[[str], object]]] = {
     "model": ("model", _model_name),
     "model-config": ("model_config", _model_config),
@@ -228,7 +228,7 @@ _PARSERS: dict[str, tuple[str, Callable[[str], object]]] = {
 ANNOTATIONS: tuple[str, ...] = tuple(PREFIX + suffix for suffix in _PARSERS)
 
 
-def parse_job_annotations(
+def parse_workload_annotations(
     annotations: Mapping[str, str], known_models: Collection[str] | None = None
 ) -> ParsedAnnotations:
     """Parses every `trainspend.io/*` annotation on its own; the others ignore one bad value.
@@ -252,7 +252,7 @@ def parse_job_annotations(
             values[name] = parser(check_length(raw, MAX_JSON_CHARS if name == "model_config" else MAX_SCALAR_CHARS))
         except _BadValueError as bad:
             problems.append(_problem(key, raw, bad.fix))
-    spec = JobSpec(**values)  # type: ignore[arg-type]  # each parser returns its field's type
+    spec = WorkloadSpec(**values)  # type: ignore[arg-type]  # each parser returns its field's type
     spec, more = _check_consistency(spec, annotations, known_models)
     return ParsedAnnotations(spec=spec, problems=tuple(problems + more))
 
@@ -269,8 +269,8 @@ def _unknown_annotation(key: str, raw: str) -> AnnotationProblem:
 
 
 def _check_consistency(
-    spec: JobSpec, annotations: Mapping[str, str], known_models: Collection[str] | None
-) -> tuple[JobSpec, list[AnnotationProblem]]:
+    spec: WorkloadSpec, annotations: Mapping[str, str], known_models: Collection[str] | None
+) -> tuple[WorkloadSpec, list[AnnotationProblem]]:
     problems: list[AnnotationProblem] = []
     if known_models is not None and spec.model is not None and spec.model not in known_models:
         close = difflib.get_close_matches(spec.model, list(known_models), n=3)
@@ -303,7 +303,7 @@ def _check_consistency(
     return spec, problems
 
 
-def _missing_partners(spec: JobSpec, annotations: Mapping[str, str]) -> list[AnnotationProblem]:
+def _missing_partners(spec: WorkloadSpec, annotations: Mapping[str, str]) -> list[AnnotationProblem]:
     """Annotations that mean nothing alone: reported, so a user sees why no progress or token count appears."""
     problems: list[AnnotationProblem] = []
     if spec.step is not None and spec.total_steps is None and spec.progress is None:
@@ -335,7 +335,7 @@ def merge_progress(
 
     Annotations carry no timestamp, so "freshest" is taken as the furthest along: training progress only grows, the
     ranks of a distributed job report the same value, and a stale copy (a Job annotation last patched an hour ago, or a
-    pod of an earlier attempt) is the lower one. Unparseable values are skipped here; `parse_job_annotations`
+    pod of an earlier attempt) is the lower one. Unparseable values are skipped here; `parse_workload_annotations`
     reports them.
     """
     best: float | None = None

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from monitor.core.domain.annotations import PREFIX, ParsedAnnotations, merge_progress, parse_job_annotations
+from monitor.core.domain.annotations import PREFIX, ParsedAnnotations, merge_progress, parse_workload_annotations
 from monitor.core.domain.attribution import PodCost
 from monitor.core.domain.bounded import clip
 from monitor.core.domain.budgets import job_budget_status
@@ -114,7 +114,7 @@ def job_facts(
         if mine is not None and (progress is None or mine > progress):
             progress = mine
     return JobFacts(
-        parsed=parsed if parsed is not None else parse_job_annotations(workload.annotations),
+        parsed=parsed if parsed is not None else parse_workload_annotations(workload.annotations),
         held=held(pods, pod_costs, identities),
         annotation_progress=progress,
         queue=queue_of(workload.labels, (pod.labels for pod in pods)),

@@ -1,7 +1,7 @@
 """The estimator's view of an annotated workload: how long it should run on the GPUs it holds.
 
-Pure: the annotations (a `JobSpec`) and the hardware the workload's pods hold go in; the expected total running time
-and the assumptions behind it come out. The projection (`projection.py`) blends it with observed progress.
+Pure: the annotations (a `WorkloadSpec`) and the hardware the workload's pods hold go in; the expected total running
+time and the assumptions behind it come out. The projection (`projection.py`) blends it with observed progress.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from estimator.config import arch_from_hf_config
 from estimator.errors import EstimatorError
 from estimator.models import Hardware, ModelArch, Parallelism, TrainingRun
 from estimator.throughput import training_time
-from monitor.core.domain.annotations import JobSpec
+from monitor.core.domain.annotations import WorkloadSpec
 from monitor.core.domain.bounded import clip
 from monitor.core.domain.result import AnnotationProblem
 
@@ -34,7 +34,7 @@ class WorkloadEstimate:
 class EstimateKey:
     """Everything an estimate depends on; estimates are cached per `cache_key` by the agent."""
 
-    spec: JobSpec
+    spec: WorkloadSpec
     gpu_model: str
     gpus: int
 
@@ -44,7 +44,7 @@ class EstimateKey:
         return json.dumps([fields, self.gpu_model, self.gpus], sort_keys=True, default=str)
 
 
-def _arch(spec: JobSpec) -> ModelArch:
+def _arch(spec: WorkloadSpec) -> ModelArch:
     if spec.model_config is not None:
         return arch_from_hf_config(spec.model_config, name=spec.model or "custom")
     assert spec.model is not None

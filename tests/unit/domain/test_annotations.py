@@ -3,14 +3,14 @@ import json
 import pytest
 
 from estimator.models import Checkpointing, Method, Precision
-from monitor.core.domain.annotations import ANNOTATIONS, PREFIX, merge_progress, parse_job_annotations
+from monitor.core.domain.annotations import ANNOTATIONS, PREFIX, merge_progress, parse_workload_annotations
 
 P = PREFIX
 
 
 def test_full_contract_parses_into_a_spec():
     config = {"hidden_size": 4096, "num_hidden_layers": 32, "vocab_size": 128256}
-    parsed = parse_job_annotations(
+    parsed = parse_workload_annotations(
         {
             P + "model": "llama-3-8b",
             P + "model-config": json.dumps(config),
@@ -44,7 +44,7 @@ def test_full_contract_parses_into_a_spec():
 
 
 def test_no_annotations_gives_an_empty_spec_without_problems():
-    parsed = parse_job_annotations({"app": "x"})
+    parsed = parse_workload_annotations({"app": "x"})
     assert parsed.problems == ()
     assert parsed.spec.total_tokens is None
     assert parsed.spec.progress_ratio is None
@@ -52,7 +52,7 @@ def test_no_annotations_gives_an_empty_spec_without_problems():
 
 
 def test_dataset_tokens_times_epochs():
-    spec = parse_job_annotations({P + "dataset-tokens": "500M", P + "epochs": "3", P + "model": "m"}).spec
+    spec = parse_workload_annotations({P + "dataset-tokens": "500M", P + "epochs": "3", P + "model": "m"}).spec
     assert spec.total_tokens == 1.5e9
     assert spec.describes_workload
 
@@ -78,7 +78,7 @@ def test_dataset_tokens_times_epochs():
     ],
 )
 def test_one_bad_value_names_annotation_value_and_fix_and_others_still_parse(suffix, value, fix_fragment):
-    parsed = parse_job_annotations({P + "model": "llama-3-8b", P + "tokens": "2e9", P + suffix: value})
+    parsed = parse_workload_annotations({P + "model": "llama-3-8b", P + "tokens": "2e9", P + suffix: value})
     assert len(parsed.problems) == 1
     problem = parsed.problems[0]
     assert problem.annotation == P + suffix
@@ -93,38 +93,38 @@ def test_one_bad_value_names_annotation_value_and_fix_and_others_still_parse(suf
 
 
 def test_many_bad_values_each_reported():
-    parsed = parse_job_annotations({P + "method": "x", P + "mfu": "y", P + "seq-len": "z", P + "micro-batch": "2"})
+    parsed = parse_workload_annotations({P + "method": "x", P + "mfu": "y", P + "seq-len": "z", P + "micro-batch": "2"})
     assert {p.annotation for p in parsed.problems} == {P + "method", P + "mfu", P + "seq-len"}
     assert parsed.spec.micro_batch == 2
 
 
 def test_unknown_annotation_suggests_the_closest():
-    parsed = parse_job_annotations({P + "budget": "100"})
+    parsed = parse_workload_annotations({P + "budget": "100"})
     assert parsed.problems[0].annotation == P + "budget"
     assert "did you mean trainspend.io/budget-usd" in parsed.problems[0].message
 
 
 def test_known_models_rejects_an_unknown_preset_with_suggestions():
-    parsed = parse_job_annotations({P + "model": "llama-3-8"}, known_models={"llama-3-8b", "llama-3-70b", "gpt2"})
+    parsed = parse_workload_annotations({P + "model": "llama-3-8"}, known_models={"llama-3-8b", "llama-3-70b", "gpt2"})
     assert parsed.spec.model is None
     assert "llama-3-8b" in parsed.problems[0].message
 
 
 def test_tokens_disagreeing_with_dataset_tokens_times_epochs_is_reported_and_tokens_wins():
-    parsed = parse_job_annotations({P + "tokens": "2e9", P + "dataset-tokens": "1e9", P + "epochs": "3"})
+    parsed = parse_workload_annotations({P + "tokens": "2e9", P + "dataset-tokens": "1e9", P + "epochs": "3"})
     assert parsed.spec.total_tokens == 2e9
     assert parsed.problems[0].annotation == P + "tokens"
     assert "remove one" in parsed.problems[0].message
 
 
 def test_step_beyond_total_steps_is_reported_and_progress_clips_to_one():
-    parsed = parse_job_annotations({P + "step": "120", P + "total-steps": "100"})
+    parsed = parse_workload_annotations({P + "step": "120", P + "total-steps": "100"})
     assert parsed.spec.progress_ratio == 1.0
     assert parsed.problems[0].annotation == P + "step"
 
 
 def test_progress_accepts_percent():
-    assert parse_job_annotations({P + "progress": "42%"}).spec.progress == pytest.approx(0.42)
+    assert parse_workload_annotations({P + "progress": "42%"}).spec.progress == pytest.approx(0.42)
 
 
 def test_annotation_list_covers_the_design_contract():
@@ -147,31 +147,31 @@ def test_merge_progress_none_when_nobody_reports():
 
 
 def test_budget_message_is_the_explanation_and_fix_only():
-    problem = parse_job_annotations({P + "budget-usd": "lots"}).problems[0]
+    problem = parse_workload_annotations({P + "budget-usd": "lots"}).problems[0]
     assert (problem.annotation, problem.value) == (P + "budget-usd", "lots")
     assert problem.message == 'must be a positive amount in USD such as "5000"'
 
 
 def test_step_without_total_steps_is_reported_naming_the_partner():
-    parsed = parse_job_annotations({P + "step": "1200"})
+    parsed = parse_workload_annotations({P + "step": "1200"})
     assert parsed.spec.progress_ratio is None
     assert [(p.annotation, p.value) for p in parsed.problems] == [(P + "step", "1200")]
     assert P + "total-steps" in parsed.problems[0].message
 
 
 def test_step_beside_progress_needs_no_total_steps():
-    assert parse_job_annotations({P + "step": "1200", P + "progress": "0.5"}).problems == ()
+    assert parse_workload_annotations({P + "step": "1200", P + "progress": "0.5"}).problems == ()
 
 
 def test_epochs_without_dataset_tokens_is_reported_naming_the_partner():
-    parsed = parse_job_annotations({P + "epochs": "3", P + "tokens": "2e9"})
+    parsed = parse_workload_annotations({P + "epochs": "3", P + "tokens": "2e9"})
     assert parsed.spec.total_tokens == 2e9  # epochs multiply dataset-tokens only
     assert [(p.annotation, p.value) for p in parsed.problems] == [(P + "epochs", "3")]
     assert P + "dataset-tokens" in parsed.problems[0].message
 
 
 def test_consistency_messages_do_not_repeat_the_annotation_or_value():
-    parsed = parse_job_annotations(
+    parsed = parse_workload_annotations(
         {
             P + "tokens": "2e9",
             P + "dataset-tokens": "1e9",

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.core.domain.annotations import ANNOTATIONS, PREFIX, merge_progress, parse_job_annotations
+from monitor.core.domain.annotations import ANNOTATIONS, PREFIX, merge_progress, parse_workload_annotations
 from monitor.core.domain.bounded import DISPLAY_CHARS, MAX_JSON_DEPTH, BoundError, clip, json_depth, load_bounded_json
 from monitor.core.domain.projection import ProjectionInput, project
 from monitor.core.domain.quantities import QuantityError, parse_count, parse_quantity
@@ -55,7 +55,7 @@ annotation_maps = st.dictionaries(
 @pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("value", NASTY, ids=lambda v: repr(v[:20]) + f"..{len(v)}")
 def test_each_nasty_value_is_a_problem_or_a_bounded_value_and_the_rest_still_parses(suffix: str, value: str) -> None:
-    parsed = parse_job_annotations({**LLAMA, PREFIX + suffix: value})
+    parsed = parse_workload_annotations({**LLAMA, PREFIX + suffix: value})
     if suffix not in ("model", "tokens"):
         assert parsed.spec.model == "llama-3-8b"
         assert parsed.spec.tokens == 2e9
@@ -68,7 +68,7 @@ def test_each_nasty_value_is_a_problem_or_a_bounded_value_and_the_rest_still_par
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(annotation_maps)
 def test_parser_never_raises_and_every_annotation_is_parsed_or_reported(annotations: dict[str, str]) -> None:
-    parsed = parse_job_annotations({**LLAMA, **annotations})
+    parsed = parse_workload_annotations({**LLAMA, **annotations})
     _assert_bounded(parsed.spec)
     reported = {p.annotation for p in parsed.problems}
     for key, raw in annotations.items():
@@ -84,7 +84,7 @@ def test_parser_never_raises_and_every_annotation_is_parsed_or_reported(annotati
 @settings(max_examples=150, deadline=None)
 @given(annotation_maps, st.sampled_from(["H100-SXM", "A100-SXM-40GB", "no-such-gpu"]), st.integers(1, 4096))
 def test_estimate_of_any_parsed_spec_is_finite_or_a_problem(annotations: dict[str, str], gpu: str, gpus: int) -> None:
-    spec = parse_job_annotations({**LLAMA, **annotations}).spec
+    spec = parse_workload_annotations({**LLAMA, **annotations}).spec
     answer = estimate_workload(EstimateKey(spec=spec, gpu_model=gpu, gpus=gpus))
     if isinstance(answer, WorkloadEstimate):
         assert 0 < answer.total_seconds < math.inf
@@ -198,7 +198,7 @@ def test_json_depth_counts_brackets_outside_strings_only() -> None:
 
 def test_deep_model_config_is_a_problem_naming_the_depth() -> None:
     raw = '{"a": ' + "[" * 20_000 + "]" * 20_000 + "}"  # under the size bound: only the depth stops it
-    parsed = parse_job_annotations({PREFIX + "model-config": raw, PREFIX + "tokens": "2e9"})
+    parsed = parse_workload_annotations({PREFIX + "model-config": raw, PREFIX + "tokens": "2e9"})
     (problem,) = parsed.problems
     assert problem.annotation == PREFIX + "model-config"
     assert "nest at most 32 levels deep (this one nests 20001)" in problem.message
@@ -207,5 +207,5 @@ def test_deep_model_config_is_a_problem_naming_the_depth() -> None:
 
 def test_huge_integer_in_model_config_is_a_problem() -> None:
     raw = json.dumps({"hidden_size": 10**30, "num_hidden_layers": 32})
-    (problem,) = parse_job_annotations({PREFIX + "model-config": raw}).problems
+    (problem,) = parse_workload_annotations({PREFIX + "model-config": raw}).problems
     assert "integers of at most 9007199254740992" in problem.message
