@@ -8,6 +8,15 @@ pytest_plugins = [
 ]
 
 import pytest  # noqa: E402  (after pytest_plugins, which must come first for readers of this file)
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Property tests check properties, not speed: no per-example deadline and no 'too slow' health check, which
+    fail on a loaded CI machine while the property holds (speed is measured by `python -m benchmarks`)."""
+    settings.register_profile("trainspend", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("trainspend")
+
 
 # What makes a test `integration` (pyproject.toml: "talks to real local servers"): living in a suite of real parts, or
 # using a fixture that starts one. Marked here once, so `-m "not integration"` is the fast suite without every file
