@@ -164,7 +164,8 @@ def _live(
         gpu_model=gpu_id or (table_gpu[0] if table_gpu else None),
         gpu_count=table_gpu[1] if table_gpu else (1 if gpu_id else 0),
     )
-    if provider.lower() == "gcp" and pricing.gcp_api_key is None:
+    no_gcp_key = provider.lower() == "gcp" and pricing.gcp_api_key is None
+    if no_gcp_key:
         typer.echo(
             "note: no GCP API key (pricing.gcp_api_key / TRAINSPEND_PRICING__GCP_API_KEY): the Cloud Billing Catalog"
             " is not consulted; the answer comes from the embedded catalog",
@@ -179,7 +180,7 @@ def _live(
         price = chain.price(identity)
     finally:
         pricing_log.setLevel(level)
-    if flag and price.source in _FALLBACK_SOURCES:
+    if flag and not no_gcp_key and price.source in _FALLBACK_SOURCES:  # (without a key the note above said it)
         why = "; ".join(f"{name}: {error}" for name, error in chain.last_errors().items()) or "it had no price for it"
         as_of = price.as_of.isoformat() if price.as_of else "undated"
         typer.echo(f"note: --live: the {provider} pricing API gave no answer ({why}); this is the fallback, the "

@@ -152,3 +152,14 @@ def test_live_without_credentials_says_what_it_fell_back_to(monkeypatch: pytest.
     assert "the aws pricing API gave no answer" in notes[0]
     assert "Unable to locate credentials" in notes[0]
     assert f"the catalog price (as of {body['price']['as_of']})" in notes[0]
+
+
+def test_live_gcp_without_a_key_says_so_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRAINSPEND_PRICING__GCP_API_KEY", raising=False)
+    args = ["prices", "--live", "--provider", "gcp", "--region", "us-central1", "--instance-type", "a2-ultragpu-8g"]
+    result = CliRunner().invoke(_app(), [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if line]
+    assert len(notes) == 1, result.stderr
+    assert "no GCP API key" in notes[0]
+    assert json.loads(result.stdout)["price"]["source"] == "catalog"
