@@ -62,3 +62,23 @@ def test_check_config_masks_the_store_password(monkeypatch: pytest.MonkeyPatch) 
     assert result.exit_code == 0, result.output
     assert "Hunter2pw" not in result.output
     assert "postgresql+psycopg://trainspend:***@db:5432/trainspend" in result.output
+
+
+def test_json_log_lines_carry_no_secret_in_extra_fields() -> None:
+    """`log_format: json` writes every `extra=` field: the filter masks those as it masks the message."""
+    import json
+
+    from monitor.adapters.notify.redact import RedactingFilter
+    from monitor.cli.logs import JsonFormatter
+
+    secret = "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "posted to %s", (secret,), None)
+    record.endpoint = secret.upper()  # an endpoint may echo the URL in another case
+    record.upstream = "https://user:hunter2@proxy.example:3128/"  # found by parsing, not configured
+    record.attempt = 3
+    assert RedactingFilter([secret]).filter(record)
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert "SECRET" not in line.upper()
+    assert "hunter2" not in line
+    assert (entry["message"], entry["endpoint"], entry["attempt"]) == ("posted to ***", "***", 3)

@@ -21,8 +21,13 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     return mask_credentials(text)
 
 
+# The attributes every LogRecord has; whatever else a record carries came from a call site's `extra=`.
+_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
 class RedactingFilter(logging.Filter):
-    """Rewrites a record's message with the secrets masked."""
+    """Rewrites a record's message, and each text field a call site attached with `extra=` (which `log_format: json`
+    writes out), with the secrets masked."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
@@ -33,6 +38,9 @@ class RedactingFilter(logging.Filter):
         masked = mask(message, self.secrets)
         if masked != message:
             record.msg, record.args = masked, None
+        for key, value in list(vars(record).items()):
+            if key not in _RECORD_ATTRIBUTES and isinstance(value, str):
+                setattr(record, key, mask(value, self.secrets))
         return True
 
 
