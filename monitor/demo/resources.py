@@ -73,6 +73,7 @@ CRD_TYPES: dict[str, tuple[ResourceType, ...]] = {
     "resource.k8s.io": (
         ResourceType("resource.k8s.io", "v1", "resourceclaims", "ResourceClaim", namespaced=True),
         ResourceType("resource.k8s.io", "v1", "resourceclaimtemplates", "ResourceClaimTemplate", namespaced=True),
+        ResourceType("resource.k8s.io", "v1", "resourceslices", "ResourceSlice", namespaced=False),
     ),
 }
 DEFAULT_CRD_GROUPS = frozenset(CRD_TYPES) - {MPI_OPERATOR, KUEUE_V1BETA1}

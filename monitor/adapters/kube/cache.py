@@ -25,6 +25,7 @@ from monitor.adapters.kube.kinds import CRDS, WatchedKind, api_group
 from monitor.adapters.kube.kueue import to_queue
 from monitor.adapters.kube.owners import OwnerRef, owner_refs, resolve
 from monitor.adapters.kube.sharing import Canon
+from monitor.adapters.kube.slices import SliceEntry, gpus_by_node, to_slice
 from monitor.core.domain.model import (
     ClaimInfo,
     ClusterSnapshot,
@@ -56,7 +57,7 @@ class _OwnerEntry:
     info: WorkloadInfo | None
 
 
-Entry = NodeInfo | _PodEntry | _OwnerEntry | ClaimEntry | QueueInfo
+Entry = NodeInfo | _PodEntry | _OwnerEntry | ClaimEntry | QueueInfo | SliceEntry
 
 
 class ClusterCache:
@@ -129,6 +130,8 @@ class ClusterCache:
             return to_claim_entry(obj)
         if kind.role == "queue":
             return to_queue(kind, obj)
+        if kind.role == "slice":
+            return to_slice(obj)
         refs = self._canon.value(owner_refs(meta, self._canon.text))
         if kind.role == "pod":
             names, group = pod_claim_refs(obj)
@@ -334,7 +337,7 @@ def _build(
     intermediates: frozenset[tuple[str, str]] = frozenset(),
     resolutions: _Resolutions | None = None,
 ) -> ClusterSnapshot:
-    nodes = [e for e in entries if isinstance(e, NodeInfo)]
+    nodes = _with_dra_gpus([e for e in entries if isinstance(e, NodeInfo)], entries)
     claims = _claims([e for e in entries if isinstance(e, ClaimEntry)], entries)
     owners = [e for e in entries if isinstance(e, _OwnerEntry)]
     queues = [e for e in entries if isinstance(e, QueueInfo)]
@@ -370,6 +373,14 @@ def _build(
         claims=tuple(sorted(claims, key=lambda c: (c.namespace, c.name, c.uid))),
         queues=tuple(sorted(queues, key=lambda q: (q.kind, q.namespace, q.name))),
     )
+
+
+def _with_dra_gpus(nodes: list[NodeInfo], entries: list[Entry]) -> list[NodeInfo]:
+    """Nodes with the GPUs their NVIDIA DRA driver publishes in ResourceSlices (`NodeInfo.dra_gpus`; slices.py)."""
+    slices = [e for e in entries if isinstance(e, SliceEntry)]
+    gpus = gpus_by_node(slices) if slices else {}
+    found = [(n, gpus.get(n.name, 0)) for n in nodes]
+    return [n if n.dra_gpus == count else convert.node_with(n, dra_gpus=count) for n, count in found]
 
 
 def _claims(claims: list[ClaimEntry], entries: list[Entry]) -> list[ClaimInfo]:

@@ -196,6 +196,11 @@ def pod_with(pod: PodInfo, **changes: object) -> PodInfo:
     return PodInfo.model_construct(_pod_fields(), **{**pod.__dict__, **changes})
 
 
+def node_with(node: NodeInfo, **changes: object) -> NodeInfo:
+    """A copy of `node` with `changes` (already validated), sharing the fields set as `pod_with` does."""
+    return NodeInfo.model_construct(_node_fields(), **{**node.__dict__, **changes})
+
+
 def to_node(obj: Obj, canon: Canon | None = None) -> NodeInfo:
     share = canon or Canon()
     meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}

@@ -1,5 +1,5 @@
-"""Which training CRDs (and optional APIs: DRA ResourceClaims, Kueue queues) the cluster serves, from the discovery
-endpoints (`/apis`, `/apis/<group>/<version>`)."""
+"""Which training CRDs (and optional APIs: DRA ResourceClaims and ResourceSlices, Kueue queues) the cluster serves,
+from the discovery endpoints (`/apis`, `/apis/<group>/<version>`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from kubernetes import client
 from monitor.adapters.kube.claims import RESOURCE_CLAIMS
 from monitor.adapters.kube.kinds import CRDS, WatchedKind
 from monitor.adapters.kube.kueue import KUEUE_KINDS
+from monitor.adapters.kube.slices import RESOURCE_SLICES
 
-OPTIONAL_APIS: tuple[WatchedKind, ...] = (RESOURCE_CLAIMS, *KUEUE_KINDS)
+OPTIONAL_APIS: tuple[WatchedKind, ...] = (RESOURCE_CLAIMS, RESOURCE_SLICES, *KUEUE_KINDS)
 
 
 def served_crds(api: client.ApiClient, request_timeout_seconds: float) -> tuple[WatchedKind, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["node", "pod", "workload", "intermediate", "claim", "queue"]
+Role = Literal["node", "pod", "workload", "intermediate", "claim", "queue", "slice"]
 
 
 @dataclass(frozen=True)

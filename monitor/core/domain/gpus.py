@@ -30,8 +30,12 @@ physical GPU:
   15/19/20 = 1g; NVIDIA MIG User Guide), else from the placement: size/M.
 
 Where no label explains why more units are advertised than the instance type has GPUs, a unit is
-physical / advertised. Invariant (property-tested): what the scheduler can hand out on a node never sums above its
-physical GPUs, and pricing (`node_identity().gpu_count`) and attribution see the same physical count.
+physical / advertised. A node that advertises nothing and has no GPU count label (the NVIDIA DRA driver instead of the
+device plugin, no GPU feature discovery) has the GPUs its DRA driver publishes in ResourceSlices (`NodeInfo.dra_gpus`,
+monitor.adapters.kube.slices), else those of its instance type.
+
+Invariant (property-tested): what the scheduler can hand out on a node never sums above its physical GPUs, and
+pricing (`node_identity().gpu_count`) and attribution see the same physical count.
 """
 
 from __future__ import annotations
@@ -239,7 +243,8 @@ def node_gpus(node: NodeInfo, gpu_model: str | None = None, instance_gpus: int =
     mixed = _mixed_physical(resources, geo)
     if mixed:
         return NodeGpus(whole + mixed, gpu_model, per_replica, per_replica, geo, "mig-mixed")
-    fallback = instance_gpus or _positive_int(labels.get("karpenter.k8s.aws/instance-gpu-count"))
+    # Nothing advertised or labelled: the GPUs its DRA driver publishes, else what its instance type has.
+    fallback = node.dra_gpus or instance_gpus or _positive_int(labels.get("karpenter.k8s.aws/instance-gpu-count"))
     if replicas == 1 and fallback and advertised > fallback:  # more units than GPUs, and no label says why
         unit = Fraction(fallback) / Fraction(advertised)
         return NodeGpus(fallback, gpu_model, unit, unit, geo, "advertised")

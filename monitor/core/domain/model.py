@@ -36,6 +36,9 @@ class NodeInfo(Value):
     allocatable: dict[str, str] = Field(default_factory=dict)
     created: datetime | None = None
     ready: bool = True
+    # Physical GPUs the node's NVIDIA DRA driver publishes in ResourceSlices (0: none); used when its capacity and
+    # labels do not say (monitor.core.domain.gpus.node_gpus)
+    dra_gpus: int = 0
 
 
 class PodInfo(Value):

@@ -79,3 +79,23 @@ def test_claim_reserved_for_a_podgroup_is_charged_to_its_member_pods(
         assert result.pods["6a7b-launcher"].gpus == 0  # in the group, but it names no claim
     finally:
         src.stop()
+
+
+def test_resource_slices_are_watched_and_count_a_nodes_gpus(
+    apiserver: LocalApiServer, kube_settings: KubeSettings
+) -> None:
+    for obj in dra_objects("resourceslice-gpus.yaml"):
+        apiserver.create(obj)
+    src = KubeClusterSource(kube_settings, cluster="c")
+    src.start()
+    try:
+        assert src.wait_synced(8)
+        assert "resourceslices.resource.k8s.io" in {k.key for k in src.watched}
+        (node,) = src.snapshot().nodes
+        assert node.dra_gpus == 3  # gpu-0, gpu-1, and the GPU of two MIG devices (generation 2 of the pool)
+        assert node_identity(node).gpu_count == 3
+        apiserver.delete("resource.k8s.io/v1", "ResourceSlice", "dgx-a100-07-gpu.nvidia.com-b7n2m")
+        apiserver.delete("resource.k8s.io/v1", "ResourceSlice", "dgx-a100-07-gpu.nvidia.com-x4k9q")
+        eventually(lambda: src.snapshot().nodes[0].dra_gpus == 0, what="the node to lose its DRA GPUs")
+    finally:
+        src.stop()
