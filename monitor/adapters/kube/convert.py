@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -135,6 +135,24 @@ def _pod_fields() -> set[str]:
     return _fields(PodInfo)
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _construct(model: type[M], values: Mapping[str, object]) -> M:
+    """An instance of `model` from already-converted values, without validation, as `model_construct` but smaller:
+    each field is set as an attribute, always in the model's field order, so CPython keeps them in a key-sharing
+    dict (one key table for the class; ~0.2 KB a pod instead of ~0.55 KB for the dict `model_construct` builds).
+    Fields not in `values` take their defaults; the fields set is the one shared set (`_fields`)."""
+    instance = model.__new__(model)
+    put = object.__setattr__  # frozen models refuse their own __setattr__
+    for name, field in model.model_fields.items():
+        put(instance, name, values[name] if name in values else field.get_default(call_default_factory=True))
+    put(instance, "__pydantic_fields_set__", _fields(model))
+    put(instance, "__pydantic_extra__", None)
+    put(instance, "__pydantic_private__", None)
+    return instance
+
+
 def _node_fields() -> set[str]:
     return _fields(NodeInfo)
 
@@ -173,32 +191,34 @@ def to_pod(
     meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
     finished = _pod_finished(obj) or deleted_at
     node_name = spec.get("nodeName")
-    return PodInfo.model_construct(
-        _pod_fields(),
-        namespace=share.text(meta.get("namespace", "")),
-        name=str(meta.get("name", "")),
-        uid=str(meta.get("uid", "")),
-        node_name=share.text(node_name) if node_name else None,
-        phase=share.text(status.get("phase") or "Unknown"),
-        bound=pod_bound(obj) if node_name else None,
-        labels=share.strings(meta.get("labels")),
-        annotations=share.strings(meta.get("annotations")),
-        requests=share.strings(pod_requests(spec)),
-        started=parse_time(status.get("startTime")),
-        finished=finished,
-        owner=owner,
+    return _construct(
+        PodInfo,
+        {
+            "namespace": share.text(meta.get("namespace", "")),
+            "name": str(meta.get("name", "")),
+            "uid": str(meta.get("uid", "")),
+            "node_name": share.text(node_name) if node_name else None,
+            "phase": share.text(status.get("phase") or "Unknown"),
+            "bound": pod_bound(obj) if node_name else None,
+            "labels": share.strings(meta.get("labels")),
+            "annotations": share.strings(meta.get("annotations")),
+            "requests": share.strings(pod_requests(spec)),
+            "started": parse_time(status.get("startTime")),
+            "finished": finished,
+            "owner": owner,
+        },
     )
 
 
 def pod_with(pod: PodInfo, **changes: object) -> PodInfo:
     """A copy of `pod` with `changes`. Unlike `model_copy`, it shares the fields set instead of copying it (a set
     of 13 names, ~0.7 KB per pod) and shares the unchanged values (both already validated)."""
-    return PodInfo.model_construct(_pod_fields(), **{**pod.__dict__, **changes})
+    return _construct(PodInfo, {**pod.__dict__, **changes})
 
 
 def node_with(node: NodeInfo, **changes: object) -> NodeInfo:
     """A copy of `node` with `changes` (already validated), sharing the fields set as `pod_with` does."""
-    return NodeInfo.model_construct(_node_fields(), **{**node.__dict__, **changes})
+    return _construct(NodeInfo, {**node.__dict__, **changes})
 
 
 def to_node(obj: Obj, canon: Canon | None = None) -> NodeInfo:
@@ -206,16 +226,18 @@ def to_node(obj: Obj, canon: Canon | None = None) -> NodeInfo:
     meta, spec, status = obj.get("metadata") or {}, obj.get("spec") or {}, obj.get("status") or {}
     ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in status.get("conditions") or [])
     # Constructed without validation (each value converted here), so the shared dicts are not copied.
-    return NodeInfo.model_construct(
-        _node_fields(),
-        name=share.text(meta.get("name", "")),
-        uid=str(meta.get("uid", "")),
-        provider_id=str(spec.get("providerID") or ""),
-        labels=share.strings(meta.get("labels")),
-        capacity=share.strings(status.get("capacity")),
-        allocatable=share.strings(status.get("allocatable")),
-        created=parse_time(meta.get("creationTimestamp")),
-        ready=ready,
+    return _construct(
+        NodeInfo,
+        {
+            "name": share.text(meta.get("name", "")),
+            "uid": str(meta.get("uid", "")),
+            "provider_id": str(spec.get("providerID") or ""),
+            "labels": share.strings(meta.get("labels")),
+            "capacity": share.strings(status.get("capacity")),
+            "allocatable": share.strings(status.get("allocatable")),
+            "created": parse_time(meta.get("creationTimestamp")),
+            "ready": ready,
+        },
     )
 
 

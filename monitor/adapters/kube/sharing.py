@@ -8,10 +8,11 @@ keeps what it converted for as long as the object exists. `Canon` hands out one 
 * strings: `sys.intern` (an interned string is freed once nothing refers to it, so the table cannot grow stale);
   long strings (over `MAX_INTERNED_CHARS`, e.g. a last-applied-configuration annotation) are almost never repeated
   and are kept as they are;
-* small str → str dicts (labels, annotations, requests, node capacity) and ownerReference tuples: a table of the
-  distinct values seen, emptied when it reaches `max_entries`, so values that are unique per object cannot grow it
-  without bound (what was handed out stays shared; only later equal values get a fresh instance). A pod's
-  annotations are often its own (a progress counter), but many repeat across a workload's pods (sidecar, scrape).
+* small str → str dicts (labels, annotations, requests, node capacity): a table of the distinct values in use,
+  holding them weakly, so a dict no object uses any more (a pod's progress annotation moved on) leaves the table; a
+  pod's annotations are often its own, but many repeat across a workload's pods (sidecar, scrape annotations);
+* ownerReference tuples (few: one per owner): a table emptied when it reaches `max_entries` (what was handed out
+  stays shared; only later equal values get a fresh instance).
 
 The values handed out are shared by many frozen models, so nothing may write into them; nothing does (the domain
 only reads them, and a change to an object arrives as a new object). Watch threads convert concurrently: each table
@@ -21,6 +22,7 @@ operation is one dict call, atomic under the GIL, and a lost race only costs a d
 from __future__ import annotations
 
 import sys
+import weakref
 from collections.abc import Hashable, Mapping
 from typing import TypeVar
 
@@ -29,10 +31,19 @@ MAX_SHARED_DICT_ITEMS = 32  # larger dicts (a pod's many annotations) are rarely
 T = TypeVar("T", bound=Hashable)
 
 
+class SharedDict(dict[str, str]):
+    """A plain str → str dict that a weak reference can point at (a `dict` cannot), so the table of shared dicts
+    does not keep alive the ones nobody uses."""
+
+    __slots__ = ("__weakref__",)
+
+
 class Canon:
     def __init__(self, max_entries: int = 16_384) -> None:
         self._max_entries = max_entries
-        self._dicts: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+        self._dicts: weakref.WeakValueDictionary[tuple[tuple[str, str], ...], SharedDict] = (
+            weakref.WeakValueDictionary()
+        )
         self._values: dict[Hashable, Hashable] = {}
 
     def text(self, value: object) -> str:
@@ -53,10 +64,9 @@ class Canon:
         found = self._dicts.get(key)
         if found is not None:
             return found
-        if len(self._dicts) >= self._max_entries:
-            self._dicts.clear()
-        self._dicts[key] = converted
-        return converted
+        shared = SharedDict(converted)
+        self._dicts[key] = shared
+        return shared
 
     def value(self, value: T) -> T:
         """The one instance equal to `value` (a frozen, hashable value: an ownerReference tuple)."""

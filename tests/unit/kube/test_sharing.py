@@ -4,6 +4,7 @@ the same with or without sharing, and equal parts of different objects become on
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,7 +15,7 @@ from monitor.adapters.kube import convert
 from monitor.adapters.kube.cache import ClusterCache
 from monitor.adapters.kube.kinds import NODES, PODS
 from monitor.adapters.kube.sharing import Canon
-from monitor.core.domain.model import WorkloadInfo, WorkloadRef
+from monitor.core.domain.model import PodInfo, WorkloadInfo, WorkloadRef
 from monitor.demo import objects
 
 _text = st.text(min_size=0, max_size=12)
@@ -75,12 +76,17 @@ def test_the_cache_shares_owner_references_and_node_labels_between_objects() -> 
     assert one.capacity is two.capacity
 
 
-def test_the_table_is_bounded_and_what_it_handed_out_stays_valid() -> None:
+def test_the_tables_hold_what_is_in_use_and_are_bounded() -> None:
     canon = Canon(max_entries=4)
     handed = [canon.strings({"pod": str(i)}) for i in range(10)]
     assert handed == [{"pod": str(i)} for i in range(10)]
-    assert len(canon._dicts) <= 4
-    assert canon.strings({"pod": "9"}) is handed[9]  # still in the table after the last emptying
+    assert canon.strings({"pod": "9"}) is handed[9]
+    del handed[:5]
+    assert len(canon._dicts) == 5  # the dicts nobody holds any more left the table
+    refs = [canon.value((str(i),)) for i in range(10)]
+    assert refs == [(str(i),) for i in range(10)]
+    assert len(canon._values) <= 4
+    assert canon.value(("9",)) is refs[9]  # still in the table after the last emptying
 
 
 @given(labels=_labels, phase=st.sampled_from(["Pending", "Running", "Succeeded", "Failed", "Unknown"]))
@@ -102,3 +108,13 @@ def test_values_constructed_without_validation_equal_the_validated_ones(labels: 
         }
     )
     assert convert.pod_with(pod, owner=ref) == pod.model_copy(update={"owner": ref})
+
+
+def test_a_converted_pod_keeps_its_fields_in_a_key_sharing_dict() -> None:
+    pods = [convert.to_pod(_pod(n, {"app": "x"}, {}, "job-1")) for n in ("a", "b")]
+    validated = PodInfo.model_validate(pods[0].model_dump())
+    assert pods[0] == validated  # the same value as pydantic's own construction
+    assert sys.getsizeof(pods[0].__dict__) < sys.getsizeof(validated.__dict__)  # smaller: one key table per class
+    copy = convert.pod_with(pods[1], phase="Succeeded")
+    assert (copy.phase, copy.name) == ("Succeeded", "b")
+    assert sys.getsizeof(copy.__dict__) == sys.getsizeof(pods[1].__dict__)
