@@ -111,7 +111,16 @@ def test_rbac_writes_only_events_and_leases() -> None:
                     assert set(rule["verbs"]) == {"get", "update"}, rule
     clusterrole = next(d for d in docs if d["kind"] == "ClusterRole")
     readable = {r for rule in clusterrole["rules"] for r in rule["resources"] if "watch" in rule["verbs"]}
-    assert readable >= {"nodes", "pods", "jobs", "pytorchjobs", "jobsets", "rayjobs", "resourceclaims", "resourceslices"}
+    assert readable >= {
+        "nodes",
+        "pods",
+        "jobs",
+        "pytorchjobs",
+        "jobsets",
+        "rayjobs",
+        "resourceclaims",
+        "resourceslices",
+    }
 
 
 def test_several_replicas_on_sqlite_are_refused_and_a_users_store_url_is_kept() -> None:
