@@ -15,7 +15,6 @@ exposed as they are.
 
 from __future__ import annotations
 
-import gzip
 import platform
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,7 +34,7 @@ from monitor.core.domain.result import NodeCost, TickResult, WorkloadStatus
 from monitor.core.errors import ConfigError
 from monitor.http.cost_families import budget_families, job_families, node_families, node_family_heads, node_samples
 from monitor.http.exposition import Family, TextWriter, header
-from monitor.http.server import GZIP_LEVEL
+from monitor.http.server import DeflatedPrefix, gzip_joined
 
 # Tick duration buckets, seconds: a healthy tick takes well under a second; the 30 s default interval is the top.
 TICK_BUCKETS_SECONDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -93,7 +92,9 @@ class Exporter(Collector):
         self._histogram = _TickHistogram(TICK_BUCKETS_SECONDS)
         self._last_success_seconds: float | None = None
         self._body = b""
-        self._body_gzip: bytes | None = None  # `_body` gzipped, made on the first gzip scrape after an update
+        self._body_deflated: DeflatedPrefix | None = (
+            None  # `_body` compressed, on the first gzip scrape after an update
+        )
         self._writer = TextWriter()
         # node name → (its NodeCost object, cluster, its line in each node family), for `_node_text`
         self._node_lines: dict[str, tuple[NodeCost, str, tuple[str, ...]]] = {}
@@ -123,7 +124,7 @@ class Exporter(Collector):
                 self._writer = TextWriter()  # label sets of jobs long gone: start afresh rather than grow forever
             nodes = self._node_text(result) if result.is_leader else ""
             self._body = own + (self._writer.render(families) + nodes).encode()
-            self._body_gzip = None
+            self._body_deflated = None
 
     def _node_text(self, result: TickResult) -> str:
         """The node families' text, each node's lines kept while its `NodeCost` is the same object (the attribution
@@ -145,20 +146,20 @@ class Exporter(Collector):
         return "".join(header(family) + "".join(column) for family, column in zip(heads, columns, strict=True))
 
     def exposition(self) -> bytes:
-        """The Prometheus text exposition (format 0.0.4) of the latest tick, as rendered by `update`."""
+        """The Prometheus text exposition (format 0.0.4) of the latest tick, as rendered by `update`, then the
+        process's own series, fresh on each call."""
         with self._lock:
             body = self._body
-        return generate_latest(self._runtime) + body
+        return body + generate_latest(self._runtime)
 
     def exposition_gzip(self) -> bytes:
-        """`exposition()` gzipped, as two gzip members (RFC 1952 §2.2: a file is a series of members, decompressed as
-        their concatenation; Go's compress/gzip, which Prometheus uses, reads them as one stream): the process
-        series, fresh on each scrape, then the tick's body, compressed once per tick instead of once per scrape."""
+        """`exposition()` gzipped as one member: the tick's body compressed once per tick (a deflate prefix), the
+        process series compressed per scrape and joined to it (`monitor.http.server.gzip_joined`)."""
         with self._lock:
-            if self._body_gzip is None:
-                self._body_gzip = gzip.compress(self._body, compresslevel=GZIP_LEVEL)
-            body_gzip = self._body_gzip
-        return gzip.compress(generate_latest(self._runtime), compresslevel=GZIP_LEVEL) + body_gzip
+            if self._body_deflated is None:
+                self._body_deflated = DeflatedPrefix.of(self._body)
+            prefix = self._body_deflated
+        return gzip_joined(prefix, generate_latest(self._runtime))
 
     def collect(self) -> Iterable[Metric]:
         """The same families as `exposition`, for the registry (`generate_latest(exporter.registry)`)."""

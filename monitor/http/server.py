@@ -11,7 +11,10 @@ from __future__ import annotations
 import gzip
 import logging
 import socket
+import struct
+import zlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -57,6 +60,41 @@ class PooledHTTPServer(HTTPServer):
     def server_close(self) -> None:
         super().server_close()
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+# RFC 1952 §2.3: magic, CM=8 (deflate), no flags, MTIME 0 (none), XFL 0, OS 255 (unknown).
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
+@dataclass(frozen=True)
+class DeflatedPrefix:
+    """The first part of a gzip member compressed ahead of time: raw deflate blocks that end byte-aligned and are not
+    final (zlib's Z_SYNC_FLUSH), with the CRC-32 and length of what they hold."""
+
+    blocks: bytes
+    crc32: int
+    size_bytes: int
+
+    @staticmethod
+    def of(data: bytes) -> DeflatedPrefix:
+        compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+        blocks = compressor.compress(data) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        return DeflatedPrefix(blocks, zlib.crc32(data), len(data))
+
+
+def gzip_joined(prefix: DeflatedPrefix, tail: bytes) -> bytes:
+    """One gzip member holding the prefix's data then `tail`, compressing only `tail` now.
+
+    A deflate stream is a series of blocks (RFC 1951 §3.2.3); a block that starts on a byte boundary may follow any
+    non-final block, and back-references made by `tail`'s own compressor reach only into `tail`, so the two parts
+    concatenate into one valid stream. The trailer's CRC-32 continues from the prefix's (zlib.crc32's running value)
+    over `tail`. One member, not two: readers that stop after the first member (Python's zlib/httpx, some curls)
+    would otherwise see only the first part."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    tail_blocks = compressor.compress(tail) + compressor.flush()
+    crc = zlib.crc32(tail, prefix.crc32)
+    size = (prefix.size_bytes + len(tail)) & 0xFFFFFFFF
+    return _GZIP_HEADER + prefix.blocks + tail_blocks + struct.pack("<II", crc, size)
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
