@@ -131,10 +131,6 @@ def _fields(model: type[BaseModel]) -> set[str]:
     return set(model.model_fields)
 
 
-def _pod_fields() -> set[str]:
-    return _fields(PodInfo)
-
-
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -153,31 +149,26 @@ def _construct(model: type[M], values: Mapping[str, object]) -> M:
     return instance
 
 
-def _node_fields() -> set[str]:
-    return _fields(NodeInfo)
-
-
 def workload_ref(kind: str, api_version: str, namespace: str, name: str, uid: str) -> WorkloadRef:
     """A WorkloadRef of strings, constructed without validation (one per pod of 8,000 bare pods at scale)."""
-    return WorkloadRef.model_construct(
-        _fields(WorkloadRef), kind=kind, api_version=api_version, namespace=namespace, name=name, uid=uid
-    )
+    values = {"kind": kind, "api_version": api_version, "namespace": namespace, "name": name, "uid": uid}
+    return _construct(WorkloadRef, values)
 
 
 def bare_workload(ref: WorkloadRef, pod: PodInfo) -> WorkloadInfo:
     """The workload a bare pod (its own owner) implies: its labels and annotations (the pod's own dicts, shared, not
     copied by validation), created at its start, finished with it, Pending until it runs. The fields not given take
-    their defaults (`model_construct` fills them)."""
+    their defaults."""
     done = pod.phase in ("Succeeded", "Failed")
-    return WorkloadInfo.model_construct(
-        _fields(WorkloadInfo),
-        ref=ref,
-        labels=pod.labels,
-        annotations=pod.annotations,
-        created=pod.started,
-        finished=pod.finished if done else None,
-        state=pod.phase if done or pod.phase == "Running" else "Pending",
-    )
+    values = {
+        "ref": ref,
+        "labels": pod.labels,
+        "annotations": pod.annotations,
+        "created": pod.started,
+        "finished": pod.finished if done else None,
+        "state": pod.phase if done or pod.phase == "Running" else "Pending",
+    }
+    return _construct(WorkloadInfo, values)
 
 
 def to_pod(
@@ -217,7 +208,7 @@ def pod_with(pod: PodInfo, **changes: object) -> PodInfo:
 
 
 def node_with(node: NodeInfo, **changes: object) -> NodeInfo:
-    """A copy of `node` with `changes` (already validated), sharing the fields set as `pod_with` does."""
+    """A copy of `node` with `changes` (already validated), constructed as `pod_with` does."""
     return _construct(NodeInfo, {**node.__dict__, **changes})
 
 
