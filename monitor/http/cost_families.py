@@ -1,7 +1,7 @@
 """The cost series of DESIGN §4 (jobs, budgets, nodes) as plain `Family` rows, built from one TickResult.
 
-Job series carry `cluster, namespace, workload_kind, workload, team` (never `job`/`instance`, which Prometheus would
-rename on scrape). Projected and remaining cost carry a `quantile` label (0.1/0.5/0.9) and are typed `summary` (see
+Job series carry `cluster, namespace, workload_kind, workload, team, queue` (never `job`/`instance`, which Prometheus
+would rename on scrape; `queue` is the Job's Kueue LocalQueue, "" without one: one value per Job, so no extra series). Projected and remaining cost carry a `quantile` label (0.1/0.5/0.9) and are typed `summary` (see
 `monitor.http.exporter`).
 """
 
@@ -13,11 +13,11 @@ from monitor.core.domain.model import NodeCapacityType
 from monitor.core.domain.result import Band, NodeCost, TickResult, WorkloadStatus
 from monitor.http.exposition import Family, LabelValues
 
-JOB_LABELS = ("cluster", "namespace", "workload_kind", "workload", "team")
+JOB_LABELS = ("cluster", "namespace", "workload_kind", "workload", "team", "queue")  # queue: the Kueue LocalQueue
 INFO_LABELS = (
     *JOB_LABELS,
     *("model", "method", "gpu", "instance_type", "capacity_type"),
-    *("queue", "cluster_queue", "cohort"),  # Kueue LocalQueue, its ClusterQueue and cohort
+    *("cluster_queue", "cohort"),  # the LocalQueue's ClusterQueue and its cohort
 )
 BUDGET_LABELS = ("cluster", "budget", "period")
 NODE_LABELS = ("cluster", "node", "instance_type", "region", "provider_id")
@@ -26,7 +26,7 @@ QUANTILES: tuple[tuple[str, str], ...] = (("0.1", "p10"), ("0.5", "p50"), ("0.9"
 
 
 def _job_labels(cluster: str, job: WorkloadStatus) -> tuple[str, ...]:
-    return (cluster, job.ref.namespace, job.ref.kind, job.ref.name, job.team)
+    return (cluster, job.ref.namespace, job.ref.kind, job.ref.name, job.team, job.queue)
 
 
 def _rows(name: str, doc: str, labels: Sequence[str]) -> Family:
@@ -109,7 +109,7 @@ def job_families(cluster: str, jobs: Sequence[WorkloadStatus]) -> list[Family]:
         if job.unused_gpu_cost_basis_usd is not None:
             unused.add(labels, job.unused_gpu_cost_usd)
         described = (job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type)
-        info.add([*labels, *described, job.queue, job.cluster_queue, job.cohort], 1.0)
+        info.add([*labels, *described, job.cluster_queue, job.cohort], 1.0)
     projected = _band_family(
         "trainspend_job_projected_cost_usd",
         "Projected total cost of the workload at completion, USD; quantile label gives the p10/p50/p90 band.",

@@ -76,7 +76,7 @@ def test_no_job_vanishes_for_a_malformed_annotation(server: LocalApiServer, cloc
     for name, job in jobs.items():
         assert job["cost_usd"] == pytest.approx(2 * P4D / 8, abs=0.005), name  # 2 h of 1 of 8 GPUs
         assert (
-            f'trainspend_job_cost_usd_total{{cluster="it",namespace="ml",team="",workload="{name}",'
+            f'trainspend_job_cost_usd_total{{cluster="it",namespace="ml",queue="",team="",workload="{name}",'
             'workload_kind="PyTorchJob"} 8.0' in metrics
         )
         assert all(len(problem["value"]) < 300 for problem in job["problems"]), name

@@ -14,6 +14,9 @@ def running_job() -> WorkloadStatus:
     return WorkloadStatus(
         ref=WorkloadRef(kind="PyTorchJob", api_version="kubeflow.org/v1", namespace="ml", name="llama-ft", uid="u1"),
         team="research",
+        queue="research-a100",  # Kueue LocalQueue
+        cluster_queue="gpu-cluster-queue",
+        cohort="research",
         cost_usd=123.5,
         hourly_cost_usd=32.77,
         projected_cost_usd=Band(p10=400.0, p50=450.0, p90=520.0),

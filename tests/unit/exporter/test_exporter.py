@@ -98,6 +98,19 @@ def test_job_series_carry_cost_projection_band_and_info() -> None:
     assert info_labels["capacity_type"] == "spot"
 
 
+def test_every_job_series_carries_the_jobs_kueue_queue() -> None:
+    exporter = Exporter()
+    exporter.update(sample_result())
+    job_series = {n: s for n, s in _families(_exposition(exporter)).items() if n.startswith("trainspend_job_")}
+    assert len(job_series) >= 10
+    for name, samples in job_series.items():
+        queues = {labels["workload"]: labels["queue"] for labels, _ in samples}
+        assert queues.get("llama-ft", "research-a100") == "research-a100", name  # its LocalQueue
+        assert queues.get("eval", "") == "", name  # no Kueue queue: an empty label, the same series as before
+    (info_labels, _), *_ = job_series["trainspend_job_info"]
+    assert (info_labels["cluster_queue"], info_labels["cohort"]) == ("gpu-cluster-queue", "research")
+
+
 def test_finished_job_leaves_the_live_series_after_the_ttl() -> None:
     exporter = Exporter(finished_job_ttl_seconds=60)
     result = sample_result()
