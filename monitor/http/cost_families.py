@@ -1,7 +1,8 @@
 """The cost series of DESIGN §4 (jobs, budgets, nodes) as plain `Family` rows, built from one TickResult.
 
 Job series carry `cluster, namespace, workload_kind, workload, team, queue` (never `job`/`instance`, which Prometheus
-would rename on scrape; `queue` is the Job's Kueue LocalQueue, "" without one: one value per Job, so no extra series). Projected and remaining cost carry a `quantile` label (0.1/0.5/0.9) and are typed `summary` (see
+would rename on scrape; `queue` is the Job's Kueue LocalQueue, "" without one: one value per Job, so no extra series).
+Projected and remaining cost carry a `quantile` label (0.1/0.5/0.9) and are typed `summary` (see
 `monitor.http.exporter`).
 """
 
