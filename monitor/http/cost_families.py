@@ -34,112 +34,128 @@ def _rows(name: str, doc: str, labels: Sequence[str]) -> Family:
     return Family(name, doc, "gauge", tuple(labels))
 
 
-def _band_family(name: str, doc: str, cluster: str, jobs: Sequence[WorkloadStatus], field: str) -> Family:
-    family = Family(name, doc, "summary", (*JOB_LABELS, "quantile"))
-    for job in jobs:
+# Each sample slot of a job: (index of its family in `job_family_heads`, quantile label or None). `job_samples` gives
+# (slot, value) pairs; a slot's label values are the job's labels, + its quantile, or the info family's labels.
+JOB_SLOTS: tuple[tuple[int, str | None], ...] = (
+    (0, None),
+    (1, None),
+    *((2, q) for q, _ in QUANTILES),
+    *((3, q) for q, _ in QUANTILES),
+    *((i, None) for i in range(4, 13)),
+)
+INFO_SLOT = len(JOB_SLOTS) - 1
+_BAND_SLOTS = ((2, "projected_cost_usd"), (5, "remaining_cost_usd"))  # first slot of each band family
+
+
+def job_family_heads() -> list[Family]:
+    """The job families without samples, in exposition order (`job_samples` gives a job's samples of each)."""
+    return [
+        Family(
+            "trainspend_job_cost_usd",
+            "Cost accrued by the training workload so far, USD (all pods, all restarts).",
+            "counter",
+            JOB_LABELS,
+        ),
+        _rows("trainspend_job_hourly_cost_usd", "Current burn rate of the workload, USD per hour.", JOB_LABELS),
+        Family(
+            "trainspend_job_projected_cost_usd",
+            "Projected total cost of the workload at completion, USD; quantile label gives the p10/p50/p90 band.",
+            "summary",
+            (*JOB_LABELS, "quantile"),
+        ),
+        Family(
+            "trainspend_job_remaining_cost_usd",
+            "Projected cost to finish the workload from now, USD; quantile label gives the p10/p50/p90 band.",
+            "summary",
+            (*JOB_LABELS, "quantile"),
+        ),
+        _rows(
+            "trainspend_job_expected_completion_timestamp_seconds",
+            "Projected completion time of the workload, Unix timestamp in seconds.",
+            JOB_LABELS,
+        ),
+        _rows("trainspend_job_progress_ratio", "Training progress of the workload, ratio 0 to 1.", JOB_LABELS),
+        _rows("trainspend_job_gpus", "GPUs held by the workload now (MIG/time-sliced by share), count.", JOB_LABELS),
+        _rows("trainspend_job_budget_usd", "Budget of the workload from its annotation, USD.", JOB_LABELS),
+        _rows(
+            "trainspend_job_admission_wait_seconds",
+            "Seconds the workload waited suspended in its queue (e.g. Kueue) before it was first admitted, from"
+            " creation.",
+            JOB_LABELS,
+        ),
+        _rows(
+            "trainspend_job_annotation_problems",
+            "Invalid trainspend.io/ annotations on the workload, count (details in its Events and the JSON API).",
+            JOB_LABELS,
+        ),
+        _rows(
+            "trainspend_job_gpu_utilization_ratio",
+            "GPU utilization of the GPUs the workload holds now, ratio 0 to 1 (dcgm-exporter, GPU-weighted mean over"
+            " its pods; absent when not measured).",
+            JOB_LABELS,
+        ),
+        Family(
+            "trainspend_job_unused_gpu_cost_usd",
+            "Cost of GPU time the workload held and did not use, USD: its accrued cost x (1 - GPU utilization),"
+            " summed interval by interval since utilization was first measured.",
+            "counter",
+            JOB_LABELS,
+        ),
+        _rows(
+            "trainspend_job_info",
+            "Descriptive labels of the workload (model, method, GPU, instance and capacity type, Kueue LocalQueue,"
+            " ClusterQueue and cohort); value is always 1.",
+            INFO_LABELS,
+        ),
+    ]
+
+
+def job_label_values(cluster: str, job: WorkloadStatus) -> tuple[LabelValues, LabelValues]:
+    """(the job series' label values, the info series' label values) in `JOB_LABELS` / `INFO_LABELS` order."""
+    labels = _job_labels(cluster, job)
+    described = (job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type)
+    return labels, (*labels, *described, job.cluster_queue, job.cohort)
+
+
+def slot_label_values(slot: int, labels: LabelValues, info: LabelValues) -> LabelValues:
+    quantile = JOB_SLOTS[slot][1]
+    if slot == INFO_SLOT:
+        return info
+    return labels if quantile is None else (*labels, quantile)
+
+
+def job_samples(job: WorkloadStatus) -> list[tuple[int, float]]:
+    """One job's samples as (slot in `JOB_SLOTS`, value), slots ascending: a pure function of the status."""
+    out = [(0, float(job.cost_usd)), (1, float(job.hourly_cost_usd))]
+    for first, field in _BAND_SLOTS:
         band: Band | None = getattr(job, field)
-        if band is None:
-            continue
-        labels = _job_labels(cluster, job)
-        for quantile, attr in QUANTILES:
-            family.add((*labels, quantile), float(getattr(band, attr)))
-    return family
+        if band is not None:
+            out += [(first, float(band.p10)), (first + 1, float(band.p50)), (first + 2, float(band.p90))]
+    if job.expected_completion is not None:
+        out.append((8, job.expected_completion.timestamp()))
+    if job.progress is not None:
+        out.append((9, float(job.progress)))
+    out.append((10, float(job.gpus)))
+    if job.budget_usd is not None:
+        out.append((11, float(job.budget_usd)))
+    if job.admission_wait_seconds is not None:
+        out.append((12, float(job.admission_wait_seconds)))
+    out.append((13, float(len(job.problems))))
+    if job.gpu_utilization is not None:
+        out.append((14, float(job.gpu_utilization)))
+    if job.unused_gpu_cost_basis_usd is not None:
+        out.append((15, float(job.unused_gpu_cost_usd)))
+    out.append((INFO_SLOT, 1.0))
+    return out
 
 
 def job_families(cluster: str, jobs: Sequence[WorkloadStatus]) -> list[Family]:
-    cost = Family(
-        "trainspend_job_cost_usd",
-        "Cost accrued by the training workload so far, USD (all pods, all restarts).",
-        "counter",
-        JOB_LABELS,
-    )
-    hourly = _rows("trainspend_job_hourly_cost_usd", "Current burn rate of the workload, USD per hour.", JOB_LABELS)
-    eta = _rows(
-        "trainspend_job_expected_completion_timestamp_seconds",
-        "Projected completion time of the workload, Unix timestamp in seconds.",
-        JOB_LABELS,
-    )
-    progress = _rows("trainspend_job_progress_ratio", "Training progress of the workload, ratio 0 to 1.", JOB_LABELS)
-    gpus = _rows("trainspend_job_gpus", "GPUs held by the workload now (MIG/time-sliced by share), count.", JOB_LABELS)
-    budget = _rows("trainspend_job_budget_usd", "Budget of the workload from its annotation, USD.", JOB_LABELS)
-    admission = _rows(
-        "trainspend_job_admission_wait_seconds",
-        "Seconds the workload waited suspended in its queue (e.g. Kueue) before it was first admitted, from creation.",
-        JOB_LABELS,
-    )
-    utilization = _rows(
-        "trainspend_job_gpu_utilization_ratio",
-        "GPU utilization of the GPUs the workload holds now, ratio 0 to 1 (dcgm-exporter, GPU-weighted mean over its"
-        " pods; absent when not measured).",
-        JOB_LABELS,
-    )
-    unused = Family(
-        "trainspend_job_unused_gpu_cost_usd",
-        "Cost of GPU time the workload held and did not use, USD: its accrued cost x (1 - GPU utilization), summed"
-        " interval by interval since utilization was first measured.",
-        "counter",
-        JOB_LABELS,
-    )
-    problems = _rows(
-        "trainspend_job_annotation_problems",
-        "Invalid trainspend.io/ annotations on the workload, count (details in its Events and the JSON API).",
-        JOB_LABELS,
-    )
-    info = _rows(
-        "trainspend_job_info",
-        "Descriptive labels of the workload (model, method, GPU, instance and capacity type, Kueue LocalQueue,"
-        " ClusterQueue and cohort); value is always 1.",
-        INFO_LABELS,
-    )
+    families = job_family_heads()
     for job in jobs:
-        labels = _job_labels(cluster, job)
-        cost.add(labels, job.cost_usd)
-        hourly.add(labels, job.hourly_cost_usd)
-        gpus.add(labels, job.gpus)
-        if job.expected_completion is not None:
-            eta.add(labels, job.expected_completion.timestamp())
-        if job.progress is not None:
-            progress.add(labels, job.progress)
-        if job.budget_usd is not None:
-            budget.add(labels, job.budget_usd)
-        if job.admission_wait_seconds is not None:
-            admission.add(labels, job.admission_wait_seconds)
-        problems.add(labels, float(len(job.problems)))
-        if job.gpu_utilization is not None:
-            utilization.add(labels, job.gpu_utilization)
-        if job.unused_gpu_cost_basis_usd is not None:
-            unused.add(labels, job.unused_gpu_cost_usd)
-        described = (job.model, job.method, job.gpu_model, job.instance_type, job.capacity_type)
-        info.add([*labels, *described, job.cluster_queue, job.cohort], 1.0)
-    projected = _band_family(
-        "trainspend_job_projected_cost_usd",
-        "Projected total cost of the workload at completion, USD; quantile label gives the p10/p50/p90 band.",
-        cluster,
-        jobs,
-        "projected_cost_usd",
-    )
-    remaining = _band_family(
-        "trainspend_job_remaining_cost_usd",
-        "Projected cost to finish the workload from now, USD; quantile label gives the p10/p50/p90 band.",
-        cluster,
-        jobs,
-        "remaining_cost_usd",
-    )
-    return [
-        cost,
-        hourly,
-        projected,
-        remaining,
-        eta,
-        progress,
-        gpus,
-        budget,
-        admission,
-        problems,
-        utilization,
-        unused,
-        info,
-    ]
+        labels, info = job_label_values(cluster, job)
+        for slot, value in job_samples(job):
+            families[JOB_SLOTS[slot][0]].samples.append((slot_label_values(slot, labels, info), value))
+    return families
 
 
 def budget_families(result: TickResult) -> list[Family]:

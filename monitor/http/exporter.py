@@ -32,8 +32,19 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from monitor.core.domain.result import NodeCost, TickResult, WorkloadStatus
 from monitor.core.errors import ConfigError
-from monitor.http.cost_families import budget_families, job_families, node_families, node_family_heads, node_samples
-from monitor.http.exposition import Family, TextWriter, header
+from monitor.http.cost_families import (
+    JOB_SLOTS,
+    budget_families,
+    job_families,
+    job_family_heads,
+    job_label_values,
+    job_samples,
+    node_families,
+    node_family_heads,
+    node_samples,
+    slot_label_values,
+)
+from monitor.http.exposition import Family, LabelValues, TextWriter, header, number
 from monitor.http.server import DeflatedPrefix, gzip_joined
 
 # Tick duration buckets, seconds: a healthy tick takes well under a second; the 30 s default interval is the top.
@@ -98,6 +109,8 @@ class Exporter(Collector):
         self._writer = TextWriter()
         # node name → (its NodeCost object, cluster, its line in each node family), for `_node_text`
         self._node_lines: dict[str, tuple[NodeCost, str, tuple[str, ...]]] = {}
+        # a job's label values → (its info series' label values, each JOB_SLOTS slot's line up to the value)
+        self._job_prefixes: dict[LabelValues, tuple[LabelValues, tuple[str, ...]]] = {}
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
         self.version = _version()
@@ -118,13 +131,40 @@ class Exporter(Collector):
             self._last_success_seconds = result.at.timestamp()
             self._result = result
             own = generate_latest(_Fixed(self._self_metrics(result)))
-            families = self._cost_families(result, nodes=False)
-            samples = sum(len(family.samples) for family in families) + len(result.nodes) * 13
+            budgets = self._noted(budget_families(result)) if result.is_leader else []
+            samples = sum(len(family.samples) for family in budgets) + len(result.nodes) * 13
             if self._writer.memoised > 2 * samples:
-                self._writer = TextWriter()  # label sets of jobs long gone: start afresh rather than grow forever
+                self._writer = TextWriter()  # label sets of nodes long gone: start afresh rather than grow forever
+            jobs = self._job_text(result) if result.is_leader else ""
             nodes = self._node_text(result) if result.is_leader else ""
-            self._body = own + (self._writer.render(families) + nodes).encode()
+            self._body = own + (jobs + self._writer.render(budgets) + nodes).encode()
             self._body_deflated = None
+
+    def _job_text(self, result: TickResult) -> str:
+        """The job families' text, written straight from the statuses: each job's line prefixes (name and labels,
+        one per sample slot) are kept while its labels are the same, so a tick formats only the values (~17k
+        samples at 1,000 jobs, most of which move every tick) instead of building families of tuples and looking
+        each sample up. The same text as `TextWriter.render(job_families(...))` (tested). Under the lock."""
+        heads = self._noted(job_family_heads())
+        columns: list[list[str]] = [[] for _ in heads]
+        kept: dict[LabelValues, tuple[LabelValues, tuple[str, ...]]] = {}
+        for job in result.jobs:
+            if not self._is_live(job, result.at):
+                continue
+            labels, info = job_label_values(result.cluster, job)
+            entry = self._job_prefixes.get(labels)
+            if entry is None or entry[0] != info:
+                prefixes = tuple(
+                    self._writer.prefix(heads[family], slot_label_values(slot, labels, info))
+                    for slot, (family, _) in enumerate(JOB_SLOTS)
+                )
+                entry = (info, prefixes)
+            kept[labels] = entry
+            prefixes = entry[1]
+            for slot, value in job_samples(job):
+                columns[JOB_SLOTS[slot][0]].append(prefixes[slot] + number(value) + "\n")
+        self._job_prefixes = kept
+        return "".join(header(family) + "".join(column) for family, column in zip(heads, columns, strict=True))
 
     def _node_text(self, result: TickResult) -> str:
         """The node families' text, each node's lines kept while its `NodeCost` is the same object (the attribution

@@ -56,7 +56,7 @@ class Family:
         return metric
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     """A sample value exactly as `generate_latest` writes it (Go's float formatting).
 
     `floatToGoString` returns `repr` for every finite value below 1e6 (it only rewrites infinities, NaN and positive
@@ -109,7 +109,7 @@ class TextWriter:
                 if kept is not None and kept[0] == value and (value or copysign(1.0, value) == copysign(1.0, kept[0])):
                     out.append(kept[1])
                     continue
-                line = f"{name}{self._labels(family.labels, order, values)} {_number(value)}\n"
+                line = f"{name}{self._labels(family.labels, order, values)} {number(value)}\n"
                 if kept is None:
                     self._line_count += 1
                 lines[values] = (value, line)
@@ -122,7 +122,14 @@ class TextWriter:
         if (family.labels, values) not in self._label_strings:
             self._line_count += 1  # counted in `memoised`, so that the owner's bound covers these label sets too
         labels = self._labels(family.labels, self._order(family.labels), values)
-        return f"{family.sample_name}{labels} {_number(value)}\n"
+        return f"{family.sample_name}{labels} {number(value)}\n"
+
+    def prefix(self, family: Family, values: LabelValues) -> str:
+        """A sample's line of `family` up to its value (name, labels and the space), for a caller that keeps these
+        itself and appends `number(value)` and a newline: exactly `line` without the value (not memoised here)."""
+        names = family.labels
+        parts = [f'{names[i]}="{escape_label_value(values[i])}"' for i in self._order(names)]
+        return family.sample_name + ("{" + ",".join(parts) + "}" if parts else "") + " "
 
     def _order(self, names: tuple[str, ...]) -> list[int]:
         order = self._orders.get(names)
