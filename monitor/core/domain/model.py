@@ -18,16 +18,20 @@ class Value(BaseModel):
 
 def built(cls: type[V], values: dict[str, Any]) -> V:
     """`cls.model_construct(**values)` for `values` that name every field of `cls` with a value already of its type
-    (nothing is validated): the same `__dict__` (in field order), fields-set, extra and private state, at ~2 µs
-    instead of ~15 µs for a 40-field model (model_construct looks up each field's aliases and default). For the hot
+    (nothing is validated): the same `__dict__` (in field order), fields-set, extra and private state, at ~3 µs
+    instead of ~12 µs for a 40-field model (model_construct looks up each field's aliases and default). For the hot
     paths of a tick that build thousands of models from values computed by typed code. A missing or unknown field is
     a TypeError naming it."""
     names = cls.__pydantic_fields__
-    if len(values) != len(names) or names.keys() != values.keys():
+    try:
+        ordered = {name: values[name] for name in names}
+    except KeyError:
+        ordered = {}
+    if len(ordered) != len(values):
         missing, unknown = sorted(names.keys() - values.keys()), sorted(values.keys() - names.keys())
         raise TypeError(f"built({cls.__name__}): missing fields {missing}, unknown fields {unknown}")
     instance = cls.__new__(cls)
-    object.__setattr__(instance, "__dict__", {name: values[name] for name in names})
+    object.__setattr__(instance, "__dict__", ordered)
     object.__setattr__(instance, "__pydantic_fields_set__", set(names))
     object.__setattr__(instance, "__pydantic_extra__", None)
     object.__setattr__(instance, "__pydantic_private__", None)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import NormalDist
 
-from monitor.core.domain.result import Band, band
+from monitor.core.domain.result import Band
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 DEFAULT_ESTIMATE_RELATIVE_UNCERTAINTY = 0.30
@@ -78,7 +78,7 @@ def _exp(x: float) -> float:
 
 
 def _lognormal_band(mu: float, sigma: float) -> Band:
-    return band(_exp(mu - Z90 * sigma), _exp(mu), _exp(mu + Z90 * sigma))
+    return Band(p10=_exp(mu - Z90 * sigma), p50=_exp(mu), p90=_exp(mu + Z90 * sigma))
 
 
 def _finite(*bands: Band) -> bool:
@@ -117,30 +117,36 @@ def total_seconds_band(inp: ProjectionInput) -> tuple[Band, str] | None:
 def project(inp: ProjectionInput) -> Projection:
     """Remaining cost, projected total and ETA of one Job (formulas in the module docstring)."""
     if inp.state in FINISHED_STATES:
-        final = band(inp.cost_usd, inp.cost_usd, inp.cost_usd)
-        zero = band(0.0, 0.0, 0.0)
+        final = Band(p10=inp.cost_usd, p50=inp.cost_usd, p90=inp.cost_usd)
+        zero = Band(p10=0.0, p50=0.0, p90=0.0)
         progress = 1.0 if inp.state == "Succeeded" else inp.progress
         source = "reported" if inp.progress is not None or inp.state == "Succeeded" else ""
         return Projection(final, zero, zero, inp.finished, progress, source, "final")
     progress, progress_source = _progress(inp)
     if inp.progress is not None and inp.progress >= 1.0:
-        zero = band(0.0, 0.0, 0.0)
-        final = band(inp.cost_usd, inp.cost_usd, inp.cost_usd)
+        zero = Band(p10=0.0, p50=0.0, p90=0.0)
+        final = Band(p10=inp.cost_usd, p50=inp.cost_usd, p90=inp.cost_usd)
         return Projection(final, zero, zero, inp.now, 1.0, "reported", "throughput")
     total = total_seconds_band(inp)
     if total is None:
         return Projection(None, None, None, None, progress, progress_source, "")
-    seconds, basis = total
+    band, basis = total
     if inp.progress is not None:
-        remaining = band(
-            seconds.p10 * (1.0 - inp.progress), seconds.p50 * (1.0 - inp.progress), seconds.p90 * (1.0 - inp.progress)
+        remaining = Band(
+            p10=band.p10 * (1.0 - inp.progress),
+            p50=band.p50 * (1.0 - inp.progress),
+            p90=band.p90 * (1.0 - inp.progress),
         )
     else:
-        remaining = _remaining_after(seconds, inp.running_seconds)
+        remaining = _remaining_after(band, inp.running_seconds)
     burn = _burn_usd_per_hour(inp)
-    remaining_cost = band(remaining.p10 * burn / 3600, remaining.p50 * burn / 3600, remaining.p90 * burn / 3600)
-    projected = band(
-        inp.cost_usd + remaining_cost.p10, inp.cost_usd + remaining_cost.p50, inp.cost_usd + remaining_cost.p90
+    remaining_cost = Band(
+        p10=remaining.p10 * burn / 3600, p50=remaining.p50 * burn / 3600, p90=remaining.p90 * burn / 3600
+    )
+    projected = Band(
+        p10=inp.cost_usd + remaining_cost.p10,
+        p50=inp.cost_usd + remaining_cost.p50,
+        p90=inp.cost_usd + remaining_cost.p90,
     )
     if not _finite(remaining, remaining_cost, projected):
         return Projection(None, None, None, None, progress, progress_source, "")
@@ -169,14 +175,14 @@ def _remaining_after(total: Band, elapsed_seconds: float) -> Band:
     mu = math.log(total.p50)
     sigma = (math.log(total.p90) - mu) / Z90
     if not (0 < elapsed_seconds < math.inf) or not (0 < sigma < math.inf):
-        return band(total.p10, total.p50, total.p90)
+        return Band(p10=total.p10, p50=total.p50, p90=total.p90)
     dist = NormalDist(mu, sigma)
     below = dist.cdf(math.log(elapsed_seconds))
     quantiles = []
     for q in (0.1, 0.5, 0.9):
         level = min(below + q * (1.0 - below), 1.0 - 1e-12)
         quantiles.append(max(_exp(dist.inv_cdf(level)) - elapsed_seconds, 0.0))
-    return band(quantiles[0], quantiles[1], quantiles[2])
+    return Band(p10=quantiles[0], p50=quantiles[1], p90=quantiles[2])
 
 
 def _burn_usd_per_hour(inp: ProjectionInput) -> float:
