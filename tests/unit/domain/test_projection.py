@@ -1,6 +1,6 @@
 import dataclasses
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from statistics import NormalDist
 from typing import TypeVar
 
@@ -145,3 +145,27 @@ def test_bands_are_ordered_and_projected_total_covers_cost_so_far(progress, esti
     for band in map(sure, (result.projected_cost_usd, result.remaining_cost_usd, result.remaining_seconds)):
         assert 0 <= band.p10 <= band.p50 <= band.p90
     assert sure(result.projected_cost_usd).p10 >= inp.cost_usd
+
+
+# The projection builds its Bands without validation (`built`) and skips the datetime.max horizon for ETAs that are
+# surely representable: both must give exactly what the validated / full computation gives.
+@given(st.tuples(*[st.one_of(st.floats(), st.integers(-(10**6), 10**6)) for _ in range(3)]))
+def test_unvalidated_band_is_the_validated_band(values: tuple[float, float, float]) -> None:
+    from monitor.core.domain.projection import _band
+    from monitor.core.domain.result import Band
+
+    fast, validated = _band(*values), Band(p10=values[0], p50=values[1], p90=values[2])
+    assert fast.model_dump_json() == validated.model_dump_json()
+    assert [type(v) for v in fast.model_dump().values()] == [float, float, float]
+
+
+@given(
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=14)), timezone(-timedelta(hours=12))])),
+    st.one_of(st.floats(0, 1e12), st.floats(0, 1e10), st.floats(0, 1e6)),
+)
+def test_eta_fast_path_matches_the_horizon_check(now: datetime, remaining_seconds: float) -> None:
+    from monitor.core.domain.projection import _eta
+
+    horizon_seconds = (datetime.max.replace(tzinfo=now.tzinfo) - now).total_seconds()
+    expected = None if remaining_seconds >= horizon_seconds - 86_400 else now + timedelta(seconds=remaining_seconds)
+    assert _eta(now, remaining_seconds) == expected
