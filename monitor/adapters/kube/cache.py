@@ -73,6 +73,7 @@ class ClusterCache:
         self._build_lock = threading.Lock()  # serialises builds, which share `_resolutions`
         self._objects: dict[str, dict[str, Entry]] = {}  # kind key → uid → entry
         self._synced: dict[str, bool] = {}
+        self._tombstones: dict[tuple[str, str], datetime] = {}  # (scope, pod uid) → when it became a tombstone
         self._version = 0
         self._built: tuple[int, ClusterSnapshot] | None = None
         self._resolutions = _Resolutions()  # used by snapshot() only, which builds one at a time
@@ -150,7 +151,7 @@ class ClusterCache:
         )
         return _OwnerEntry(kind, ref.uid, refs, ref, convert.to_workload(ref, obj))
 
-    def _remove(self, store: dict[str, Entry], uid: str, ended: datetime, now: datetime) -> None:
+    def _remove(self, scope: str, store: dict[str, Entry], uid: str, ended: datetime, now: datetime) -> None:
         """Deletes an entry; a pod becomes a tombstone, finished at `ended` (or its own earlier finish). Under lock."""
         entry = store.get(uid)
         if isinstance(entry, _PodEntry):
@@ -159,6 +160,7 @@ class ClusterCache:
                 store[uid] = _PodEntry(
                     convert.pod_with(entry.info, finished=finished), entry.refs, now, entry.claim_names, entry.pod_group
                 )
+                self._tombstones[(scope, uid)] = now
         else:
             store.pop(uid, None)
 
@@ -176,7 +178,7 @@ class ClusterCache:
             ended = convert.deletion_time(obj, observed) if deleted and kind.role == "pod" else now
             store = self._objects.setdefault(scope, {})
             if entry is None:
-                self._remove(store, uid, ended, now)
+                self._remove(scope, store, uid, ended, now)
             else:
                 store[uid] = entry
             self._version += 1
@@ -191,7 +193,7 @@ class ClusterCache:
             # Deleted while the watch was down: last known to exist when the watch was last heard.
             last_heard = min(self._heard.get(scope, now), now)
             for uid in [uid for uid in store if uid not in fresh]:
-                self._remove(store, uid, last_heard, now)
+                self._remove(scope, store, uid, last_heard, now)
             self._heard[scope] = now
             self._catching_up.discard(scope)
             store.update(fresh)
@@ -200,17 +202,29 @@ class ClusterCache:
 
     # --- snapshot -----------------------------------------------------------------------------------------------
     def _purge_expired(self, now: datetime) -> None:
-        """Drops tombstones older than their retention. Under lock."""
-        for store in self._objects.values():
-            expired = [
-                uid
-                for uid, e in store.items()
-                if isinstance(e, _PodEntry) and e.deleted_at is not None and now - e.deleted_at > self._grace
-            ]
-            for uid in expired:
+        """Drops tombstones older than their retention. Under lock. Only the pods made tombstones are visited
+        (`_tombstones`), not every entry at each snapshot."""
+        if not self._tombstones:
+            return
+        purged = False
+        for key, deleted_at in list(self._tombstones.items()):
+            if now - deleted_at <= self._grace:
+                continue
+            del self._tombstones[key]
+            scope, uid = key
+            store = self._objects.get(scope)
+            entry = None if store is None else store.get(uid)
+            # The uid may hold a live entry again (a relist brought it back): only a tombstone as old is dropped.
+            if (
+                store is not None
+                and isinstance(entry, _PodEntry)
+                and entry.deleted_at is not None
+                and now - entry.deleted_at > self._grace
+            ):
                 del store[uid]
-            if expired:
-                self._version += 1
+                purged = True
+        if purged:
+            self._version += 1
 
     def snapshot(self) -> ClusterSnapshot:
         now = self._clock()
@@ -286,6 +300,8 @@ class _Resolutions:
     owners: dict[WorkloadRef, WorkloadRef] = field(default_factory=dict)  # one instance per owner, for all its pods
     order: list[str] = field(default_factory=list)  # pod uids of the last build, sorted (`in_order`)
     fresh: list[str] = field(default_factory=list)  # pod uids the current build resolved anew (`_adopt_resolved`)
+    workload_refs: list[WorkloadRef] = field(default_factory=list)  # the last build's workload refs, as inserted
+    workload_order: list[str] = field(default_factory=list)  # their uids, sorted (`workloads_in_order`)
 
     def start(self, parents: dict[str, tuple[OwnerRef, ...]], intermediates: frozenset[tuple[str, str]]) -> None:
         if parents != self.parents or intermediates != self.intermediates:
@@ -298,6 +314,17 @@ class _Resolutions:
         if len(self.order) != len(pods) or any(uid not in pods for uid in self.order):
             self.order = sorted(pods, key=lambda uid: _pod_order(pods[uid]))
         return tuple(pods[uid] for uid in self.order)
+
+    def workloads_in_order(self, workloads: dict[str, WorkloadInfo]) -> tuple[WorkloadInfo, ...]:
+        """`workloads` sorted by `ref.key` (stable). The sorted order of the last build is reused when the same uids
+        arrive in the same order with equal refs: the same input to a stable sort gives the same output (computing
+        9k keys and sorting them was a tenth of the build)."""
+        refs = [w.ref for w in workloads.values()]
+        last = self.workload_refs
+        if len(last) != len(refs) or any(a is not b and a != b for a, b in zip(last, refs, strict=True)):
+            self.workload_refs = refs
+            self.workload_order = sorted(workloads, key=lambda uid: workloads[uid].ref.key)
+        return tuple(workloads[uid] for uid in self.workload_order)
 
     def resolve(self, entry: _PodEntry) -> tuple[PodInfo, WorkloadInfo | None]:
         """The pod with its owner set, and the bare-pod workload it implies (None unless it is its own owner)."""
@@ -337,11 +364,12 @@ def _build(
     intermediates: frozenset[tuple[str, str]] = frozenset(),
     resolutions: _Resolutions | None = None,
 ) -> ClusterSnapshot:
-    nodes = _with_dra_gpus([e for e in entries if isinstance(e, NodeInfo)], entries)
-    claims = _claims([e for e in entries if isinstance(e, ClaimEntry)], entries)
-    owners = [e for e in entries if isinstance(e, _OwnerEntry)]
-    queues = [e for e in entries if isinstance(e, QueueInfo)]
-    pods = [e for e in entries if isinstance(e, _PodEntry)]
+    kinds = _by_kind(entries)
+    nodes = _with_dra_gpus(kinds[NodeInfo], kinds[SliceEntry])
+    pods = kinds[_PodEntry]
+    claims = _claims(kinds[ClaimEntry], pods)
+    owners = kinds[_OwnerEntry]
+    queues = kinds[QueueInfo]
     memo = resolutions if resolutions is not None else _Resolutions()
     memo.start({e.uid: e.obj_refs for e in owners}, intermediates)
     workloads: dict[str, WorkloadInfo] = {}
@@ -350,8 +378,10 @@ def _build(
             workloads[e.ref.uid] = e.info
     by_uid: dict[str, PodInfo] = {}
     duplicates: list[PodInfo] = []  # one uid under two watched scopes: kept, as it always was
+    known = memo.pods
     for p in pods:
-        info, implied = memo.resolve(p)
+        cached = known.get(p.info.uid)  # the memo's hit path inlined: 20k calls were a fifth of the build
+        info, implied = (cached[1], cached[2]) if cached is not None and cached[0] is p else memo.resolve(p)
         if info.uid in by_uid:
             duplicates.append(info)
         else:
@@ -368,22 +398,34 @@ def _build(
         cluster=cluster,
         nodes=tuple(sorted(nodes, key=lambda n: n.name)),
         pods=ordered,
-        workloads=tuple(sorted(workloads.values(), key=lambda w: w.ref.key)),
+        workloads=memo.workloads_in_order(workloads),
         synced=synced,
         claims=tuple(sorted(claims, key=lambda c: (c.namespace, c.name, c.uid))),
         queues=tuple(sorted(queues, key=lambda q: (q.kind, q.namespace, q.name))),
     )
 
 
-def _with_dra_gpus(nodes: list[NodeInfo], entries: list[Entry]) -> list[NodeInfo]:
+def _by_kind(entries: list[Entry]) -> dict[type, list[Any]]:
+    """Entries by their class, in one pass (five filtering passes over 23k entries were a tenth of the build)."""
+    kinds: dict[type, list[Any]] = {
+        t: [] for t in (NodeInfo, _PodEntry, _OwnerEntry, ClaimEntry, QueueInfo, SliceEntry)
+    }
+    for e in entries:
+        found = kinds.get(type(e))
+        if found is None:  # a subclass: file it under its base
+            found = kinds[next(t for t in kinds if isinstance(e, t))]
+        found.append(e)
+    return kinds
+
+
+def _with_dra_gpus(nodes: list[NodeInfo], slices: list[SliceEntry]) -> list[NodeInfo]:
     """Nodes with the GPUs their NVIDIA DRA driver publishes in ResourceSlices (`NodeInfo.dra_gpus`; slices.py)."""
-    slices = [e for e in entries if isinstance(e, SliceEntry)]
     gpus = gpus_by_node(slices) if slices else {}
     found = [(n, gpus.get(n.name, 0)) for n in nodes]
     return [n if n.dra_gpus == count else convert.node_with(n, dra_gpus=count) for n, count in found]
 
 
-def _claims(claims: list[ClaimEntry], entries: list[Entry]) -> list[ClaimInfo]:
+def _claims(claims: list[ClaimEntry], entries: list[_PodEntry]) -> list[ClaimInfo]:
     """The allocated claims in use, each reserved for its pods: its pod consumers, plus for a claim reserved for a
     PodGroup the group's pods that name it and hold their node (not finished, not deleted; claims.py docstring)."""
     members: dict[tuple[str, str, str], list[str]] = {}  # (namespace, PodGroup, claim name) → pod uids

@@ -69,3 +69,38 @@ def test_incremental_snapshots_equal_a_fresh_build_after_every_kind_of_change() 
     assert owner.uid == "j2"
     assert _view(snap) == _view(_fresh([bert, llama], [first, *pods, orphan]))
     assert _one_copy(cache, snap)
+
+
+def test_workload_order_is_sorted_again_when_a_workload_changes_or_arrives() -> None:
+    """The reused workload order never serves a stale workload: a changed one is the new object, a new one sorts in."""
+    cache = ClusterCache("c", lambda: NOW, deleted_pod_tombstone_seconds=600)
+    jobs = [_created(objects.custom("kubeflow.org/v1", "PyTorchJob", name), f"j-{name}") for name in ("m", "c")]
+    pods = [
+        _created(objects.pod(f"p-{j['metadata']['name']}", owners=[objects.owner(j)]), f"u{i}")
+        for i, j in enumerate(jobs)
+    ]
+    cache.replace_all(PYTORCH, None, jobs)
+    cache.replace_all(PODS, None, pods)
+    assert [w.ref.name for w in cache.snapshot().workloads] == ["c", "m"]
+    changed = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "m", labels={"team": "x"}), "j-m")
+    cache.apply(PYTORCH, None, "MODIFIED", changed)
+    snap = cache.snapshot()
+    assert snap.workloads == _fresh([jobs[1], changed], pods).workloads
+    assert snap.workloads[1].labels == {"team": "x"}
+    new = _created(objects.custom("kubeflow.org/v1", "PyTorchJob", "a"), "j-a")
+    cache.apply(PYTORCH, None, "ADDED", new)
+    assert [w.ref.name for w in cache.snapshot().workloads] == ["a", "c", "m"]
+
+
+def test_a_tombstone_expires_but_a_pod_that_came_back_stays() -> None:
+    now = [NOW]
+    cache = ClusterCache("c", lambda: now[0], deleted_pod_tombstone_seconds=60)
+    pods = [_created(objects.pod(f"p{i}", node_name="n"), f"u{i}") for i in range(2)]
+    cache.replace_all(PODS, None, pods)
+    cache.apply(PODS, None, "DELETED", pods[0])
+    cache.apply(PODS, None, "DELETED", pods[1])
+    cache.replace_all(PODS, None, [pods[1]])  # u1 listed again: live, no longer a tombstone
+    assert {p.uid for p in cache.snapshot().pods} == {"u0", "u1"}
+    now[0] = NOW.replace(minute=2)
+    snap = cache.snapshot()
+    assert [(p.uid, p.finished) for p in snap.pods] == [("u1", None)]
