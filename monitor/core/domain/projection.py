@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import NormalDist
 
-from monitor.core.domain.model import built
 from monitor.core.domain.result import Band
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -76,11 +75,20 @@ class Projection:
     basis: str  # "final" | "throughput" | "estimator" | "blend" | ""
 
 
+_Triple = tuple[float, float, float]  # (p10, p50, p90) while computing; Bands only for what is returned
+
+
 def _band(p10: float, p50: float, p90: float) -> Band:
     """Band(p10=..., p50=..., p90=...) without pydantic validation: every value here is a float computed by this
-    module (validation of five Bands per Job was the larger part of projecting 1,000 Jobs a tick). float() keeps
-    the stored type what validation would have made of an int cost."""
-    return built(Band, {"p10": float(p10), "p50": float(p50), "p90": float(p90)})
+    module, and the three Bands of each of ~1,000 Jobs a tick were a third of projecting it (validated 1.1 µs,
+    `built` 1.4 µs, this 0.8 µs). The same state `built` sets; float() makes an int cost what validation would."""
+    band = Band.__new__(Band)
+    _set = object.__setattr__
+    _set(band, "__dict__", {"p10": float(p10), "p50": float(p50), "p90": float(p90)})
+    _set(band, "__pydantic_fields_set__", {"p10", "p50", "p90"})
+    _set(band, "__pydantic_extra__", None)
+    _set(band, "__pydantic_private__", None)
+    return band
 
 
 def _exp(x: float) -> float:
@@ -88,12 +96,12 @@ def _exp(x: float) -> float:
     return math.exp(x) if x < _MAX_EXP_ARGUMENT else math.inf
 
 
-def _lognormal_band(mu: float, sigma: float) -> Band:
-    return _band(_exp(mu - Z90 * sigma), _exp(mu), _exp(mu + Z90 * sigma))
+def _lognormal(mu: float, sigma: float) -> _Triple:
+    return (_exp(mu - Z90 * sigma), _exp(mu), _exp(mu + Z90 * sigma))
 
 
-def _finite(*bands: Band) -> bool:
-    return all(math.isfinite(band.p10) and math.isfinite(band.p50) and math.isfinite(band.p90) for band in bands)
+def _finite(*triples: _Triple) -> bool:
+    return all(math.isfinite(a) and math.isfinite(b) and math.isfinite(c) for a, b, c in triples)
 
 
 def observed_log_sd(progress: float) -> float:
@@ -103,6 +111,11 @@ def observed_log_sd(progress: float) -> float:
 
 def total_seconds_band(inp: ProjectionInput) -> tuple[Band, str] | None:
     """The band of total running seconds T and its basis, or None when neither progress nor an estimate exists."""
+    total = _total_seconds(inp)
+    return None if total is None else (_band(*total[0]), total[1])
+
+
+def _total_seconds(inp: ProjectionInput) -> tuple[_Triple, str] | None:
     estimates: list[tuple[float, float]] = []  # (log T, log-sd)
     estimate = inp.estimate_total_seconds
     if estimate is not None and 0 < estimate < math.inf:
@@ -122,7 +135,7 @@ def total_seconds_band(inp: ProjectionInput) -> tuple[Band, str] | None:
     precision = sum(1.0 / sd**2 for _, sd in estimates)
     mu = sum(log_t / sd**2 for log_t, sd in estimates) / precision
     basis = "blend" if len(estimates) == 2 else ("throughput" if observed else "estimator")
-    return _lognormal_band(mu, math.sqrt(1.0 / precision)), basis
+    return _lognormal(mu, math.sqrt(1.0 / precision)), basis
 
 
 def project(inp: ProjectionInput) -> Projection:
@@ -138,31 +151,26 @@ def project(inp: ProjectionInput) -> Projection:
         zero = _band(0.0, 0.0, 0.0)
         final = _band(inp.cost_usd, inp.cost_usd, inp.cost_usd)
         return Projection(final, zero, zero, inp.now, 1.0, "reported", "throughput")
-    total = total_seconds_band(inp)
+    total = _total_seconds(inp)
     if total is None:
         return Projection(None, None, None, None, progress, progress_source, "")
     band, basis = total
     if inp.progress is not None:
-        remaining = _band(
-            band.p10 * (1.0 - inp.progress),
-            band.p50 * (1.0 - inp.progress),
-            band.p90 * (1.0 - inp.progress),
-        )
+        left = 1.0 - inp.progress
+        remaining = (band[0] * left, band[1] * left, band[2] * left)
     else:
         remaining = _remaining_after(band, inp.running_seconds)
     burn = _burn_usd_per_hour(inp)
-    remaining_cost = _band(remaining.p10 * burn / 3600, remaining.p50 * burn / 3600, remaining.p90 * burn / 3600)
-    projected = _band(
-        inp.cost_usd + remaining_cost.p10, inp.cost_usd + remaining_cost.p50, inp.cost_usd + remaining_cost.p90
-    )
+    remaining_cost = (remaining[0] * burn / 3600, remaining[1] * burn / 3600, remaining[2] * burn / 3600)
+    projected = (inp.cost_usd + remaining_cost[0], inp.cost_usd + remaining_cost[1], inp.cost_usd + remaining_cost[2])
     if not _finite(remaining, remaining_cost, projected):
         return Projection(None, None, None, None, progress, progress_source, "")
     running = inp.state not in PAUSED_STATES and inp.hourly_cost_usd > 0
     return Projection(
-        projected,
-        remaining_cost,
-        remaining,
-        _eta(inp.now, remaining.p50) if running else None,
+        _band(*projected),
+        _band(*remaining_cost),
+        _band(*remaining),
+        _eta(inp.now, remaining[1]) if running else None,
         progress,
         progress_source,
         basis,
@@ -180,19 +188,19 @@ def _eta(now: datetime, remaining_seconds: float) -> datetime | None:
     return now + timedelta(seconds=remaining_seconds)
 
 
-def _remaining_after(total: Band, elapsed_seconds: float) -> Band:
+def _remaining_after(total: _Triple, elapsed_seconds: float) -> _Triple:
     """Quantiles of T - elapsed given T > elapsed, for log T ~ Normal(log p50, s) with s from the p50..p90 gap."""
-    mu = math.log(total.p50)
-    sigma = (math.log(total.p90) - mu) / Z90
+    mu = math.log(total[1])
+    sigma = (math.log(total[2]) - mu) / Z90
     if not (0 < elapsed_seconds < math.inf) or not (0 < sigma < math.inf):
-        return _band(total.p10, total.p50, total.p90)
+        return total
     dist = NormalDist(mu, sigma)
     below = dist.cdf(math.log(elapsed_seconds))
     quantiles = []
     for q in (0.1, 0.5, 0.9):
         level = min(below + q * (1.0 - below), 1.0 - 1e-12)
         quantiles.append(max(_exp(dist.inv_cdf(level)) - elapsed_seconds, 0.0))
-    return _band(quantiles[0], quantiles[1], quantiles[2])
+    return (quantiles[0], quantiles[1], quantiles[2])
 
 
 def _burn_usd_per_hour(inp: ProjectionInput) -> float:
