@@ -87,7 +87,7 @@ def gpu_share(pod: PodInfo, node: PricedNode | None) -> Decimal:
     return _units(node).held(pod.requests)
 
 
-class _Shares:
+class Shares:
     """`_units` and `NodeGpus.held` memoised for one `attribute` call: 2,000 nodes are of a few kinds and 20k pods
     request a handful of distinct GPU amounts; parsing every quantity anew was most of the attribution's time."""
 
@@ -168,11 +168,14 @@ def attribute(
     pods: Sequence[PodInfo],
     since: datetime | None = None,
     claims: Sequence[ClaimInfo] = (),
+    shares: Shares | None = None,
 ) -> Attribution:
     """Hourly cost and GPUs per holding pod, and `NodeCost` per priced node (formulas in the module docstring).
 
     `since`: the start of the accrual interval; pods that finished after it still hold resources for this tick.
     `claims`: allocated DRA ResourceClaims; the GPUs they hold count towards their pods' shares.
+    `shares`: a memo shared by calls (`NodeAttributionMemo` attributes one node per call); its entries are pure
+    functions of their keys, so sharing it changes no result.
     """
     by_name = {node.info.name: node for node in nodes}
     holders: dict[str, list[PodInfo]] = {}
@@ -181,7 +184,7 @@ def attribute(
             holders.setdefault(pod.node_name or "", []).append(pod)
     costs: dict[str, PodCost] = {}
     node_costs: list[NodeCost] = []
-    shares = _Shares()
+    shares = shares if shares is not None else Shares()
     claimed = _Claims(claims)
     for node_name, node_pods in holders.items():
         node = by_name.get(node_name)

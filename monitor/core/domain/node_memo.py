@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from monitor.core.domain.attribution import Attribution, PodCost, PricedNode, attribute
+from monitor.core.domain.attribution import Attribution, PodCost, PricedNode, Shares, attribute
 from monitor.core.domain.model import ClaimInfo, PodInfo
 from monitor.core.domain.result import NodeCost
 
@@ -50,6 +50,7 @@ class NodeAttributionMemo:
         unchanged: set[str] = set()
         entries: dict[str, _NodeAttributionEntry] = {}
         known = set()
+        shares = Shares()  # GPU geometry and shares by value: a tick's changed nodes are of a few kinds
         for node in nodes:
             name = node.info.name
             known.add(name)
@@ -58,7 +59,7 @@ class NodeAttributionMemo:
             if entry is not None and _same_node(entry.node, node) and entry.pods == held:
                 unchanged.add(name)
             else:
-                result = attribute([node], held, claims=claims)
+                result = attribute([node], held, claims=claims, shares=shares)
                 entry = _NodeAttributionEntry(node, held, dict(result.pods), result.nodes[0] if result.nodes else None)
             entries[name] = entry
             costs.update(entry.costs)
@@ -67,7 +68,7 @@ class NodeAttributionMemo:
         self._entries = entries
         orphans = [pod for name, group in by_node.items() if name not in known for pod in group]
         if orphans:  # pods on nodes without a price (gone, or not listed yet): attribution gives them $0
-            costs.update(attribute([], orphans, claims=claims).pods)
+            costs.update(attribute([], orphans, claims=claims, shares=shares).pods)
         return Attribution(pods=costs, nodes=tuple(node_costs)), unchanged
 
 
