@@ -45,7 +45,8 @@ from monitor.http.cost_families import (
     slot_label_values,
 )
 from monitor.http.exposition import Family, LabelValues, TextWriter, header, number
-from monitor.http.server import DeflatedPrefix, gzip_joined
+from monitor.http.runtime_series import RuntimeSeries
+from monitor.http.server import DeflatedPrefix
 
 # Tick duration buckets, seconds: a healthy tick takes well under a second; the 30 s default interval is the top.
 TICK_BUCKETS_SECONDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -114,14 +115,16 @@ class Exporter(Collector):
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
         self.version = _version()
-        # The standard process_* / python_* collectors, collected on each scrape (not per tick: they are the
-        # process's own, cheap, and should be fresh); off only where a byte-exact exposition is compared.
-        self._runtime = CollectorRegistry(auto_describe=False)
+        # The standard process_* / python_* collectors, collected at scrape time (not per tick: they are the
+        # process's own and should be fresh; at most a second old, see RuntimeSeries); off only where a byte-exact
+        # exposition is compared.
+        runtime = CollectorRegistry(auto_describe=False)
         if runtime_metrics:
-            for registry in (self._runtime, self.registry):
+            for registry in (runtime, self.registry):
                 ProcessCollector(registry=registry)
                 PlatformCollector(registry=registry)
                 GCCollector(registry=registry)
+        self._runtime = RuntimeSeries(runtime)
 
     def update(self, result: TickResult) -> None:
         """Publishes one tick's result and renders it once: a scrape returns the bytes rendered here (called at the
@@ -187,19 +190,19 @@ class Exporter(Collector):
 
     def exposition(self) -> bytes:
         """The Prometheus text exposition (format 0.0.4) of the latest tick, as rendered by `update`, then the
-        process's own series, fresh on each call."""
+        process's own series (at most a second old)."""
         with self._lock:
             body = self._body
-        return body + generate_latest(self._runtime)
+        return body + self._runtime.text()
 
     def exposition_gzip(self) -> bytes:
         """`exposition()` gzipped as one member: the tick's body compressed once per tick (a deflate prefix), the
-        process series compressed per scrape and joined to it (`monitor.http.server.gzip_joined`)."""
+        process series compressed when they are re-collected and joined to it (`monitor.http.server.gzip_joined`)."""
         with self._lock:
             if self._body_deflated is None:
                 self._body_deflated = DeflatedPrefix.of(self._body)
             prefix = self._body_deflated
-        return gzip_joined(prefix, generate_latest(self._runtime))
+        return self._runtime.gzip_after(prefix)
 
     def collect(self) -> Iterable[Metric]:
         """The same families as `exposition`, for the registry (`generate_latest(exporter.registry)`)."""
