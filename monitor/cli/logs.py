@@ -8,9 +8,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from monitor.core.log_records import extra_fields
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-# The attributes every LogRecord has; whatever else a record carries came from `extra=`.
-_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -25,9 +25,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in vars(record).items():
-            if key in _RECORD_ATTRIBUTES or key.startswith("_"):
-                continue
+        for key, value in extra_fields(record):
             entry[f"extra_{key}" if key in entry else key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable
 
 from monitor.config.redaction import MASK, mask_credentials
+from monitor.core.log_records import extra_fields
 
 # httpx logs every request URL at INFO; a Slack or webhook URL *is* the credential.
 LOGGERS_THAT_PRINT_URLS = ("httpx",)
@@ -19,10 +20,6 @@ def mask(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):
         text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
     return mask_credentials(text)
-
-
-# The attributes every LogRecord has; whatever else a record carries came from a call site's `extra=`.
-_RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
 class RedactingFilter(logging.Filter):
@@ -38,8 +35,8 @@ class RedactingFilter(logging.Filter):
         masked = mask(message, self.secrets)
         if masked != message:
             record.msg, record.args = masked, None
-        for key, value in list(vars(record).items()):
-            if key not in _RECORD_ATTRIBUTES and isinstance(value, str):
+        for key, value in extra_fields(record):
+            if isinstance(value, str):
                 setattr(record, key, mask(value, self.secrets))
         return True
 
