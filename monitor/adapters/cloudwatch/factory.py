@@ -3,13 +3,26 @@ and the metric publisher): the one place boto3 CloudWatch clients are made."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import boto3
 
 from monitor.adapters.cloudwatch.alarms import BudgetThresholds, billing_alarm, desired_alarms
 from monitor.adapters.cloudwatch.publisher import CloudWatchPublisher, CloudWatchSink
 from monitor.adapters.cloudwatch.reconciler import AlarmReconciler
 from monitor.adapters.cloudwatch.retry import client_config
-from monitor.config.settings import Settings
+from monitor.config.settings import CloudWatchSettings, Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+
+
+def _client(settings: CloudWatchSettings, region: str) -> CloudWatchClient:
+    """A CloudWatch client in `region` at `cloudwatch.endpoint_url` (when set), with the adapter's retry config."""
+    client: CloudWatchClient = boto3.client(
+        "cloudwatch", region_name=region, endpoint_url=settings.endpoint_url, config=client_config()
+    )
+    return client
 
 
 def build_reconciler(settings: Settings) -> AlarmReconciler:
@@ -19,15 +32,9 @@ def build_reconciler(settings: Settings) -> AlarmReconciler:
     desired = desired_alarms(
         settings.cluster, budgets, namespace=cw_settings.namespace, actions=cw_settings.alarm_actions
     )
-    client = boto3.client(
-        "cloudwatch", region_name=cw_settings.region, endpoint_url=cw_settings.endpoint_url, config=client_config()
-    )
+    client = _client(cw_settings, cw_settings.region)
     # EstimatedCharges exists only in us-east-1; with a custom endpoint (tests, moto) the same endpoint serves it.
-    billing_client = client
-    if cw_settings.region != "us-east-1":
-        billing_client = boto3.client(
-            "cloudwatch", region_name="us-east-1", endpoint_url=cw_settings.endpoint_url, config=client_config()
-        )
+    billing_client = client if cw_settings.region == "us-east-1" else _client(cw_settings, "us-east-1")
     billing = None
     if cw_settings.billing_alarm_usd is not None:
         billing = billing_alarm(settings.cluster, cw_settings.billing_alarm_usd, cw_settings.alarm_actions)
@@ -37,7 +44,5 @@ def build_reconciler(settings: Settings) -> AlarmReconciler:
 def build_publisher(settings: Settings) -> CloudWatchPublisher:
     """The PutMetricData publisher for `cloudwatch.*` (region, endpoint, namespace, per-job dimensions)."""
     cw_settings = settings.cloudwatch
-    client = boto3.client(
-        "cloudwatch", region_name=cw_settings.region, endpoint_url=cw_settings.endpoint_url, config=client_config()
-    )
+    client = _client(cw_settings, cw_settings.region)
     return CloudWatchPublisher(CloudWatchSink(client, cw_settings.namespace), cw_settings.per_job_dimensions)
