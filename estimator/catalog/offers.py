@@ -12,9 +12,12 @@ from estimator.models import Offer
 
 @cache
 def all_offers() -> tuple[Offer, ...]:
-    """Every embedded offer of data/offers.json (GPU instances only; what was left out is in its `_meta`), each with
-    source and date (read once, on first use)."""
-    return load_table("offers.json", Offer)
+    """Every embedded offer of data/offers.json (GPU instances only; what was left out is in its `_meta`) followed by
+    the Azure spot rows of data/azure_spot_offers.json, each with source and date (read once, on first use).
+
+    The Azure spot rows live in their own file because scripts/import_prices.py rewrites offers.json from a reference
+    that carries no Azure spot figures; they come last so the rows of offers.json keep their order."""
+    return load_table("offers.json", Offer) + load_table("azure_spot_offers.json", Offer)
 
 
 @cache

@@ -107,7 +107,14 @@ def test_every_row_cites_a_source_and_a_date() -> None:
         assert machine.gpu.source.strip()
     for curve in kernel_curves():
         assert curve.source.strip()
-    for name in ("gpus.json", "offers.json", "china_offers.json", "local_machines.json", "attention_kernels.json"):
+    for name in (
+        "gpus.json",
+        "offers.json",
+        "azure_spot_offers.json",
+        "china_offers.json",
+        "local_machines.json",
+        "attention_kernels.json",
+    ):
         document = json.loads(read_table_text(name))
         assert document["_meta"]["source"].strip()
         assert document["_meta"]["description"].strip()
@@ -199,4 +206,4 @@ def test_the_tables_load_from_a_zipped_package_as_from_an_installed_wheel(tmp_pa
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["139", "989.5"]
+    assert result.stdout.split() == ["147", "989.5"]  # 88 + 8 Azure spot + 51 China offers
