@@ -16,7 +16,17 @@ from estimator.currency import Currency, ExchangeRate, Money, offer_hourly, rate
 from estimator.errors import EstimatorError, InvalidRunError
 from estimator.estimate import run_for_hardware
 from estimator.memory import training_memory
-from estimator.models import GPU, Assumption, CapacityType, Frozen, ModelArch, Offer, OnPremTCO, TrainingRun
+from estimator.models import (
+    GPU,
+    Assumption,
+    CapacityType,
+    Frozen,
+    ModelArch,
+    Offer,
+    OnPremTCO,
+    TrainingRun,
+    figure_assumptions,
+)
 from estimator.params import count_params
 from estimator.precision import precision_assumptions, precision_for_gpu
 
@@ -170,6 +180,7 @@ def _assumptions(
         ),
         speed_assumption(gpus),
         *precision_assumptions(run, gpus),
+        *figure_assumptions(gpus),
         *((efficiency,) if labelled else ()),
         Assumption(
             name="billing",

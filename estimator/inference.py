@@ -12,7 +12,7 @@ from pydantic import Field
 
 from estimator.errors import InvalidRunError
 from estimator.flops import decode_flops_per_token, prefill_flops
-from estimator.models import GPU, Assumption, Frozen, ModelArch
+from estimator.models import GPU, Assumption, Frozen, ModelArch, figure_assumptions
 from estimator.params import count_params
 
 DEFAULT_GROUP_SIZE = 128  # GPTQ/AWQ default quantisation group
@@ -89,14 +89,11 @@ def _cached_tokens(arch: ModelArch, context_tokens: int) -> int:
 
 
 def _no_bf16_fix(gpu: GPU) -> str:
-    """Why bf16 cannot be timed on `gpu`: the hardware lacks bf16 (Turing/Volta: fp16 only), or the catalog simply has
-    no published figure for this part (e.g. A10G, an Ampere GPU with bf16 whose datasheet numbers are not public)."""
+    """Why bf16 cannot be timed on `gpu`: the hardware lacks bf16 (Turing/Volta: fp16 only), or the GPU given has no
+    tensor figure at all (every catalog row has one; a GPU built by hand may not)."""
     if gpu.fp16_tflops:
         return f"{gpu.id} has no bf16 tensor cores (Turing/Volta); use fp16"
-    return (
-        f"the catalog has no published bf16/fp16 TFLOP/s for {gpu.id} (no datasheet figure to cite), so its "
-        "throughput cannot be modelled; plan on a GPU with published figures (e.g. A10 for an A10G)"
-    )
+    return f"no bf16/fp16 TFLOP/s for {gpu.id}, so its throughput cannot be modelled; give its datasheet figure"
 
 
 def _peak_flops(gpu: GPU, quantisation: Quantisation) -> float:
@@ -110,7 +107,7 @@ def _peak_flops(gpu: GPU, quantisation: Quantisation) -> float:
         return gpu.bf16_tflops * 1e12
     tflops = gpu.fp16_tflops or gpu.bf16_tflops
     if tflops is None:
-        raise InvalidRunError("gpu", gpu.id, "no published tensor TFLOP/s for this GPU; pick another GPU")
+        raise InvalidRunError("gpu", gpu.id, "no tensor TFLOP/s for this GPU; give its datasheet figure")
     return tflops * 1e12
 
 
@@ -176,8 +173,11 @@ def inference_estimate(
         decode_tokens_per_second=run_batch / decode_seconds,
         decode_tokens_per_second_per_sequence=1 / decode_seconds,
         decode_bound="compute" if compute_seconds >= memory_seconds else "memory",
-        assumptions=_assumptions(
-            quantisation, group_size, kv_bytes, memory_fraction, compute_efficiency, bandwidth_efficiency
+        assumptions=(
+            *_assumptions(
+                quantisation, group_size, kv_bytes, memory_fraction, compute_efficiency, bandwidth_efficiency
+            ),
+            *figure_assumptions((gpu,)),
         ),
     )
 

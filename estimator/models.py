@@ -5,6 +5,7 @@ Field names follow Hugging Face `config.json` where one exists, so a user can re
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 
@@ -191,11 +192,16 @@ class GPU(Frozen):
     bf16_tflops: float | None
     fp16_tflops: float | None
     fp8_tflops: float | None = None
-    fp32_tflops: float | None = None
+    fp32_tflops: float | None = None  # FP32 on CUDA cores (not tensor cores)
+    tf32_tflops: float | None = None  # TF32 tensor cores
     int8_tops: float | None = None
     tdp_watts: float
     unified_memory: bool = False  # Apple silicon: memory shared with the host
     source: str
+    # Set when the tensor figures are not this part's own datasheet's (e.g. the A10G, for which NVIDIA and AWS
+    # publish none, takes the A10's): what was borrowed and how far it may be off. Every estimate on this GPU lists
+    # it as an assumption (`figure_assumptions`).
+    borrowed_figures: str | None = None
 
 
 class Hardware(Frozen):
@@ -266,3 +272,19 @@ class Assumption(Frozen):
     name: str
     value: str
     why: str
+
+
+def figure_assumptions(gpus: Iterable[GPU]) -> tuple[Assumption, ...]:
+    """One assumption per distinct GPU among `gpus` whose tensor figures are borrowed from another part's datasheet
+    (`GPU.borrowed_figures`), so that no estimate on such a GPU hides where its TFLOP/s came from."""
+    seen: dict[str, Assumption] = {}
+    for gpu in gpus:
+        if gpu.borrowed_figures and gpu.id not in seen:
+            peak = gpu.bf16_tflops or gpu.fp16_tflops
+            what = gpu.borrowed_figures.split(";")[0]  # the first clause says whose figures; the rest, how far off
+            seen[gpu.id] = Assumption(
+                name=f"{gpu.id} tensor figures",
+                value=f"{peak:g} TFLOP/s bf16/fp16, {what}" if peak else what,
+                why=gpu.borrowed_figures,
+            )
+    return tuple(seen.values())

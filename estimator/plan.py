@@ -20,7 +20,7 @@ from estimator.cost import cost_for_offer
 from estimator.estimate import run_for_hardware
 from estimator.interconnect import hardware_for_offer, nodes
 from estimator.memory import training_memory
-from estimator.models import GPU, Assumption, CapacityType, Frozen, ModelArch, Offer, TrainingRun
+from estimator.models import GPU, Assumption, CapacityType, Frozen, ModelArch, Offer, TrainingRun, figure_assumptions
 from estimator.precision import precision_assumptions, precision_for_gpu
 from estimator.throughput import check_layout, training_time
 
@@ -92,7 +92,7 @@ def _evaluate(arch: ModelArch, run: TrainingRun, gpu: GPU, count: int, stage: in
     try:
         candidate_run = run_for_hardware(precision_for_gpu(run, gpu), count, zero_stage=stage)
         memory = training_memory(arch, candidate_run, gpu)
-    except ValueError as error:  # EstimatorError and the catalog's missing figures (e.g. no TFLOP/s for A10G)
+    except ValueError as error:  # EstimatorError and a GPU that cannot run the recipe (e.g. bf16 on a T4)
         return _Layout(gpu, count, stage, problem=str(error))
     return _Layout(gpu, count, stage, candidate_run, memory.peak_bytes, memory.usable_bytes, memory.fits)
 
@@ -205,6 +205,7 @@ def plan(
                 why="a run spread over many small VMs all-reduces its gradients over the network, not NVLink/PCIe",
             ),
             *precision_assumptions(run, pool),
+            *figure_assumptions(pool),
         ),
     )
 

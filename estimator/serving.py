@@ -17,7 +17,7 @@ from pydantic import Field
 from estimator.currency import Currency, ExchangeRate, Money, convert, offer_hourly, rate_assumption
 from estimator.errors import EstimatorError, InvalidRunError
 from estimator.inference import InferenceEstimate, Quantisation, inference_estimate
-from estimator.models import GPU, Assumption, CapacityType, Frozen, ModelArch, Offer
+from estimator.models import GPU, Assumption, CapacityType, Frozen, ModelArch, Offer, figure_assumptions
 
 HOURS_PER_MONTH = 730.0  # the cloud billing convention (8,760 h / 12)
 # Replicas are sized to run at 80% of their modelled capacity: queueing delay grows without bound as load nears
@@ -302,9 +302,10 @@ def serving_plan(
     if not 0 < utilisation <= 1:
         raise InvalidRunError("utilisation", utilisation, "a fraction in (0, 1], e.g. 0.8")
     priced = {offer.gpu_id for offer in offers}
+    sized = tuple(g for g in gpus if g.id in priced)
     sizings: list[ReplicaSizing] = []
     options: list[ServingOption] = []
-    for gpu in (g for g in gpus if g.id in priced):
+    for gpu in sized:
         for tp in tensor_parallel:
             try:
                 replica = size_replica(
@@ -315,7 +316,7 @@ def serving_plan(
                     tensor_parallel=tp,
                 )
             except EstimatorError as error:
-                # The GPU itself is unusable (e.g. no published TFLOP/s): no other degree would help.
+                # The GPU cannot run this quantisation at all (bf16 on a T4 or V100): no other degree would help.
                 base = {"gpu_id": gpu.id, "tensor_parallel": tp, **_no_memory()}
                 sizings.append(_rejected(base, str(error)))
                 break
@@ -341,7 +342,7 @@ def serving_plan(
         options=ranked,
         hosted=hosted,
         currency=currency,
-        assumptions=_assumptions(utilisation, currency, rate),
+        assumptions=(*_assumptions(utilisation, currency, rate), *figure_assumptions(sized)),
     )
 
 

@@ -126,8 +126,7 @@ def peak_flops(gpu: GPU, precision: Precision = Precision.BF16) -> float:
         raise InvalidRunError(
             "gpu",
             gpu.id,
-            "the catalog has no bf16/fp16 TFLOP/s figure for this GPU, so its step time cannot be modelled; "
-            "choose a GPU with a published figure (e.g. A10 for an A10G)",
+            "no bf16/fp16 TFLOP/s figure for this GPU, so its step time cannot be modelled; give its datasheet figure",
         )
     return tflops * 1e12
 

@@ -59,6 +59,7 @@ from estimator.models import (
     Parallelism,
     Precision,
     TrainingRun,
+    figure_assumptions,
 )
 from estimator.params import count_params
 from estimator.precision import adapter_recipe, check_precision, state_recipe
@@ -225,6 +226,7 @@ def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float, p2
             f"estimator.throughput; against the {'fp8' if fp8 else 'bf16/fp16'} dense peak",
         ),
         _matmul_assumption(hw),
+        *figure_assumptions((hw.gpu,)),
         attention_assumption(run.attention_kernel.value, hw.gpu, run.seq_len),
         Assumption(
             name="layer kernels",

@@ -59,6 +59,48 @@ def _tflops(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
+# The NVIDIA A10 datasheet's dense figures (sparsity halved away), which the reference rows leave out (the A10's
+# TF32/INT8/FP32) or leave null (the A10G: NVIDIA and AWS publish no datasheet for it). The A10G is the same GA102
+# part with the same 24 GB GDDR6 at 600 GB/s, so it borrows them, saying so in `borrowed_figures`.
+A10_DATASHEET_SOURCE = (
+    "NVIDIA A10 datasheet (nvidia-a10-datasheet.pdf) as transcribed in public notes: 'FP32 31.2 TFLOPS | TF32 62.5 | "
+    "125 TFLOPS | FP16 / BF16 125 | 250 TFLOPS | INT8 250 | 500 TOPS' (dense | 2:4 sparse); Tencent Cloud's A10 "
+    "instance page: '31.2 TFLOPS of single-precision floating point performance, 250 TOPS for INT8'"
+)
+A10_DATASHEET: dict[str, Any] = {
+    "bf16_tflops": 125.0,
+    "fp16_tflops": 125.0,
+    "tf32_tflops": 62.5,
+    "fp32_tflops": 31.2,
+    "int8_tops": 250.0,
+    "as_of": "2026-12-04",
+}
+A10G_BORROWED = (
+    "the NVIDIA A10's datasheet figures, used for the A10G because NVIDIA and AWS publish none for it (same GA102 "
+    "chip, memory and bandwidth); the A10G's own tensor rate may be lower: llm-analysis assumes 70 TFLOP/s fp16 "
+    "for it. Decode (memory-bound) is unaffected; compute-bound figures (prefill, training step) may be optimistic "
+    "by up to ~1.8x"
+)
+DATASHEET_FILL: dict[str, dict[str, Any]] = {
+    "A10": A10_DATASHEET,
+    "A10G": A10_DATASHEET | {"borrowed_figures": A10G_BORROWED},
+}
+
+
+def _fill_from_datasheet(entry: dict[str, Any]) -> dict[str, Any]:
+    """`entry` with the figures the reference lacks taken from DATASHEET_FILL (never overriding a reference figure)
+    and the date they were checked."""
+    fill = DATASHEET_FILL.get(entry["id"])
+    if fill is None:
+        return entry
+    filled = dict(entry)
+    for key, value in fill.items():
+        if key == "as_of" or filled.get(key) is None:  # the row is as of when its figures were last checked
+            filled[key] = value
+    filled["source"] = f"{entry['source']}; tensor, FP32 and INT8 figures: {A10_DATASHEET_SOURCE}"
+    return filled
+
+
 def gpu_entries(cases: dict[str, Any]) -> list[dict[str, Any]]:
     """The catalog rows, with the 16 GB V100 variant split out (AWS p3 carries it)."""
     entries: list[dict[str, Any]] = []
@@ -81,6 +123,7 @@ def gpu_entries(cases: dict[str, Any]) -> list[dict[str, Any]]:
             "tdp_watts": float(tdp),
             "source": source,
         }
+        base = _fill_from_datasheet(base)
         entries.append(base)
         for variant_gb in row.get("memory_gb_variants", []):
             if variant_gb != row["memory_gb"]:
@@ -294,7 +337,7 @@ def tables(reference: Path) -> dict[str, str]:
     prices = json.loads((reference / "gpu-prices.json").read_text(encoding="utf-8"))
     china = json.loads((reference / "china-and-local-prices.json").read_text(encoding="utf-8"))
     as_of = collected_on(cases)
-    gpus = [entry | {"as_of": as_of} for entry in gpu_entries(cases)]
+    gpus = [{"as_of": as_of} | entry for entry in gpu_entries(cases)]  # a row's own date wins
     offers, skipped = offer_entries(prices)
     china_offers, china_skipped = china_offer_entries(china)
     return {

@@ -23,7 +23,18 @@ from estimator.errors import InvalidRunError, UnknownGPUError
 from estimator.estimate import run_for_hardware
 from estimator.flops import training_flops
 from estimator.memory import training_memory
-from estimator.models import GPU, Assumption, Frozen, Hardware, LocalMachine, ModelArch, Offer, OnPremTCO, TrainingRun
+from estimator.models import (
+    GPU,
+    Assumption,
+    Frozen,
+    Hardware,
+    LocalMachine,
+    ModelArch,
+    Offer,
+    OnPremTCO,
+    TrainingRun,
+    figure_assumptions,
+)
 from estimator.throughput import training_time
 
 # Share of peak FLOP/s a training step sustains. NVIDIA: torchtune's Llama-3.1-8B full fine-tune on one RTX 4090
@@ -87,7 +98,7 @@ def training_tokens_per_second(
     """
     peak_tflops = gpu.bf16_tflops or gpu.fp16_tflops
     if peak_tflops is None:
-        raise InvalidRunError("gpu", gpu.id, "no published bf16/fp16 TFLOP/s for this hardware; pick another")
+        raise InvalidRunError("gpu", gpu.id, "no bf16/fp16 TFLOP/s for this hardware; give its datasheet figure")
     share = training_efficiency(gpu) if efficiency is None else efficiency
     if not 0 < share <= 1:
         raise InvalidRunError("efficiency", share, "a fraction of peak in (0, 1], e.g. 0.4")
@@ -268,7 +279,12 @@ def buy_or_rent(
     return BuyOrRent(
         rows=tuple(ranked),
         cheapest_rental=cheapest,
-        assumptions=(speed_assumption(timed), *local_assumptions(tco_defaults), rate_assumption(rate, currency)),
+        assumptions=(
+            speed_assumption(timed),
+            *figure_assumptions(timed),
+            *local_assumptions(tco_defaults),
+            rate_assumption(rate, currency),
+        ),
     )
 
 

@@ -47,6 +47,9 @@ def test_gpus_lists_the_catalog_and_each_id_is_accepted() -> None:
     table = _invoke("gpus").stdout
     assert all(gpu_id in table for gpu_id in ids)
     assert [catalog_gpu(gpu_id).id for gpu_id in ids] == ids  # the resolver behind every --gpu flag
+    # The A10G's figures are the A10 datasheet's (none published for it): marked, and why under the table.
+    assert "A10G*" in table
+    assert "* A10G: the NVIDIA A10's datasheet figures" in " ".join(table.split())
     result = _invoke("estimate", "--model", "llama-3-8b", "--tokens", "1e8", "--gpu", "L4", "--json")
     assert result.exit_code in (0, 1), result.output
 

@@ -76,14 +76,32 @@ def test_budget_tiers_ranks_by_cost_per_token() -> None:
     assert result["largest"]["params"] == max(tier["params"] for tier in result["tiers"])
 
 
-def test_a_gpu_without_tensor_figures_is_named_under_the_table_not_shown_as_a_row_of_zeros() -> None:
-    code, out = _invoke(*SERVE, "--rps", "5")
+def test_a_gpu_that_cannot_run_the_quantisation_is_named_under_the_table_not_shown_as_a_row_of_zeros() -> None:
+    bf16 = [*SERVE[:4], "bf16", *SERVE[5:], "--rps", "5"]
+    code, out = _invoke(*bf16)
     assert code == 0, out
-    data = json.loads(_invoke(*SERVE, "--rps", "5", "--json")[1])
+    data = json.loads(_invoke(*bf16, "--json")[1])
     unsized = [r["gpu_id"] for r in data["replicas"] if r["weights_bytes"] == 0 and r["rejected_because"]]
-    assert "A10G" in unsized  # AWS's A10G: NVIDIA publishes no tensor TFLOP/s for it, the catalog cites none
+    assert {"T4", "V100-SXM2-16GB"} <= set(unsized)  # Turing/Volta: no bf16 tensor cores
     rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
     for gpu in unsized:
         assert gpu not in rows
         assert f"not sized: {gpu} (" in out
-    assert "A10" in rows  # the PCIe A10, which has datasheet figures, is sized
+    assert "A10G" in rows
+    assert "A10" in rows
+
+
+def test_the_a10g_is_sized_with_the_a10_datasheet_figures_and_the_table_says_so() -> None:
+    code, out = _invoke(*SERVE, "--rps", "5", "--provider", "aws")
+    assert code == 0, out
+    data = json.loads(_invoke(*SERVE, "--rps", "5", "--provider", "aws", "--json")[1])
+    (a10g,) = [r for r in data["replicas"] if r["gpu_id"] == "A10G" and not r["rejected_because"]]
+    assert a10g["requests_per_second"] > 0
+    assert a10g["decode_tokens_per_second"] > 0
+    # Decode re-reads the weights every step: per sequence at most 600 GB/s (AWS G5 page) / weight bytes.
+    assert a10g["batch"] / a10g["decode_tokens_per_second"] >= a10g["weights_bytes"] / 600e9
+    assert "not sized: A10G" not in out
+    assert any(o["gpu_id"] == "A10G" and o["instance"].startswith("g5.") for o in data["options"])
+    borrowed = next(a for a in data["assumptions"] if a["name"] == "A10G tensor figures")
+    assert "publish none" in borrowed["why"]
+    assert "A10G tensor figures=" in " ".join(out.split())

@@ -103,3 +103,30 @@ def test_check_mode_reports_a_difference_and_writes_nothing(reference: Path) -> 
     before = {name: read_table_text(name) for name in ("gpus.json", "offers.json", "china_offers.json")}
     assert main(["--reference", str(reference), "--check"]) == 1
     assert {name: read_table_text(name) for name in before} == before
+
+
+# estimator-cases.json gpus A10G, as the reference has it: no tensor figures, no TDP.
+A10G = {
+    "id": "A10G",
+    "name": "NVIDIA A10G (AWS EC2 G5)",
+    "bf16_dense_tflops": None,
+    "fp16_dense_tflops": None,
+    "fp8_dense_tflops": None,
+    "memory_gb": 24,
+    "memory_bandwidth_gbps": 600,
+    "tdp_w": None,
+    "source": "AWS EC2 G5 page ('NVIDIA A10G GPUs with 24 GB GDDR6 600 GB/sec GPU Memory') as quoted in public docs",
+}
+
+
+def test_a_reimport_keeps_the_a10g_on_the_a10_datasheet_figures_and_says_they_are_borrowed(reference: Path) -> None:
+    cases = json.loads((reference / "estimator-cases.json").read_text())
+    (reference / "estimator-cases.json").write_text(json.dumps(cases | {"gpus": [H100, A10G]}))
+    h100, a10g = parse_table("gpus.json", tables(reference)["gpus.json"], GpuRow)
+    assert (a10g.bf16_tflops, a10g.fp16_tflops, a10g.tf32_tflops, a10g.int8_tops) == (125.0, 125.0, 62.5, 250.0)
+    assert a10g.borrowed_figures is not None
+    assert "A10 datasheet" in a10g.source
+    assert "150 W assumed" in a10g.source
+    assert str(a10g.as_of) == "2026-12-04"
+    # A row with its own figures borrows nothing and keeps the collection date.
+    assert (h100.borrowed_figures, h100.tf32_tflops, str(h100.as_of)) == (None, None, "2026-11-23")

@@ -44,17 +44,22 @@ def gpus_command(as_json: JsonOpt = False) -> None:
     table = Table(title=f"{len(gpus)} GPUs (dense TFLOP/s, no sparsity; --json has each figure's source)")
     for column in ("id", "name", "memory GiB", "GB/s", "bf16", "fp16", "fp8", "TDP W"):
         table.add_column(column, justify="left" if column in ("id", "name") else "right", overflow="fold")
+    borrowed = [g for g in gpus if g.borrowed_figures]
     for g in gpus:
         figures = (g.bf16_tflops, g.fp16_tflops, g.fp8_tflops)
+        mark = "*" if g.borrowed_figures else ""
         table.add_row(
-            g.id,
+            g.id + mark,
             g.name,
             f"{g.memory_bytes / (1 << 30):,.0f}",
             f"{g.memory_bandwidth_bytes_per_second / 1e9:,.0f}",
             *("—" if f is None else f"{f:,.0f}" for f in figures),
             f"{g.tdp_watts:,.0f}",
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    for g in borrowed:
+        console.print(f"* {g.id}: {g.borrowed_figures}", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

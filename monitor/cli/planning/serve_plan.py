@@ -64,8 +64,8 @@ def _print_serving(result: ServingPlan, console: Console, top: int) -> None:
     sizing = Table(title="One replica per GPU (batching server, vLLM/TGI-class)")
     for column in ("GPU", "TP", "weights", "KV/token", "max batch", "batch", "TTFT ms", "TPOT ms", "req/s", "why not"):
         sizing.add_column(column, overflow="fold")  # fold, never cut a name
-    # A GPU the estimator cannot size (no published tensor TFLOP/s, e.g. AWS's A10G) has no figures to show: one line
-    # under the table says so instead of a row of zeros the user never asked for.
+    # A GPU that cannot run the quantisation at all (bf16 on a T4 or V100: no bf16 tensor cores) has no figures to
+    # show: one line under the table says so instead of a row of zeros the user never asked for.
     unsized = [r for r in result.replicas if r.weights_bytes == 0 and r.rejected_because]
     for r in (r for r in result.replicas if r not in unsized):
         sizing.add_row(
