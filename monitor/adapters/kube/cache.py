@@ -427,17 +427,13 @@ def _with_dra_gpus(nodes: list[NodeInfo], slices: list[SliceEntry]) -> list[Node
 
 def _claims(claims: list[ClaimEntry], entries: list[_PodEntry]) -> list[ClaimInfo]:
     """The allocated claims in use, each reserved for its pods: its pod consumers, plus for a claim reserved for a
-    PodGroup the group's pods that name it and hold their node (not finished, not deleted; claims.py docstring)."""
+    PodGroup the group's pods that name it (claims.py docstring) — finished and deleted ones too, while the snapshot
+    still has them: attribution splits a claim among the members that hold their node over the span it prices, so a
+    member that finished mid-tick keeps its part of the claim until its finish time, not until the tick before."""
     members: dict[tuple[str, str, str], list[str]] = {}  # (namespace, PodGroup, claim name) → pod uids
     if any(c.pod_groups for c in claims):
         for e in entries:
-            if (
-                isinstance(e, _PodEntry)
-                and e.pod_group
-                and e.deleted_at is None
-                and e.info.finished is None
-                and e.info.phase not in ("Succeeded", "Failed")
-            ):
+            if isinstance(e, _PodEntry) and e.pod_group:
                 for name in e.claim_names:
                     members.setdefault((e.info.namespace, e.pod_group, name), []).append(e.info.uid)
     found = []

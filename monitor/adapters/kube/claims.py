@@ -13,7 +13,8 @@ scheduling/v1alpha3 PodGroupResourceClaim): one claim shared by the group's pods
 for each pod. Its users are the pods of that group (`spec.schedulingGroup.podGroupName`) that name the claim, in
 `spec.resourceClaims[].resourceClaimName` or, for a claim generated from a template, in
 `status.resourceClaimStatuses[].resourceClaimName`; the cache resolves them (`ClaimEntry.pod_groups`,
-`pod_claim_refs`). Consumers of any other resource are not pods and hold nothing a pod pays for.
+`pod_claim_refs`), finished ones included: attribution splits a claim among those holding their node over the span
+it prices. Consumers of any other resource are not pods and hold nothing a pod pays for.
 """
 
 from __future__ import annotations

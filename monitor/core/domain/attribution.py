@@ -27,7 +27,7 @@ time with one set of holders, which is what makes a node's charges plus its idle
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -125,22 +125,26 @@ class Shares:
 
 class _Claims:
     """GPUs pods hold through DRA ResourceClaims: each allocated device's fraction (`NodeGpus.dra_fraction`), split
-    evenly among the pods the claim is reserved for (one claim shared by a Job's pods is one set of devices)."""
+    evenly among the claim's pods that hold their node over the span attributed (one claim shared by a Job's pods is
+    one set of devices): devices / holders. A member that finished before the span is no holder, so when a member of a
+    shared claim finishes mid-tick the accrual's span that starts at its finish time splits the claim among the rest,
+    and the span before it still among all (conservation holds in each span: the claim's devices are charged once)."""
 
-    def __init__(self, claims: Sequence[ClaimInfo]) -> None:
-        self._by_pod: dict[str, list[ClaimInfo]] = {}
+    def __init__(self, claims: Sequence[ClaimInfo], holding: Set[str]) -> None:
+        self._by_pod: dict[str, list[tuple[ClaimInfo, int]]] = {}
         for claim in claims:
-            for uid in claim.reserved_for:
-                self._by_pod.setdefault(uid, []).append(claim)
+            users = [uid for uid in claim.reserved_for if uid in holding]
+            for uid in users:
+                self._by_pod.setdefault(uid, []).append((claim, len(users)))
 
     def held(self, pod: PodInfo, units: NodeGpus) -> Decimal:
         claims = self._by_pod.get(pod.uid)
         if not claims:
             return Decimal(0)
         total = Fraction(0)
-        for claim in claims:
+        for claim, users in claims:
             devices = sum((units.dra_fraction(d.driver, d.device) for d in claim.devices), Fraction(0))
-            total += devices / len(claim.reserved_for)
+            total += devices / users
         return to_decimal(total)
 
 
@@ -185,7 +189,8 @@ def attribute(
     costs: dict[str, PodCost] = {}
     node_costs: list[NodeCost] = []
     shares = shares if shares is not None else Shares()
-    claimed = _Claims(claims)
+    holding = {pod.uid for group in holders.values() for pod in group} if claims else frozenset[str]()
+    claimed = _Claims(claims, holding)
     for node_name, node_pods in holders.items():
         node = by_name.get(node_name)
         if node is None:

@@ -15,9 +15,12 @@ from monitor.adapters.kube.convert import to_node, to_pod
 from monitor.adapters.kube.kinds import NODES, PODS
 from monitor.adapters.pricing.embedded import EmbeddedCatalogSource
 from monitor.adapters.pricing.identity import node_identity
+from monitor.core.domain.accrual import plan
 from monitor.core.domain.attribution import PricedNode, attribute
 from monitor.core.domain.model import ClaimedDevice
+from monitor.core.domain.price_history import PriceHistory
 from tests.dra_fixtures import dra_objects, of_kind
+from tests.fakes.store import MemoryStore
 
 P4D_USD_PER_HOUR = 21.957642  # embedded catalog: p4d.24xlarge us-east-1 on demand, 8 x A100-SXM4-40GB
 
@@ -98,10 +101,68 @@ def test_claim_reserved_for_a_podgroup_is_held_by_the_group_pods_that_name_it() 
 def test_a_finished_member_of_the_podgroup_leaves_the_claim_to_the_others() -> None:
     objs = dra_objects("podgroup-claim.yaml")
     cache = _cached(objs)
+    node = _priced(of_kind(objs, "Node")[0])
     (done,) = [o for o in of_kind(objs, "Pod") if o["metadata"]["uid"] == "6a7b-member-1"]
     done["status"]["phase"] = "Succeeded"
+    done["status"]["containerStatuses"] = [_terminated("worker", "2026-12-03T08:40:00Z")]
     cache.apply(PODS, None, "MODIFIED", done)
-    (claim,) = cache.snapshot().claims
-    assert claim.reserved_for == ("6a7b-member-0",)
+    snap = cache.snapshot()
+    (claim,) = snap.claims
+    # Still a member (it may have held the claim for part of the span being accrued); attribution decides who holds.
+    assert claim.reserved_for == ("6a7b-member-0", "6a7b-member-1")
+    now = attribute([node], snap.pods, claims=snap.claims)
+    assert now.pods["6a7b-member-0"].gpus == pytest.approx(4)  # the whole claim: its partner finished
+    assert "6a7b-member-1" not in now.pods
+    before = attribute([node], snap.pods, since=datetime(2026, 12, 3, 8, 30, tzinfo=UTC), claims=snap.claims)
+    assert before.pods["6a7b-member-0"].gpus == pytest.approx(2)  # a span from 08:30: both still held it
+    assert before.pods["6a7b-member-1"].gpus == pytest.approx(2)
     cache.apply(PODS, None, "DELETED", of_kind(objs, "Pod")[0])  # and a deleted one (a tombstone) too
-    assert cache.snapshot().claims == ()  # reserved for the group, used by no pod: nobody pays for it here
+    (claim,) = cache.snapshot().claims
+    assert attribute([node], cache.snapshot().pods, claims=cache.snapshot().claims).nodes[0].gpus_allocated == 0
+
+
+def _terminated(name: str, finished_at: str) -> dict[str, Any]:
+    """A containerStatuses entry of a container that exited 0 (kubernetes/api core/v1 ContainerStateTerminated)."""
+    return {"name": name, "ready": False, "restartCount": 0,
+            "state": {"terminated": {"exitCode": 0, "reason": "Completed", "finishedAt": finished_at}}}  # fmt: skip
+
+
+def test_a_member_finishing_mid_tick_leaves_the_shared_claim_at_its_finish_time() -> None:
+    """The PodGroup's 4-GPU claim on the p4d.24xlarge (21.957642 USD/h, 2.744705 USD per GPU-hour), two members bound
+    at 08:00. Ticks at 09:00 and 09:30; member-1 finishes at 09:20. member-1 holds 2 GPUs 08:00-09:20: 7.319214 USD;
+    member-0 holds 2 GPUs 08:00-09:20 and all 4 from 09:20 to 09:30: 9.149018 USD. Before, member-1 dropped out of the
+    claim for the whole 09:00-09:30 tick (5.489411 USD) and member-0 paid for all 4 GPUs since 09:00 (10.978821 USD)."""
+    objs = dra_objects("podgroup-claim.yaml")
+    node = _priced(of_kind(objs, "Node")[0])
+    clock = {"now": datetime(2026, 12, 3, 9, tzinfo=UTC)}
+    cache = ClusterCache("c", lambda: clock["now"], 60)
+    for kind, name in ((NODES, "Node"), (PODS, "Pod"), (RESOURCE_CLAIMS, "ResourceClaim")):
+        cache.replace_all(kind, None, of_kind(objs, name))
+    store, history = MemoryStore(), PriceHistory()
+
+    def tick() -> None:
+        snap, ledger = cache.snapshot(), store.ledger()
+        history.observe([node], ledger.accrued_until)
+        holding = attribute([node], snap.pods, claims=snap.claims).pods
+        rates = history.rates_for(snap.claims)
+        store.commit_ledger(plan(snap.pods, holding, {node.info.name}, rates, ledger, clock["now"], history.breaks()))
+
+    tick()
+    (done,) = [o for o in of_kind(objs, "Pod") if o["metadata"]["uid"] == "6a7b-member-1"]
+    done["status"]["phase"] = "Succeeded"
+    done["status"]["containerStatuses"] = [_terminated("worker", "2026-12-03T09:20:00Z")]
+    clock["now"] = datetime(2026, 12, 3, 9, 25, tzinfo=UTC)
+    cache.apply(PODS, None, "MODIFIED", done)
+    clock["now"] = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
+    tick()
+
+    def usd(uid: str) -> float:
+        until = store.accrued_until
+        assert until is not None
+        return sum(s.usd(until) for s in store.segments.values() if s.pod_uid == uid)
+
+    per_gpu_hour = P4D_USD_PER_HOUR / 8
+    assert usd("6a7b-member-1") == pytest.approx(per_gpu_hour * 2 * 80 / 60)  # 7.319214
+    assert usd("6a7b-member-0") == pytest.approx(per_gpu_hour * (2 * 80 + 4 * 10) / 60)  # 9.149018
+    # Conservation: the claim's 4 GPUs are charged once over the 90 minutes, no more, no less.
+    assert usd("6a7b-member-0") + usd("6a7b-member-1") == pytest.approx(per_gpu_hour * 4 * 1.5)
