@@ -3,8 +3,8 @@
 Run after changing what a command prints: `python scripts/render_docs.py` (or `--check`, which only reports the
 examples whose output no longer has the documented shape). `tests/e2e/test_documented_commands.py` fails when an
 example's shape (its lines with every number masked) differs from what the command prints now, so the docs cannot
-silently drift from the code. Examples are rendered at 150 columns, the width the docs were written at (the
-tables of serve-plan and buy-or-rent need it to keep one line per row).
+silently drift from the code. Examples are rendered at 80 columns, a terminal's default and what the tables are laid
+out for (a long offer name folds onto a second line; figures never do).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DOCS = (ROOT / "README.md", ROOT / "docs" / "planning.md")
-WIDTH = 150
+WIDTH = 80
 _FENCE = re.compile(r"^```[a-z]*\n(\$ trainspend .*?)^```$", re.MULTILINE | re.DOTALL)
 _NUMBER = re.compile(r"\d[\d,.]*")
 # `<!-- excerpt of `trainspend …` -->` before a fenced block: the block holds some lines of what the command prints

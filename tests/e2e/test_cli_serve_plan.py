@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -83,7 +86,7 @@ def test_a_gpu_that_cannot_run_the_quantisation_is_named_under_the_table_not_sho
     data = json.loads(_invoke(*bf16, "--json")[1])
     unsized = [r["gpu_id"] for r in data["replicas"] if r["weights_bytes"] == 0 and r["rejected_because"]]
     assert {"T4", "V100-SXM2-16GB"} <= set(unsized)  # Turing/Volta: no bf16 tensor cores
-    rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
+    rows = {line.split()[0] for line in out.splitlines() if line.startswith(" ") and line.strip()}  # tables' lines
     for gpu in unsized:
         assert gpu not in rows
         assert f"not sized: {gpu} (" in out
@@ -105,3 +108,81 @@ def test_the_a10g_is_sized_with_the_a10_datasheet_figures_and_the_table_says_so(
     borrowed = next(a for a in data["assumptions"] if a["name"] == "A10G tensor figures")
     assert "publish none" in borrowed["why"]
     assert "A10G tensor figures=" in " ".join(out.split())
+
+
+BUY = ["buy-or-rent", "--model", "llama-3.2-3b", "--tokens", "1e8", "--method", "lora"]
+TIERS = ["budget-tiers", "--budget", "50", "--dataset-tokens", "5e7"]
+
+
+def _at80(*args: str) -> str:
+    result = CliRunner().invoke(build_app(), list(args), env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), max(lines, key=len)
+    assert "…" not in result.stdout  # folded, never truncated
+    return result.stdout
+
+
+def _lines_with(out: str, *figures: str) -> bool:
+    """Some line shows every one of `figures` (one row per line, however its name folds)."""
+    return any(all(f in line for f in figures) for line in out.splitlines())
+
+
+def test_serve_plan_fits_80_columns_and_keeps_every_figure() -> None:
+    args = [*SERVE, "--rps", "5", "--hosted-usd-per-mtok", "0.6", "--upfront-usd", "500", "--top", "5"]
+    out = _at80(*args)
+    data = json.loads(_invoke(*args, "--json")[1])
+    sized = [r for r in data["replicas"] if r["weights_bytes"]]
+    assert f"weights {sized[0]['weights_bytes'] / 2**30:.1f} GiB" in out  # the same on every GPU: said once
+    for r in sized:  # each replica's row: its GPU, TTFT, TPOT and capacity on one line
+        ttft, tpot, rps = (
+            f"{r['ttft_seconds'] * 1e3:,.0f}",
+            f"{r['tpot_seconds'] * 1e3:,.1f}",
+            f"{r['requests_per_second']:,.2f}",
+        )
+        assert _lines_with(out, f" {r['gpu_id']} ", ttft, tpot, rps), r["gpu_id"]
+    for o in data["options"][:5]:  # each deployment: replicas, GPU and its three prices on one line
+        money = [
+            f"${o[k]['amount']:,.{d}f}" for k, d in (("monthly", 2), ("per_1k_requests", 4), ("per_million_tokens", 4))
+        ]
+        assert _lines_with(out, f"{o['replicas']}x {o['gpu_id']}", *money), o["instance"]
+    assert "Hosted API:" in out
+    assert "payback" in out
+
+
+def test_buy_or_rent_fits_80_columns_and_keeps_every_figure() -> None:
+    out = _at80(*BUY)
+    data = json.loads(_invoke(*BUY, "--json")[1])
+    for row in data["rows"]:
+        cost = "—" if row["job_cost"] is None else f"${row['job_cost']['amount']:,.2f}"
+        per_hour = f"${row['per_hour']['amount']:,.3f}"
+        assert _lines_with(out, row["kind"], cost, per_hour), row["hardware"]
+        if row["kind"] == "own":
+            assert row["hardware"] in out
+    assert "* timed by a labelled share of peak FLOP/s" in " ".join(out.split())
+    assert "break-even" in out
+
+
+def test_budget_tiers_fits_80_columns_and_keeps_every_figure() -> None:
+    out = _at80(*TIERS)
+    data = json.loads(_invoke(*TIERS, "--json")[1])
+    for tier in data["tiers"]:
+        price = f"${tier['per_million_tokens']['amount']:,.4f}"
+        assert _lines_with(out, tier["model"], f"{tier['gpus']}x", price, f"{tier['hours']:,.1f}"), tier["model"]
+
+
+def test_on_a_pipe_without_columns_the_tables_fit_80_with_one_line_per_row() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
+    def piped(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "monitor.cli.main", *args], capture_output=True, text=True,
+                              env=env, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    for args in ([*SERVE, "--rps", "5"], BUY):
+        out = piped(*args)
+        assert max(len(line) for line in out.splitlines()) <= 80
+        assert "Assumptions:" in out
+    cheapest = json.loads(piped(*SERVE, "--rps", "5", "--json"))["options"][0]
+    assert _lines_with(piped(*SERVE, "--rps", "5"), cheapest["gpu_id"], f"${cheapest['monthly']['amount']:,.2f}")

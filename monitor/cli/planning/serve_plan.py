@@ -8,18 +8,17 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
-from estimator.budget_tiers import DEFAULT_LADDER, BudgetTiers, budget_tiers
+from estimator.budget_tiers import DEFAULT_LADDER, budget_tiers
 from estimator.catalog.china import china_offers
-from estimator.catalog.local import BuyOrRent, all_hardware, buy_or_rent, local_machine, local_machines
+from estimator.catalog.local import all_hardware, buy_or_rent, local_machine, local_machines
 from estimator.catalog.offers import all_offers
 from estimator.catalog.presets import preset
 from estimator.currency import Currency, ExchangeRate, Money, cfets_rate, custom_rate, parse_currency
 from estimator.errors import EstimatorError
 from estimator.inference import Quantisation
-from estimator.models import DEFAULT_SEQ_LEN, Assumption, CapacityType, Method, Offer, TrainingRun
-from estimator.serving import ServingLoad, ServingPlan, load_from_tokens_per_second, serving_plan
+from estimator.models import DEFAULT_SEQ_LEN, CapacityType, Method, Offer, TrainingRun
+from estimator.serving import ServingLoad, load_from_tokens_per_second, serving_plan
 from monitor.cli.inputs import checked_providers, count_parser, fail
 from monitor.cli.planning.estimate import (
     JsonOpt,
@@ -27,9 +26,9 @@ from monitor.cli.planning.estimate import (
     ModelOpt,
     ProviderOpt,
     explain,
-    human_bytes,
     load_arch,
 )
+from monitor.cli.planning.serve_tables import print_buy_or_rent, print_serving, print_tiers
 
 CurrencyOpt = Annotated[str, typer.Option("--currency", help="USD or CNY; the exchange rate is shown as an assumption")]
 RateOpt = Annotated[
@@ -49,67 +48,6 @@ def _offers(providers: list[str] | None) -> tuple[Offer, ...]:
     offers = all_offers() + china_offers()
     wanted = checked_providers(providers or None, (o.provider for o in offers))
     return tuple(o for o in offers if wanted is None or o.provider in wanted)
-
-
-def _footer(console: Console, assumptions: tuple[Assumption, ...]) -> None:
-    console.print("[dim]Assumptions: " + "; ".join(f"{a.name}={a.value}" for a in assumptions) + "[/]")
-
-
-def _print_serving(result: ServingPlan, console: Console, top: int) -> None:
-    load = result.load
-    console.print(
-        f"[bold]{result.model}[/] {result.quantisation.value}: {load.requests_per_second:g} req/s x "
-        f"({load.prompt_tokens} prompt + {load.output_tokens} output tokens)"
-    )
-    sizing = Table(title="One replica per GPU (batching server, vLLM/TGI-class)")
-    for column in ("GPU", "TP", "weights", "KV/token", "max batch", "batch", "TTFT ms", "TPOT ms", "req/s", "why not"):
-        sizing.add_column(column, overflow="fold")  # fold, never cut a name
-    # A GPU that cannot run the quantisation at all (bf16 on a T4 or V100: no bf16 tensor cores) has no figures to
-    # show: one line under the table says so instead of a row of zeros the user never asked for.
-    unsized = [r for r in result.replicas if r.weights_bytes == 0 and r.rejected_because]
-    for r in (r for r in result.replicas if r not in unsized):
-        sizing.add_row(
-            r.gpu_id, str(r.tensor_parallel), human_bytes(r.weights_bytes), f"{r.kv_bytes_per_token / 1024:,.0f} KiB",
-            str(r.max_batch), str(r.batch), f"{r.ttft_seconds * 1e3:,.0f}", f"{r.tpot_seconds * 1e3:,.1f}",
-            f"{r.requests_per_second:,.2f}", "; ".join(r.rejected_because),
-        )  # fmt: skip
-    console.print(sizing)
-    for r in unsized:
-        why = "; ".join(r.rejected_because)
-        console.print(f"not sized: {r.gpu_id} ({why}); its offers are left out", highlight=False)
-    table = Table(title=f"Cheapest {min(top, len(result.options))} of {len(result.options)} deployments")
-    for column in (
-        "GPU",
-        "replicas",
-        "provider",
-        "instance",
-        "capacity",
-        "per month",
-        "per 1k req",
-        "per 1M tok",
-        "as of",
-    ):
-        table.add_column(column, overflow="fold")  # fold, never cut a name
-    for o in result.options[:top]:
-        table.add_row(
-            o.gpu_id, f"{o.replicas} x TP{o.tensor_parallel}", o.provider, o.instance,
-            o.capacity_type.value + (" (est.)" if o.price_is_estimate else ""), o.monthly.format(),
-            o.per_1k_requests.format(4), o.per_million_tokens.format(4), o.price_as_of or "—",
-        )  # fmt: skip
-    console.print(table)
-    if result.hosted is not None:
-        h = result.hosted
-        line = (
-            f"Hosted API: {h.hosted_monthly.format()}/month vs self-hosted {h.self_hosted_monthly.format()}/month: "
-            f"saves {h.monthly_savings.format()}/month"
-        )
-        if h.upfront is not None and h.upfront.amount > 0:
-            payback = "never" if h.payback_months is None else f"{h.payback_months:,.1f} months"
-            line += f"; payback of {h.upfront.format()} upfront: {payback}"
-        else:
-            line += " (give --upfront-usd, e.g. the fine-tune's cost, for a payback period)"
-        console.print(line)
-    _footer(console, result.assumptions)
 
 
 def serve_plan_command(
@@ -163,35 +101,7 @@ def serve_plan_command(
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))
         return
-    _print_serving(result, Console(), top)
-
-
-def _print_buy_or_rent(result: BuyOrRent, console: Console) -> None:
-    table = Table(title="Buy or rent: the same job on each machine")
-    columns = (
-        "hardware",
-        "own/rent",
-        "fits",
-        "tokens/s",
-        "speed model",
-        "hours",
-        "job cost",
-        "per hour",
-        "break-even jobs",
-    )
-    for column in columns:
-        table.add_column(column, overflow="fold")  # fold, never cut a name
-    for r in result.rows:
-        table.add_row(
-            r.hardware, r.kind, "yes" if r.fits else "no",
-            "—" if r.tokens_per_second is None else f"{r.tokens_per_second:,.0f}",
-            "—" if r.speed_model is None else r.speed_model.value,
-            "—" if r.hours is None else f"{r.hours:,.1f}", "—" if r.job_cost is None else r.job_cost.format(),
-            r.per_hour.format(3) + (" (est.)" if r.price_is_estimate else ""),
-            "—" if r.break_even_jobs is None else f"{r.break_even_jobs:,.1f}",
-        )  # fmt: skip
-    console.print(table)
-    _footer(console, result.assumptions)
+    print_serving(result, Console(), top)
 
 
 def buy_or_rent_command(
@@ -228,7 +138,7 @@ def buy_or_rent_command(
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))
         return
-    _print_buy_or_rent(result, Console())
+    print_buy_or_rent(result, Console())
 
 
 def _cheapest_on_demand(offers: tuple[Offer, ...]) -> tuple[Offer, ...]:
@@ -238,24 +148,6 @@ def _cheapest_on_demand(offers: tuple[Offer, ...]) -> tuple[Offer, ...]:
         if offer.capacity_type is CapacityType.ON_DEMAND:
             best.setdefault(offer.gpu_id, offer)
     return tuple(best.values())
-
-
-def _print_tiers(result: BudgetTiers, console: Console) -> None:
-    table = Table(title=f"What {result.budget.format()} trains, cheapest per token first")
-    for column in ("model", "GPU", "provider", "instance", "capacity", "per 1M tok", "tokens", "epochs", "hours"):
-        table.add_column(column, overflow="fold")  # fold, never cut a name
-    for t in result.tiers:
-        table.add_row(
-            t.model, f"{t.gpus}x {t.gpu_id}", t.provider, t.instance,
-            t.capacity_type.value + (" (est.)" if t.price_is_estimate else ""), t.per_million_tokens.format(4),
-            f"{t.affordable_tokens:,.3g}", "—" if t.epochs is None else f"{t.epochs:,.1f}", f"{t.hours:,.1f}",
-        )  # fmt: skip
-    console.print(table)
-    if result.largest is not None:
-        console.print(f"Largest model the budget trains: [bold]{result.largest.model}[/] on {result.largest.gpu_id}")
-    for line in result.left_out:
-        console.print(f"[yellow]left out:[/] {line}")
-    _footer(console, result.assumptions)
 
 
 def budget_tiers_command(
@@ -289,7 +181,7 @@ def budget_tiers_command(
     if as_json:
         typer.echo(json.dumps(result.model_dump(mode="json"), indent=2))
         return
-    _print_tiers(result, Console())
+    print_tiers(result, Console())
 
 
 def register(app: typer.Typer) -> None:
