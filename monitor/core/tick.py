@@ -28,7 +28,7 @@ from monitor.core.domain.jobs import (
     needs_estimate,
 )
 from monitor.core.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
-from monitor.core.domain.node_memo import NodeAttributionMemo
+from monitor.core.domain.node_memo import NodeAttributionMemo, PlanSkips
 from monitor.core.domain.periods import period_bounds
 from monitor.core.domain.price_history import PriceHistory
 from monitor.core.domain.projection import FINISHED_STATES
@@ -108,8 +108,7 @@ class Agent:
         self._identities: dict[str, tuple[NodeInfo, NodeIdentity]] = {}
         self._prices = PriceHistory()  # what each node cost at recent ticks: spans learned late are rated at it
         self._attribution = NodeAttributionMemo()
-        self._touched: set[str] = set()  # nodes whose segments the last plan changed
-        self._committed_at: datetime | None = None
+        self._skips = PlanSkips()  # the nodes the ledger planner may skip (unchanged and untouched)
         self._snapshots = SnapshotSchedule(config.job_snapshot_interval_seconds)
 
     def tick(self) -> TickResult:
@@ -196,9 +195,7 @@ class Agent:
         breaks = self._prices.breaks()
         # A node needs no planning when its inputs are the objects of the last tick, that tick (committed by us, the
         # ledger's last writer) changed nothing on it, and its price did not change since.
-        skip: set[str] = set()
-        if ledger.accrued_until is not None and ledger.accrued_until == self._committed_at:
-            skip = unchanged - self._touched - breaks.keys()
+        skip = self._skips.skip(unchanged, ledger, breaks)
         # A pod deleted while the daemon was down: its workload's finish time (if it has one) bounds its end.
         ends = {w.ref.uid: w.finished for w in snapshot.workloads if w.finished is not None}
         changes = plan(
@@ -212,11 +209,7 @@ class Agent:
             skip,
             workload_ends=ends,
         )
-        self._touched = {segment.node for segment in changes.opens}
-        self._touched.update(
-            ledger.open[close.pod_uid].node for close in changes.closes if close.pod_uid in ledger.open
-        )
-        self._committed_at = now
+        self._skips.committed(changes, ledger)
         return changes
 
     def _jobs(

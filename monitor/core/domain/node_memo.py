@@ -9,9 +9,11 @@ first (the cache's objects), then by value. The nodes found unchanged are also t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from monitor.core.domain.accrual import Ledger, LedgerChanges
 from monitor.core.domain.attribution import Attribution, PodCost, PricedNode, Shares, attribute
 from monitor.core.domain.model import ClaimInfo, PodInfo
 from monitor.core.domain.result import NodeCost
@@ -78,3 +80,28 @@ def _same_node(a: PricedNode, b: PricedNode) -> bool:
         and (a.identity is b.identity or a.identity == b.identity)
         and (a.price is b.price or a.price == b.price)
     )
+
+
+@dataclass
+class PlanSkips:
+    """Which nodes the ledger planner may skip (`plan`'s `skip`): those `NodeAttributionMemo` found unchanged, that
+    the last plan — committed by this planner, the ledger's last writer — left untouched, and whose price did not
+    change since. A plan that found no time passed (`now` at or before the ledger's `accrued_until`: a replayed tick,
+    a clock stepped back) changed nothing because it looked at nothing, so it proves no node steady: the nodes the
+    plan before it touched stay touched."""
+
+    touched: set[str] = field(default_factory=set)  # nodes whose segments the last plan changed
+    committed_at: datetime | None = None
+
+    def skip(self, unchanged: Set[str], ledger: Ledger, breaks: Mapping[str, object]) -> set[str]:
+        if ledger.accrued_until is None or ledger.accrued_until != self.committed_at:
+            return set()
+        return set(unchanged) - self.touched - breaks.keys()
+
+    def committed(self, changes: LedgerChanges, ledger: Ledger) -> None:
+        touched = {segment.node for segment in changes.opens}
+        touched.update(ledger.open[c.pod_uid].node for c in changes.closes if c.pod_uid in ledger.open)
+        if ledger.accrued_until is not None and changes.at <= ledger.accrued_until:
+            touched |= self.touched
+        self.touched = touched
+        self.committed_at = changes.at

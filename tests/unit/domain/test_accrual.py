@@ -1,7 +1,8 @@
 """The ledger planner (`monitor.core.domain.accrual.plan`) through the lifecycle cases of issue 11, each with its dollar
 figure, and the conservation invariant under hypothesis: for every node and every instant, what its pods are charged
-plus its idle cost equals its price — no more, no less — through binds, finishes, deletions, node loss, price
-changes, restarts and outages."""
+plus its idle cost equals its price — no more, no less — through binds (also binds the API server reports after the
+tick's `now`, its clock running ahead of ours), finishes, deletions, node loss, price changes, restarts and outages,
+with the agent's node skipping (`PlanSkips`)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from monitor.core.domain.accrual import Ledger, Segment, interval_usd, plan
 from monitor.core.domain.attribution import PricedNode, attribute
 from monitor.core.domain.model import PodInfo, WorkloadRef
+from monitor.core.domain.node_memo import NodeAttributionMemo, PlanSkips
 from monitor.core.domain.price_history import PriceHistory
 from tests.fakes.store import MemoryStore
 from tests.unit.domain.factories import M5_USD_PER_HOUR, P4D_USD_PER_HOUR, T0, pod, priced_node
@@ -195,6 +197,9 @@ class Scenario:
     outage: tuple[datetime, datetime] | None = None  # the API server unreachable: the cache is stale
     down: tuple[datetime, datetime] | None = None  # the daemon is not running: no ticks, cache lost
     gpu_node_lost_at: datetime | None = None
+    # The API server's clock runs this far ahead of ours: a bind is seen by the tick whose `now` is up to `skew`
+    # before the bind time it reports (the PodScheduled transition), so a pod can be first seen bound after `now`.
+    skew: timedelta = timedelta(0)
     full_information: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -254,7 +259,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         ticks.append(minutes(at))
     prices = {t: (draw(st.sampled_from([32.7726, 12.5, 9.8])), draw(st.sampled_from([0.384, 0.1152]))) for t in ticks}
     kind = draw(st.sampled_from(["none", "outage", "down", "node-lost"]))
-    scenario = Scenario(pods, ticks, prices)
+    skew = timedelta(seconds=draw(st.one_of(st.just(0), st.integers(1, 50 * 60))))
+    scenario = Scenario(pods, ticks, prices, skew=skew)
     if kind != "none" and len(ticks) >= 3:
         first = draw(st.integers(0, len(ticks) - 3))
         last = draw(st.integers(first + 1, len(ticks) - 2))
@@ -277,7 +283,8 @@ def observed(s: Scenario, now: datetime, restarted_at: datetime | None) -> list[
     view = s.outage[0] if stale and s.outage is not None else now
     pods = []
     for p in s.pods:
-        if p.bound > view:
+        seen_bound = p.bound - s.skew  # when the bind happened by our clock (it reports p.bound)
+        if seen_bound > view:
             continue
         ended = p.end is not None and p.end <= view
         finished = p.end if ended else None
@@ -285,9 +292,9 @@ def observed(s: Scenario, now: datetime, restarted_at: datetime | None) -> list[
             assert p.end is not None
             if restarted_at is not None and p.end < restarted_at:
                 continue  # deleted while the daemon was down: the new cache never saw it
-            if s.outage is not None and p.bound <= s.outage[0] and s.outage[0] <= p.end < s.outage[1]:
+            if s.outage is not None and seen_bound <= s.outage[0] and s.outage[0] <= p.end < s.outage[1]:
                 finished = s.outage[0]  # vanished from the relist: last heard when the outage began
-            elif s.outage is not None and s.outage[0] < p.bound < s.outage[1] and p.end < s.outage[1]:
+            elif s.outage is not None and s.outage[0] < seen_bound < s.outage[1] and p.end < s.outage[1]:
                 continue  # came and went while the watch was down
         pods.append(
             pod(
@@ -312,18 +319,39 @@ def nodes_at(s: Scenario, t: datetime) -> list[PricedNode]:
     return nodes
 
 
+@dataclass
+class AgentPlanner:
+    """One leader's ticks as `monitor.core.tick.TickRunner._plan` runs them, node skipping included: `PlanSkips` (the
+    agent's rule) passes `plan` the nodes `NodeAttributionMemo` found unchanged that the last plan left untouched. A
+    restart starts a new planner."""
+
+    memo: NodeAttributionMemo = field(default_factory=NodeAttributionMemo)
+    history: PriceHistory = field(default_factory=PriceHistory)
+    skips: PlanSkips = field(default_factory=PlanSkips)
+
+    def tick(self, store: MemoryStore, nodes: Sequence[PricedNode], pods: Sequence[PodInfo], now: datetime) -> int:
+        attribution, unchanged = self.memo.attribute(nodes, pods)
+        ledger = store.ledger()
+        self.history.observe(nodes, ledger.accrued_until)
+        breaks = self.history.breaks()
+        skip = self.skips.skip(unchanged, ledger, breaks)
+        names = {node.info.name for node in nodes}
+        changes = plan(pods, attribution.pods, names, self.history.rates_for(), ledger, now, breaks, skip)
+        self.skips.committed(changes, ledger)
+        return store.commit_ledger(changes)
+
+
 def run(s: Scenario) -> MemoryStore:
     store = MemoryStore()
-    history = PriceHistory()
+    planner = AgentPlanner()
     restarted_at = None
     for t in s.ran:
         if s.down is not None and t >= s.down[1] and restarted_at is None:
             restarted_at = s.down[1]
-        if restarted_at is not None and t >= restarted_at and history is not None and s.down is not None:
-            history = PriceHistory() if t == min(x for x in s.ran if x >= s.down[1]) else history
+            planner = AgentPlanner()  # the daemon restarted: nothing of its memory survives
         pods = observed(s, t, restarted_at)
-        tick(store, nodes_at(s, t), pods, t, history)
-        assert tick(store, nodes_at(s, t), pods, t, history) == 0  # a replay changes nothing
+        planner.tick(store, nodes_at(s, t), pods, t)
+        assert planner.tick(store, nodes_at(s, t), pods, t) == 0  # a replay changes nothing
     return store
 
 
@@ -443,3 +471,17 @@ def test_the_ledger_view_is_what_the_planner_reads() -> None:
     changes = plan([], {}, (), lambda node, holders, at: {}, ledger, T0)
     assert not changes
     assert changes.at == T0
+
+
+def test_a_tick_replayed_at_the_same_instant_does_not_make_a_node_look_steady() -> None:
+    """cpu-3 finishes exactly at the first tick (09:01): that tick's last span still shares the node four ways (9 CPUs
+    scaled to 8), so its open segments are not at the rates of the three pods left, and the 09:02 tick must re-rate
+    them. A replay of 09:01 plans nothing (no time passed); it used to clear the nodes the plan before had touched, so
+    09:02 skipped the node and the three pods kept 0.0853 USD/h each instead of 0.096 (found by the property above)."""
+    store, planner = MemoryStore(), AgentPlanner()
+    sizes = {"cpu-0": "2", "cpu-1": "2", "cpu-2": "2", "cpu-3": "3"}
+    pods = [job_pod(n, "m5-a", {"cpu": c, "memory": "1Gi"}, bound=T0, started=T0) for n, c in sizes.items()]
+    pods[3] = pods[3].model_copy(update={"phase": "Succeeded", "finished": T0 + MIN})
+    for now in (T0 + MIN, T0 + MIN, T0 + 2 * MIN):
+        planner.tick(store, [CPU_NODE], pods, now)
+    assert pod_usd(store, "uid-cpu-0") == pytest.approx(M5_USD_PER_HOUR * (2 / 9 + 2 / 8) / 60)
