@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from benchmarks import group_out
+from benchmarks.ampere_fit import Anchor, anchors
+from benchmarks.ampere_fit import fit as ampere_fit
 from benchmarks.ampere_fit import report as ampere_report
 from benchmarks.step_fit import fit, predict
 from estimator.attention import interpolate
@@ -29,8 +33,17 @@ from estimator.catalog.attention_kernels import kernel_curves
 from estimator.catalog.gpus import gpu
 from estimator.catalog.presets import preset
 from estimator.memory import training_memory
-from estimator.models import AttentionKernel, Hardware, LayerKernels, Parallelism, Precision, TrainingRun
+from estimator.models import (
+    AttentionKernel,
+    Hardware,
+    LayerKernels,
+    ModelArch,
+    Parallelism,
+    Precision,
+    TrainingRun,
+)
 from estimator.params import count_params
+from estimator.step_phases import MATMUL_FRACTION, StepConstants, micro_batch_phases
 from estimator.throughput import FITTED, training_time
 from tests.unit.estimator.h100_rows import Row, h100_rows
 from tests.unit.estimator.llama_runs import LLAMA1, llama_run
@@ -73,6 +86,7 @@ class Case:
     batch: int  # sequences per optimizer step
     error: float  # predicted / measured − 1
     modelled_bound: str  # the model's own verdict: "launch" when host time exceeds GPU time over fwd + bwd
+    error_with: Callable[[StepConstants], float]  # the same error under other constants (leave-group-out refits)
 
     @property
     def launch_bound(self) -> bool:
@@ -94,18 +108,26 @@ def _anchors() -> list[Case]:
             parallelism=Parallelism(tensor=tp, pipeline=pp, context=cp, virtual_stages=vp, zero_stage=zero),
         )
         arch = preset(model)
-        t = training_time(arch, run, Hardware(gpu=gpu("H100-SXM"), count=gpus))
+        hw = Hardware(gpu=gpu("H100-SXM"), count=gpus)
+        t = training_time(arch, run, hw)
         rows.append((name, published, t.tokens_per_second / gpus))
-        # tokens/s error e ⇒ step-time error 1/(1+e) − 1
-        error = published / (t.tokens_per_second / gpus) - 1
-        cases.append(Case(name, arch.family, run.seq_len, float(count_params(arch).total), batch, error, t.bound))
+
+        def error_with(
+            c: StepConstants, a: ModelArch = arch, r: TrainingRun = run, h: Hardware = hw, p: float = published
+        ) -> float:
+            # tokens/s ratio r ⇒ step-time error 1/r − 1
+            return p / (training_time(a, r, h, c).tokens_per_second / h.count) - 1
+
+        params = float(count_params(arch).total)
+        cases.append(Case(name, arch.family, run.seq_len, params, batch, error_with(FITTED), t.bound, error_with))
     _table("tokens/s per GPU of published H100 runs (held out, seq 8192, vocab 128k)", rows, "tok/s")
     return cases
 
 
-def _held_out(rows: list[Row], quick: bool) -> list[Case]:
+def _held_out(rows: list[Row], quick: bool) -> tuple[list[Case], dict[str, StepConstants]]:
     """Refit on all rows (must reproduce the committed constants), then leave-one-group-out errors; returns every
-    row's error with its size left out of the fit (the issue's held-out step time)."""
+    row's error with its size left out of the fit (the issue's held-out step time) and the constants fitted without
+    each size."""
     full = fit(rows, iters=40 if quick else 120)
     print(
         f"\nstep-time fit on all {len(rows)} rows: launch {full.launch_seconds * 1e6:.1f} µs/op, memory-bound "
@@ -117,6 +139,7 @@ def _held_out(rows: list[Row], quick: bool) -> list[Case]:
         "recipe": lambda r: r.case_id.split("|")[2],
     }
     cases: list[Case] = []
+    without: dict[str, StepConstants] = {}
     print(
         f"\n{'held out':24s} {'rows':>5s} {'median':>8s} {'max':>8s} {'max, not launch-bound':>22s}  "
         "(step time, constants refitted without them)"
@@ -135,11 +158,13 @@ def _held_out(rows: list[Row], quick: bool) -> list[Case]:
                     r.run.micro_batch,
                     predict(r, constants) / r.step_seconds - 1,
                     training_time(r.arch, r.run, Hardware(gpu=gpu("H100-SXM")), constants).bound,
+                    lambda c, row=r: predict(row, c) / row.step_seconds - 1,
                 )
                 for r in test
             ]
             if kind == "size":
                 cases.extend(held)
+                without[value] = constants
             errors = [abs(c.error) for c in held]
             busy = [abs(c.error) for c in held if not c.launch_bound]
             worst_busy = f"{max(busy):22.1%}" if busy else f"{'—':>22s}"
@@ -158,7 +183,7 @@ def _held_out(rows: list[Row], quick: bool) -> list[Case]:
         worst = max(worst, *(abs(e) for e in errs))
         print(f"{curve.kernel + ' ' + curve.direction:34s} " + " ".join(f"{e:+7.1%}" for e in errs))
     print(f"max |error| {worst:.1%} (interpolation in log2 seq between published lengths)")
-    return cases
+    return cases, without
 
 
 def _summary(label: str, cases: list[Case]) -> str:
@@ -170,10 +195,10 @@ def _summary(label: str, cases: list[Case]) -> str:
     return f"{label:44s} {len(cases):5d} {statistics.median(errors):8.1%} {max(errors):8.1%} {worst_busy}"
 
 
-def _targets(cases: list[Case], families_out: list[Case]) -> bool:
+def _targets(cases: list[Case]) -> bool:
     """The issue's held-out step-time targets: median ≤ 10 % over all rows, worst ≤ 25 % over rows that are not
     launch-bound (≥ 1B parameters or batch > 1), reported at sequence lengths 1k–32k and on non-Llama families, and by
-    family and sequence length; then the leave-one-family-out check."""
+    family and sequence length."""
     print(
         f"\nstep time, held out (H100 rows with their size left out of the fit; published runs never fitted on)\n"
         f"{'rows':44s} {'n':>5s} {'median':>8s} {'max':>8s} {'max, busy':>12s}   (busy: ≥ 1B params or batch > 1)"
@@ -189,20 +214,83 @@ def _targets(cases: list[Case], families_out: list[Case]) -> bool:
         print(_summary(f"  family {family}", [c for c in cases if c.family == family]))
     print(_summary("  modelled GPU-bound (host < GPU, fwd + bwd)", [c for c in cases if c.modelled_bound != "launch"]))
     print(_summary("  modelled launch-bound", [c for c in cases if c.modelled_bound == "launch"]))
-    print(_summary("leave one family out (gpt2 without its fit)", families_out))
-    print(
-        "  llama left out: not computable — every H100 measurement is Llama-shaped, so the host and memory-bound "
-        "constants have no other family to be fitted on"
-    )
-    print(
-        "  leave one sequence length out: only seq 2048 is measured, so the seq dependence is the kernel curves' "
-        "(held out point by point above)"
-    )
     errors = [abs(c.error) for c in cases]
     busy = [abs(c.error) for c in cases if not c.launch_bound]
     ok = statistics.median(errors) <= 0.10 and max(busy) <= 0.25
     print(f"targets: median ≤ 10 %, max over busy rows ≤ 25 %: {'met' if ok else 'missed'}")
     return ok
+
+
+def _explain_misses(cases: list[Case], rows: list[Row], held: dict[str, StepConstants]) -> None:
+    """Each busy H100 row over 25 % held out, with what the model and the measurement say about it."""
+    by_id = {r.case_id: r for r in rows}
+    misses = [c for c in cases if not c.launch_bound and abs(c.error) > 0.25 and c.name in by_id]
+    if not misses:
+        return
+    print("\nbusy rows missing 25 % held out (H100; ms; host and GPU over forward, head + loss and backward):")
+    h100 = Hardware(gpu=gpu("H100-SXM"))
+    for case in misses:
+        row = by_id[case.name]
+        constants = held[row.case_id.split("|")[1]]
+        fwd, tail, bwd = micro_batch_phases(row.arch, row.run, h100, constants)
+        host = (fwd.host_seconds + tail.host_seconds + bwd.host_seconds) * 1e3
+        busy = (fwd.gpu_seconds + tail.gpu_seconds + bwd.gpu_seconds) * 1e3
+        fast, slow = row.step_range_seconds
+        print(
+            f"  {row.case_id}: measured {row.step_seconds * 1e3:.1f} (timed steps {fast * 1e3:.1f}–{slow * 1e3:.1f}),"
+            f" predicted {predict(row, constants) * 1e3:.1f} ({case.error:+.1%}); host {host:.1f}, GPU {busy:.1f} at "
+            f"{constants.launch_seconds * 1e6:.1f} µs/op and memory-bound {constants.memory_fraction:.3f}, fitted "
+            f"without its size (on all rows: {FITTED.launch_seconds * 1e6:.1f} µs/op, {FITTED.memory_fraction:.3f})"
+        )
+        for other in rows:  # the same run at a smaller batch, measured slower: no batch-independent host time fits both
+            same = other.case_id.split("|")[:3] == row.case_id.split("|")[:3]
+            smaller = same and other.run.checkpointing == row.run.checkpointing
+            if smaller and other.run.micro_batch < row.run.micro_batch and other.step_seconds > row.step_seconds:
+                bound = (other.step_seconds - row.step_seconds) / (other.step_seconds + row.step_seconds)
+                print(
+                    f"    the same run at batch {other.run.micro_batch} measured {other.step_seconds * 1e3:.1f} ms, "
+                    "slower with less work: host time does not depend on the batch, so no model whose step grows "
+                    f"with the batch has both within {bound:.1%}"
+                )
+        if row.step_seconds * 1e3 > max(host, busy):
+            print(
+                f"    measured between max(host, GPU) = {max(host, busy):.1f} and host + GPU = {host + busy:.1f}: "
+                f"less overlap of launches and kernels than the phases' max(host, GPU) assumes; its timed steps "
+                f"spread {slow / fast - 1:.0%} (launch-bound steps vary ±15 % run to run, reference notes)"
+            )
+
+
+def _group_checks(cases: list[Case], rows: list[Row], hours: list[group_out.HeldCase], quick: bool) -> None:
+    """Leave one family out and leave one sequence length out (benchmarks.group_out) over every held-out case and the
+    LLaMA-1 GPU-hours: the H100 host and memory-bound constants are fitted on the H100 rows, the A100 GEMM fraction on
+    the A100 anchors."""
+    ampere = anchors()
+    iters = 40 if quick else 120
+
+    def refit_h100(kept: list[int], c: StepConstants) -> tuple[StepConstants | None, str]:
+        if not kept:
+            return None, f"all {len(rows)} of its rows are in the group: not computable (no fallback)"
+        f = fit([rows[i] for i in kept], iters=iters)
+        update = {"launch_seconds": f.launch_seconds, "memory_fraction": f.memory_fraction}
+        return c.model_copy(update=update), f"refitted on {len(kept)} of {len(rows)} rows"
+
+    def refit_a100(kept: list[int], c: StepConstants) -> tuple[StepConstants, str]:
+        if not kept:  # the estimator's own choice for a GPU generation it has no fit for
+            how = f"all {len(ampere)} of its rows are in the group: the H100's measured {MATMUL_FRACTION:.3f} instead"
+            return c.model_copy(update={"ampere_matmul_fraction": MATMUL_FRACTION}), how
+        fraction = ampere_fit([ampere[i] for i in kept], iters=20 if quick else 40)
+        return c.model_copy(update={"ampere_matmul_fraction": fraction}), f"refitted on {len(kept)} of {len(ampere)}"
+
+    fits = (
+        group_out.Fit("H100 host + memory-bound", [(r.arch.family, r.run.seq_len) for r in rows], refit_h100),
+        group_out.Fit("A100 GEMM fraction", [(a.arch.family, a.run.seq_len) for a in ampere], refit_a100),
+    )
+    held = [group_out.HeldCase(c.name, c.family, c.seq_len, c.error_with) for c in cases] + hours
+    print(
+        f"\nleave one group out: {len(held)} held-out cases (the step-time rows above and the LLaMA-1 GPU-hours); "
+        "each fit that uses the group's rows refitted without them"
+    )
+    group_out.report(held, fits, FITTED)
 
 
 def main(quick: bool = False) -> int:
@@ -226,22 +314,35 @@ def main(quick: bool = False) -> int:
     times = [(r.case_id, r.step_seconds, training_time(r.arch, r.run, Hardware(gpu=h100)).step_seconds) for r in rows]
     errors = _table("step time (no --mfu)", times, "s")
     ok &= statistics.median(errors) <= 0.10 and max(errors) <= 0.25
-    cases = _held_out(rows, quick)
+    cases, without = _held_out(rows, quick)
     if not quick:
-        hours = []
+        hours, held_hours = [], []
         for name, h, layers, heads, inter, tokens, published, gpus, tp in LLAMA1:
             arch, run = llama_run(h, layers, heads, inter, tokens, gpus, tp)
-            hours.append((name, float(published), training_time(arch, run, Hardware(gpu=a100, count=gpus)).gpu_hours))
+            hw = Hardware(gpu=a100, count=gpus)
+            hours.append((name, float(published), training_time(arch, run, hw).gpu_hours))
+
+            def hours_error(
+                c: StepConstants, a: ModelArch = arch, r: TrainingRun = run, h: Hardware = hw, p: float = published
+            ) -> float:
+                return training_time(a, r, h, c).gpu_hours / p - 1
+
+            held_hours.append(group_out.HeldCase(name, arch.family, run.seq_len, hours_error))
         cases += _anchors()
-        ampere = []
-        for anchor, held, family_out in ampere_report(quick):
+        for anchor, held, _ in ampere_report(quick):
             params = float(count_params(anchor.arch).total)
             batch = anchor.run.global_batch or anchor.run.micro_batch
             seq = anchor.run.seq_len
-            bound = training_time(anchor.arch, anchor.run, Hardware(gpu=a100, count=anchor.gpus)).bound
-            cases.append(Case(anchor.name, anchor.arch.family, seq, params, batch, held, bound))
-            ampere.append(Case(anchor.name, anchor.arch.family, seq, params, batch, family_out, bound))
-        ok &= _targets(cases, ampere)
+            a100_hw = Hardware(gpu=a100, count=anchor.gpus)
+            bound = training_time(anchor.arch, anchor.run, a100_hw).bound
+
+            def anchor_error(c: StepConstants, a: Anchor = anchor, h: Hardware = a100_hw) -> float:
+                return a.published / a.measure(training_time(a.arch, a.run, h, c), a.gpus) - 1
+
+            cases.append(Case(anchor.name, anchor.arch.family, seq, params, batch, held, bound, anchor_error))
+        ok &= _targets(cases)
+        _explain_misses(cases, rows, without)
+        _group_checks(cases, rows, held_hours, quick)
         errors = _table("GPU-hours of published runs (A100-80GB, held out)", hours, "GPU-h")
         ok &= statistics.median(errors) <= 0.10 and max(errors) <= 0.25
     print("\nall targets met" if ok else "\nsome targets missed")

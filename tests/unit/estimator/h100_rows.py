@@ -32,8 +32,9 @@ class Row:
     arch: ModelArch
     run: TrainingRun
     peak_bytes: int
-    step_seconds: float
+    step_seconds: float  # median of the timed steps
     lora: bool
+    step_range_seconds: tuple[float, float]  # fastest and slowest of the timed steps
 
 
 def h100_rows() -> list[Row]:
@@ -59,5 +60,9 @@ def h100_rows() -> list[Row]:
             method=Method.LORA if r["part"] == "B" else Method.FULL,
             checkpointing=Checkpointing.FULL if r["grad_ckpt"] else Checkpointing.NONE,
         )
-        rows.append(Row(r["case_id"], arch, run, r["peak_alloc_bytes"], r["step_s"], r["part"] == "B"))
+        times = r["step_times_s"]
+        row = Row(
+            r["case_id"], arch, run, r["peak_alloc_bytes"], r["step_s"], r["part"] == "B", (min(times), max(times))
+        )
+        rows.append(row)
     return rows
