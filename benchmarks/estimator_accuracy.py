@@ -22,6 +22,7 @@ import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from benchmarks import group_out
 from benchmarks.ampere_fit import Anchor, anchors
@@ -124,6 +125,10 @@ def _anchors() -> list[Case]:
     return cases
 
 
+def _row_error(row: Row, constants: StepConstants) -> float:
+    return predict(row, constants) / row.step_seconds - 1
+
+
 def _held_out(rows: list[Row], quick: bool) -> tuple[list[Case], dict[str, StepConstants]]:
     """Refit on all rows (must reproduce the committed constants), then leave-one-group-out errors; returns every
     row's error with its size left out of the fit (the issue's held-out step time) and the constants fitted without
@@ -158,7 +163,7 @@ def _held_out(rows: list[Row], quick: bool) -> tuple[list[Case], dict[str, StepC
                     r.run.micro_batch,
                     predict(r, constants) / r.step_seconds - 1,
                     training_time(r.arch, r.run, Hardware(gpu=gpu("H100-SXM")), constants).bound,
-                    lambda c, row=r: predict(row, c) / row.step_seconds - 1,
+                    partial(_row_error, r),
                 )
                 for r in test
             ]

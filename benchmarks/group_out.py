@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from estimator.step_phases import StepConstants
 
@@ -69,15 +70,23 @@ def leave_group_out(
     return GroupResult(label, len(group), tuple(notes), errors)
 
 
+def _in_family(family: str, key: Key) -> bool:
+    return key[0] == family
+
+
+def _at_length(seq: int, key: Key) -> bool:
+    return key[1] == seq
+
+
 def report(cases: Sequence[HeldCase], fits: Sequence[Fit], base: StepConstants) -> list[GroupResult]:
     """Print leave-one-family-out and leave-one-sequence-length-out over every family and length in `cases`."""
     results = []
     families = sorted({c.family for c in cases})
     lengths = sorted({c.seq_len for c in cases})
     for family in families:
-        results.append(leave_group_out(f"family {family}", lambda k, f=family: k[0] == f, cases, fits, base))
+        results.append(leave_group_out(f"family {family}", partial(_in_family, family), cases, fits, base))
     for seq in lengths:
-        results.append(leave_group_out(f"seq {seq}", lambda k, s=seq: k[1] == s, cases, fits, base))
+        results.append(leave_group_out(f"seq {seq}", partial(_at_length, seq), cases, fits, base))
     print(f"\n{'left out':20s} {'n':>4s} {'median':>8s} {'max':>8s}   constants")
     for r in results:
         if r.errors is None:
