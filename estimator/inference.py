@@ -79,7 +79,14 @@ def kv_cache_bytes_per_token(arch: ModelArch, kv_bytes: float = 2.0) -> int:
 
     GQA/MQA models cache only their kv_heads (Ainslie et al. 2023). Kwon et al. 2023 (vLLM, §3): OPT-13B holds
     2 x 40 x 5120 x 2 = 800 KB per token in fp16.
+
+    Multi-head latent attention (DeepSeek-V2/V3) caches, per layer, the compressed key/value latent c_KV (d_c =
+    kv_lora_rank) and the shared rotary key k_R (d_R = qk_rope_head_dim): layers x (d_c + d_R) x bytes (DeepSeek-V2,
+    arXiv:2405.04434 §2.1.2-2.1.3 and Table 1, "equal to GQA with only 2.25 groups"; vLLM's and SGLang's MLA
+    backends cache exactly these). Keys and values are re-expanded from the latent at attention time.
     """
+    if arch.kv_lora_rank:
+        return int(arch.num_layers * (arch.kv_lora_rank + arch.qk_rope_head_dim) * kv_bytes)
     return int(2 * arch.num_layers * arch.num_kv_heads * arch.head_dim * kv_bytes)
 
 
@@ -178,6 +185,7 @@ def inference_estimate(
                 quantisation, group_size, kv_bytes, memory_fraction, compute_efficiency, bandwidth_efficiency
             ),
             *figure_assumptions((gpu,)),
+            *_kv_layout(arch),
         ),
     )
 
@@ -186,6 +194,20 @@ def _check_positive(**values: int) -> None:
     for name, value in values.items():
         if value <= 0:
             raise InvalidRunError(name, value, f"{name} must be a positive integer")
+
+
+def _kv_layout(arch: ModelArch) -> tuple[Assumption, ...]:
+    if not arch.kv_lora_rank:
+        return ()
+    width = arch.kv_lora_rank + arch.qk_rope_head_dim
+    return (
+        Assumption(
+            name="kv_cache_layout",
+            value=f"latent: {arch.kv_lora_rank} + {arch.qk_rope_head_dim} rotary = {width} elements per layer, token",
+            why="multi-head latent attention caches the compressed KV latent and the shared rotary key, as vLLM's and "
+            "SGLang's MLA backends do (DeepSeek-V2, arXiv:2405.04434 §2.1); Hugging Face's eager cache expands them",
+        ),
+    )
 
 
 def _assumptions(

@@ -16,6 +16,7 @@ from estimator.catalog.gpus import gpu
 from estimator.config import arch_from_hf_config
 from estimator.errors import InvalidConfigError
 from estimator.flops import forward_flops_per_token
+from estimator.inference import Quantisation, inference_estimate, kv_cache_bytes_per_token
 from estimator.models import Hardware, NormType, PositionEncoding, TrainingRun
 from estimator.params import count_params
 from estimator.throughput import training_time
@@ -119,3 +120,18 @@ def test_mpt_grouped_query_and_biased_variants_follow_llm_foundry_keys() -> None
     with pytest.raises(InvalidConfigError) as err:
         arch_from_hf_config({**cfg, "attn_config": "alibi"})
     assert err.value.field == "attn_config"
+
+
+def test_mla_caches_the_latent_and_rotary_key_per_layer() -> None:
+    # DeepSeek-V2 (arXiv:2405.04434) §2.1.2 and Table 1: MLA caches (d_c + d_h^R)·l elements per token, with d_c = 4·d_h
+    # and d_h^R = d_h / 2 (d_h = 128), "equal to GQA with only 2.25 groups"; DeepSeek-V3 keeps these widths.
+    cfg = load("deepseek-v3")
+    arch = arch_from_hf_config(cfg)
+    layers, d_h = int(str(cfg["num_hidden_layers"])), 128
+    assert kv_cache_bytes_per_token(arch) == 2 * 2.25 * d_h * layers * 2  # bf16, as GQA with 2.25 groups
+    # against what caching the expanded per-head keys and values would hold: 128 heads x (192 + 128) per layer
+    expanded = layers * int(str(cfg["num_attention_heads"])) * (192 + 128) * 2
+    assert expanded / kv_cache_bytes_per_token(arch) == pytest.approx(71.1, rel=0.01)
+    est = inference_estimate(arch, gpu("H100-SXM"), quantisation=Quantisation.INT4, context_tokens=1024, gpus=8)
+    assert est.kv_bytes_per_token == kv_cache_bytes_per_token(arch)
+    assert any(a.name == "kv_cache_layout" for a in est.assumptions)
