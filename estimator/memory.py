@@ -16,7 +16,10 @@ micro-batch, A bytes per token from `estimator.activations`. Bytes per parameter
 stage 3 also W by the data-parallel degree d·c, context-parallel ranks holding the same weights). Tensor and pipeline
 parallelism divide W, G, S by t·p and activations by t (sequence parallel, Korthikanti et al. 2022, arXiv:2205.05198
 §4.2.2), context parallelism activations by c (each GPU keeps s/c tokens of every sequence); the first pipeline
-stage keeps p micro-batches of L/p layers, i.e. L layers' worth (ibid. §4.2.3).
+stage keeps min(m, p) micro-batches of L/p layers, i.e. L layers' worth once m ≥ p (ibid. §4.2.3); the interleaved
+schedule (v model chunks per stage) starts more forward chunks before the first backward, so the first stage holds
+1 + (p−1)/(p·v) times that (Narayanan et al. 2021, arXiv:2104.04473 §2.2.2; Megatron-LM
+`theoretical_memory_usage.py`, `interleaved_schedule_memory_penalty`).
 
 Overhead: cuBLAS/cuBLASLt workspaces and small buffers (68 MiB, measured as the constant in `memory_allocated` after
 the model and optimizer states exist) plus the caching allocator's rounding of every persistent tensor (a block of
@@ -170,6 +173,13 @@ def micro_batch_tokens(run: TrainingRun) -> int:
     return run.micro_batch * run.seq_len
 
 
+def first_stage_activation_factor(stages: int, chunks: int, micro_batches: int) -> float:
+    """The first pipeline stage's saved activations in units of the whole model's (L layers) for one micro-batch:
+    min(m, p)/p · (1 + (p−1)/(p·v)) (module docstring; v = 1 is plain 1F1B)."""
+    in_flight = min(micro_batches, stages) / stages
+    return in_flight * (1.0 + (stages - 1) / (stages * chunks)) if chunks > 1 else in_flight
+
+
 def accumulation_steps(run: TrainingRun) -> int:
     """Micro-batches per optimizer step on one data-parallel rank (≥ 1)."""
     if run.global_batch is None:
@@ -188,9 +198,11 @@ def training_memory(arch: ModelArch, run: TrainingRun, gpu: GPU) -> MemoryBreakd
     head = final_norm_bytes_per_token(arch, run)
     loss = loss_bytes_per_token(arch)
     loss_acts, loss_logits = saved + head, loss
-    if par.pipeline > 1:  # first stage: L layers' worth of activations; last stage: L/p layers + head + loss
+    if par.pipeline > 1:  # first stage: up to L layers' worth of activations (× the interleaving penalty); last stage:
+        # L/p layers + head + loss
         last_acts = saved / par.pipeline + head
-        loss_acts, loss_logits = (saved, 0.0) if saved > last_acts + loss else (last_acts, loss)
+        first_acts = saved * first_stage_activation_factor(par.pipeline, par.virtual_stages, accumulation_steps(run))
+        loss_acts, loss_logits = (first_acts, 0.0) if first_acts > last_acts + loss else (last_acts, loss)
     first_share = 1.0 / arch.num_layers + (count_params(arch).embedding / max(count_params(arch).base, 1))
     # Autocast caches a low-precision copy of every matmul weight until its context exits after the forward; from the
     # backward on, only the copies autograd saved survive: all of them, or with full checkpointing the head's only.
