@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import shlex
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,11 @@ sys.path.insert(0, str(ROOT))
 
 DOCS = (ROOT / "README.md", ROOT / "docs" / "planning.md")
 WIDTH = 80
-_FENCE = re.compile(r"^```[a-z]*\n(\$ trainspend .*?)^```$", re.MULTILINE | re.DOTALL)
+# A block opening with `$ trainspend …`, or with environment assignments before it (`$ NAME=value trainspend …`).
+_FENCE = re.compile(
+    r"^```[a-z]*\n(\$ (?:[A-Z][A-Z0-9_]*=\S+ (?:\\\n\s*)?)*trainspend .*?)^```$", re.MULTILINE | re.DOTALL
+)
+_ASSIGNMENT = re.compile(r"^[A-Z][A-Z0-9_]*=")
 _NUMBER = re.compile(r"\d[\d,.]*")
 # `<!-- excerpt of `trainspend …` -->` before a fenced block: the block holds some lines of what the command prints
 # (at EXCERPT_WIDTH columns); a line ending in "..." is cut short after its last `;`.
@@ -39,8 +45,27 @@ class Example:
     output: str  # the documented output
 
     @property
+    def env(self) -> dict[str, str]:
+        """The `NAME=value` assignments before `trainspend`, as the shell would set them for the command."""
+        words = shlex.split(self.command)
+        return dict(w.split("=", 1) for w in words[: _leading_assignments(words)])
+
+    @property
     def args(self) -> list[str]:
-        return shlex.split(self.command)[1:]  # without the leading `trainspend`
+        words = shlex.split(self.command)
+        return words[_leading_assignments(words) + 1 :]  # without the assignments and the leading `trainspend`
+
+    @property
+    def needs_cloudwatch(self) -> bool:
+        """`alarms sync` reads the alarms CloudWatch has: rendered and tested against a local moto server."""
+        return self.env.get("TRAINSPEND_CLOUDWATCH__ENABLED") == "true"
+
+
+def _leading_assignments(words: list[str]) -> int:
+    count = 0
+    while count < len(words) and _ASSIGNMENT.match(words[count]):
+        count += 1
+    return count
 
 
 def examples(path: Path) -> list[Example]:
@@ -65,14 +90,40 @@ def shape(output: str) -> list[str]:
     return sorted(word for word in words if not _BOX.fullmatch(word))
 
 
-def run(args: list[str], width: int = WIDTH) -> tuple[int, str]:
-    """Exit status and stdout of `trainspend ARGS` at the docs' width (in process, through the real Typer app)."""
+def run(args: list[str], width: int = WIDTH, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Exit status and stdout of `trainspend ARGS` at the docs' width (in process, through the real Typer app), with
+    `env` set for the command."""
     from typer.testing import CliRunner
 
     from monitor.cli.main import build_app
 
-    result = CliRunner().invoke(build_app(), args, env={"COLUMNS": str(width), "NO_COLOR": "1"})
+    result = CliRunner().invoke(build_app(), args, env={"COLUMNS": str(width), "NO_COLOR": "1", **(env or {})})
     return result.exit_code, result.stdout
+
+
+@contextmanager
+def local_cloudwatch() -> Iterator[dict[str, str]]:
+    """A moto server on 127.0.0.1 (the `test` extra) for the `alarms sync` examples: the environment that points
+    trainspend at it, with placeholder credentials. Never real AWS."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield {
+            "TRAINSPEND_CLOUDWATCH__ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+    finally:
+        server.stop()
+
+
+def run_example(example: Example, cloudwatch: dict[str, str]) -> tuple[int, str]:
+    """`run` for one example: its own environment, plus the local CloudWatch's where it needs one."""
+    return run(example.args, env={**example.env, **(cloudwatch if example.needs_cloudwatch else {})})
 
 
 def normalised(line: str) -> str:
@@ -114,11 +165,11 @@ def excerpt_lines(excerpt: Excerpt, out: str) -> list[str] | None:
     return fresh
 
 
-def render(path: Path) -> bool:
+def render(path: Path, cloudwatch: dict[str, str]) -> bool:
     """Rewrites each example's output and each excerpt's lines in `path`; True when something changed."""
     original = text = path.read_text(encoding="utf-8")
     for example in reversed(examples(path)):
-        code, out = run(example.args)
+        code, out = run_example(example, cloudwatch)
         if code != 0:
             raise SystemExit(f"{path.name}: `{example.command}` exited {code}:\n{out}")
         head = text[example.start : example.end].split("\n")
@@ -137,8 +188,14 @@ def render(path: Path) -> bool:
 
 
 def main(argv: list[str]) -> int:
+    with local_cloudwatch() as cloudwatch:
+        return _main(argv, cloudwatch)
+
+
+def _main(argv: list[str], cloudwatch: dict[str, str]) -> int:
     if "--check" in argv:
-        stale = [e for path in DOCS for e in examples(path) if shape(run(e.args)[1]) != shape(e.output)]
+        found = [e for path in DOCS for e in examples(path)]
+        stale = [e for e in found if shape(run_example(e, cloudwatch)[1]) != shape(e.output)]
         for example in stale:
             print(f"{example.path.relative_to(ROOT)}: the output of `{example.command}` changed shape")
         cut = [
@@ -151,7 +208,7 @@ def main(argv: list[str]) -> int:
             print(f"an excerpt of `{excerpt.command}` shows a line the command no longer prints")
         return 1 if stale or cut else 0
     for path in DOCS:
-        if render(path):
+        if render(path, cloudwatch):
             print(f"rewrote {path.relative_to(ROOT)}")
     return 0
 
