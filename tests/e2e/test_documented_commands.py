@@ -6,6 +6,9 @@
   something and no traceback; each excerpt (README's of `estimate`) is lines of what its command prints.
 - Each subcommand README names in prose exists (`--help` exits 0), and the store commands it names (`db upgrade`,
   `report`, `check-config`) run against a fresh SQLite file.
+- An example that enables CloudWatch (README's `alarms sync --dry-run`) runs against a moto server on 127.0.0.1.
+
+The README commands that are not `trainspend …` (helm, make, docker, benchmarks) are test_documented_tooling.py's.
 """
 
 from __future__ import annotations
