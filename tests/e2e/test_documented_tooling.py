@@ -170,7 +170,7 @@ ACCURACY_ROWS = {
     "A100 GEMM fraction fitted on 4 published A100 runs": "A100 GEMM fraction fitted on 4 published A100 runs",
     "**step time held out": "step time, held out (H100 rows",
     "…": "modelled GPU-bound",
-    "leave one family out": "leave one family out",
+    "leave one family out": "leave one group out",  # its "family gpt2" row
     "LLaMA-1 7B–65B GPU-hours": "GPU-hours of published runs",
 }
 # Benchmarks README names → how this suite runs them.
