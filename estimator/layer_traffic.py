@@ -19,19 +19,23 @@ intermediates (≈ 2×); biased Linears add a reduction reading the output gradi
 sequences of transformers' `LlamaRMSNorm`, `apply_rotary_pos_emb`, `LlamaMLP`, `GPTNeoXLayer`; counted, not fitted.
 
 Fused layers (Megatron-Core with Transformer Engine, `LayerKernels.FUSED`) run each memory-bound step as one kernel
-that reads its inputs and writes its output once, o = bytes of a Linear's input (1 under fp8, the cast fused into
-the producer; else a):
+that reads its inputs and writes its output once:
 
-    norm fused with the next Linear's input cast (TE LayerNormLinear / LayerNormMLP)   (r + o)·w
+    norm (TE LayerNormLinear / LayerNormMLP)                                           (r + a)·w
     fused RoPE on q and k                                                              2·a·(q + k)
-    o_proj input cast (fp8 only)                                                       (a + 1)·q
-    activation fused with the down-projection's input cast: gated / plain             (2a + o)·i / (a + o)·i
+    activation: gated / plain                                                          3a·i / 2a·i
     residual adds (fused bias-dropout-add, two per layer)                              2·3r·h
     MoE token permutation and combine                                                  4·a·h·top_k
 
-and backward BACKWARD_TRAFFIC_RATIO × that, plus under fp8 the cast of every Linear's output gradient, (a + 1)·out
-(Transformer Engine `Linear`/`LayerNormLinear` backward; Megatron-LM `bias_dropout_add_fused`, `apply_rotary_pos_emb`
-fused; counted, not fitted).
+and backward BACKWARD_TRAFFIC_RATIO × that (Megatron-LM `bias_dropout_add_fused`, `apply_rotary_pos_emb` fused;
+counted, not fitted). Under fp8 (Transformer Engine's FP8 current scaling, the recipe of NVIDIA's published
+Megatron Bridge runs) every Linear's input, in the forward, and output gradient, in the backward, is quantised from
+the bf16 tensor its producer wrote: one read for its amax and one for the cast ("FP8 Current Scaling requires two
+tensor reads per quantization", Transformer Engine docs, FP8 Delayed Scaling), and two fp8 writes, row-wise and
+column-wise, because Hopper's fp8 GEMMs take only the TN layout and the gradient GEMMs need the transposes (TE's
+cast-transpose): FP8_QUANTISE_BYTES = 2a + 2 per element, over the layer's distinct Linear inputs
+(h + q + h + i; MoE: h per routed copy) and its Linears' outputs. The fp8 weight copies (cast once per step, cached
+over micro-batches) are not counted.
 
 The loss (transformers `ForCausalLMLoss`): logits.float() (2V read, 4V written), log_softmax (two reads, one write
 of 4V), nll; backward: zero-filled 4V gradient, log_softmax backward (reads 8V, writes 4V), cast back to bf16
@@ -48,6 +52,7 @@ BACKWARD_TRAFFIC_RATIO = 2.0
 LOSS_BYTES_PER_VOCAB = 40.0
 ACTIVATION_BYTES = 2.0
 AUTOCAST_CAST_BYTES = 6.0  # read fp32 (4) + write bf16 (2) per element
+FP8_QUANTISE_BYTES = 2.0 * ACTIVATION_BYTES + 2.0  # amax read + cast read of bf16, row- and column-wise fp8 writes
 AUTOCAST_WEIGHT_BYTES = 12.0  # per weight and micro-batch: fp32 → bf16 cast (6) and its gradient cast back (6)
 # Dispatcher ops of the eager HF layer, forward (counted from the modules' code, see `forward_ops`); the profiler
 # counted 110 forward + backward for the bf16 Llama layer, whose forward has LLAMA_FORWARD_OPS.
@@ -100,26 +105,39 @@ def fp8_linears(run: TrainingRun) -> bool:
     return run.method == Method.FULL and run.precision == Precision.FP8
 
 
-def fused_forward_bytes(arch: ModelArch, run: TrainingRun) -> float:
-    """Memory-bound bytes one fused layer's forward moves per token (module docstring, fused layers)."""
+def _fused_bf16_bytes(arch: ModelArch, run: TrainingRun) -> float:
+    """Memory-bound bytes of one fused layer's forward per token, without fp8 quantisation (module docstring)."""
     a, r = ACTIVATION_BYTES, residual_stream_bytes(run)
     h, q, k, i = arch.hidden_size, q_width(arch), kv_width(arch), mlp_width(arch)
-    fp8 = fp8_linears(run)
-    o = 1.0 if fp8 else a
-    total = arch.norms_per_layer * (r + o) * h
+    total = arch.norms_per_layer * (r + a) * h
     if arch.qk_norm:
         total += 2.0 * a * (q + k)
     if arch.position_encoding.value == "rope":
         total += 2.0 * a * (q + k)
-    if fp8:
-        total += (a + 1.0) * q
-    total += ((2.0 * a if arch.mlp_type == MlpType.GATED else a) + o) * i
+    total += (3.0 * a if arch.mlp_type == MlpType.GATED else 2.0 * a) * i
     total += 2.0 * 3.0 * r * h
     if arch.num_experts:
         total += 4.0 * a * h * arch.num_experts_per_tok
     if r == 4.0:
         total += AUTOCAST_CAST_BYTES * _linear_inputs(arch)
     return total
+
+
+def fp8_quantised_inputs(arch: ModelArch) -> float:
+    """Elements per token quantised for one layer's Linears in the forward: the attention block's input (h, once for
+    q, k and v), the attention output (o_proj, q), the MLP's input (h; MoE: h per routed copy of the token and once
+    for the shared experts) and the activation output (down projection, the MLP width)."""
+    h = arch.hidden_size
+    mlp_in = (
+        h * (arch.num_experts_per_tok + (1 if arch.shared_expert_intermediate_size else 0)) if arch.num_experts else h
+    )
+    return h + q_width(arch) + mlp_in + mlp_width(arch)
+
+
+def fused_forward_bytes(arch: ModelArch, run: TrainingRun) -> float:
+    """Memory-bound bytes one fused layer's forward moves per token (module docstring, fused layers)."""
+    quantised = FP8_QUANTISE_BYTES * fp8_quantised_inputs(arch) if fp8_linears(run) else 0.0
+    return _fused_bf16_bytes(arch, run) + quantised
 
 
 def layer_forward_bytes(arch: ModelArch, run: TrainingRun) -> float:
@@ -147,10 +165,11 @@ def layer_forward_bytes(arch: ModelArch, run: TrainingRun) -> float:
 
 def layer_backward_bytes(arch: ModelArch, run: TrainingRun, linear_outputs: float = 0.0) -> float:
     """Memory-bound bytes one layer's backward moves per token: the ratio × forward, + bias-gradient reductions
-    (eager) or, fused under fp8, the output-gradient casts of Linears whose outputs sum to `linear_outputs`."""
+    (eager) or, fused under fp8, the output-gradient quantisation of Linears whose outputs sum to `linear_outputs`
+    (the forward's quantisation is not redone: the fp8 inputs are saved)."""
     if fused(run):
-        casts = (ACTIVATION_BYTES + 1.0) * linear_outputs if fp8_linears(run) else 0.0
-        return BACKWARD_TRAFFIC_RATIO * fused_forward_bytes(arch, run) + casts
+        casts = FP8_QUANTISE_BYTES * linear_outputs if fp8_linears(run) else 0.0
+        return BACKWARD_TRAFFIC_RATIO * _fused_bf16_bytes(arch, run) + casts
     return BACKWARD_TRAFFIC_RATIO * layer_forward_bytes(arch, run) + ACTIVATION_BYTES * _bias_outputs(arch)
 
 

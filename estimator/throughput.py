@@ -249,7 +249,9 @@ def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float, p2
                 "attention and head in bf16; MFU against the fp8 peak",
                 why="Transformer Engine recipe: bf16 weights/grads/states + fp8 weight copies, fp8 saved Linear "
                 "inputs; FA3's bf16 rate (0.748 of peak) matches the measured bf16 GEMM (0.760), so its fp8 rate "
-                "stands for the fp8 GEMM's (Shah et al. 2024, arXiv:2407.08608)",
+                "stands for the fp8 GEMM's (Shah et al. 2024, arXiv:2407.08608); fused layers quantise with FP8 "
+                "current scaling (amax and cast read each bf16 tensor, row- and column-wise fp8 written), see "
+                "estimator.layer_traffic",
             )
         )
     par = run.parallelism
