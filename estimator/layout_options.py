@@ -1,8 +1,8 @@
 """The layout and kernel options of a training run, parsed once for every front end.
 
-`trainspend estimate`, `trainspend plan` and `/api/v1/estimate` take the same seven options: the parallel degrees
-(tensor, pipeline, context, virtual stages), the ZeRO stage and the two kernel choices. They are listed here, with
-their default and meaning, and turned into the run's fields by `parse_layout`, so the three front ends cannot drift
+`trainspend estimate`, `trainspend plan` and `/api/v1/estimate` take the same eight options: the parallel degrees
+(tensor, pipeline, context, virtual stages, expert), the ZeRO stage and the two kernel choices. They are listed here,
+with their default and meaning, and turned into the run's fields by `parse_layout`, so the three front ends cannot drift
 apart: the CLI derives its flags (`--context-parallel`, ...) and the endpoint its query parameters
 (`context_parallel=`, ...) from the same `name`, and both report a bad value through the same InvalidRunError.
 """
@@ -47,6 +47,12 @@ def layout_options() -> tuple[LayoutOption, ...]:
             field="virtual_stages",
             default="1",
             help="model chunks per pipeline stage (interleaved 1F1B; needs pipeline parallel > 1)",
+        ),
+        LayoutOption(
+            name="expert_parallel",
+            field="expert",
+            default="1",
+            help="expert-parallel degree: data-parallel GPUs that split each MoE layer's routed experts (all-to-all)",
         ),
         LayoutOption(
             name="zero_stage", field="zero_stage", default="0", help="ZeRO stage 0-3 (3 = FSDP full shard)", maximum=3

@@ -40,7 +40,7 @@ from estimator.activations import (
     working_set_bytes_per_token,
 )
 from estimator.models import GPU, Assumption, Checkpointing, Frozen, Method, MlpType, ModelArch, TrainingRun
-from estimator.params import count_params, kv_width, q_width
+from estimator.params import count_params, kv_width, q_width, routed_expert_params
 from estimator.precision import NF4_BYTES_PER_PARAM, StateRecipe, adapter_recipe, state_recipe
 
 GIB = 1 << 30
@@ -114,32 +114,45 @@ def _factored_bytes(arch: ModelArch, master_bytes: int) -> float:
 
 
 def _state(arch: ModelArch, run: TrainingRun) -> tuple[float, float, float, float, int]:
-    """(weights, autocast copies, gradients, optimizer states, allocator rounding) bytes per GPU."""
+    """(weights, autocast copies, gradients, optimizer states, allocator rounding) bytes per GPU. Expert parallelism
+    (e ranks) keeps 1/e of the routed experts on each GPU; where ZeRO already shards a state over the d·c ≥ e ranks
+    the experts' share is the same 1/(d·c) (Megatron-Core's expert data-parallel group, d·c/e ranks of e experts)."""
     counts = count_params(arch, run.method, run.lora)
     par = run.parallelism
     model_split = par.tensor * par.pipeline
     dp = par.gradient_ranks  # context-parallel ranks hold the same parameters, so ZeRO shards over d·c
     w_div, g_div, s_div = (dp if par.zero_stage >= k else 1 for k in (3, 2, 1))
+    experts = float(routed_expert_params(arch)) if par.expert > 1 else 0.0
+
+    def per_gpu(total: float, expert_part: float, div: int) -> float:
+        return ((total - expert_part) / div + expert_part / max(div, par.expert)) / model_split
+
     embeddings = counts.embedding + counts.position
     matmul_params = counts.base - embeddings - counts.norms
     if run.method == Method.FULL:
         rec = state_recipe(run.precision, run.optimizer)
         trainable = float(counts.base)
         frozen = 0.0
+        trainable_experts, frozen_experts = experts, 0.0
     else:
         rec = adapter_recipe(run.optimizer)
         trainable = float(counts.lora)
         linear = counts.attention + counts.mlp
         per_frozen = NF4_BYTES_PER_PARAM if run.method == Method.QLORA else 2.0
         frozen = linear * per_frozen + (counts.base - linear) * 2.0
+        trainable_experts, frozen_experts = 0.0, experts * per_frozen
     states = _factored_bytes(arch, rec.master_bytes) if rec.factored and run.method == Method.FULL else 0.0
     states += rec.optimizer_bytes * trainable
-    weights = (frozen + rec.master_bytes * trainable) / model_split / w_div
-    copies = rec.copy_bytes * (matmul_params if run.method == Method.FULL else trainable) / model_split
+    weights = per_gpu(
+        frozen + rec.master_bytes * trainable, frozen_experts + rec.master_bytes * trainable_experts, w_div
+    )
+    copied = matmul_params if run.method == Method.FULL else trainable
+    copies = per_gpu(rec.copy_bytes * copied, rec.copy_bytes * trainable_experts, 1)
     copies = 0.0 if par.zero_stage >= 3 else copies  # FSDP gathers low-precision layers one at a time
-    grads = rec.grad_bytes * trainable / model_split / g_div
-    rounding = _state_rounding(arch, run, rec) if model_split == 1 else 0
-    return weights, copies, grads, states / model_split / s_div, rounding
+    grads = per_gpu(rec.grad_bytes * trainable, rec.grad_bytes * trainable_experts, g_div)
+    expert_states = states * trainable_experts / trainable if trainable else 0.0
+    rounding = _state_rounding(arch, run, rec) if model_split == 1 and par.expert == 1 else 0
+    return weights, copies, grads, per_gpu(states, expert_states, s_div), rounding
 
 
 def _state_rounding(arch: ModelArch, run: TrainingRun, rec: StateRecipe) -> int:
@@ -262,7 +275,8 @@ def memory_assumptions(run: TrainingRun) -> tuple[Assumption, ...]:
         ),
         Assumption(
             name="sharding",
-            value=f"ZeRO stage {par.zero_stage} over dp={par.data}, tp={par.tensor}, pp={par.pipeline}",
+            value=f"ZeRO stage {par.zero_stage} over dp={par.data}, tp={par.tensor}, pp={par.pipeline}"
+            + (f", ep={par.expert} (1/ep of the routed experts per GPU)" if par.expert > 1 else ""),
             why="ZeRO §5 partitions states/grads/weights over dp; TP+SP and PP divide per Korthikanti et al. 2022",
         ),
         Assumption(

@@ -154,6 +154,9 @@ class Parallelism(Frozen):
     context: int = Field(default=1, ge=1)
     # Interleaved 1F1B: model chunks per pipeline stage (Megatron-LM `--num-layers-per-virtual-pipeline-stage`).
     virtual_stages: int = Field(default=1, ge=1)
+    # Expert parallel: the routed experts of every MoE layer split over this many of the d·c ranks that would otherwise
+    # each hold all of them (Megatron-Core `--expert-model-parallel-size`); tokens reach their experts by all-to-all.
+    expert: int = Field(default=1, ge=1)
 
     @property
     def model_parallel(self) -> int:

@@ -166,6 +166,11 @@ def expert_intermediate(arch: ModelArch) -> int:
     return arch.moe_intermediate_size or arch.intermediate_size
 
 
+def routed_expert_params(arch: ModelArch) -> int:
+    """Parameters of every routed expert of every MoE layer: what expert parallelism splits (0 for a dense model)."""
+    return moe_layers(arch) * _moe_parts(arch)[0] if arch.num_experts else 0
+
+
 def _layer_norm_params(arch: ModelArch) -> int:
     per_layer = arch.norms_per_layer * norm_params(arch, arch.hidden_size)
     if arch.qk_norm and arch.qk_norm_full_width:

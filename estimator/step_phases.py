@@ -8,6 +8,11 @@ Per micro-batch the bottleneck (last) stage runs L_s = L / p layers, each:
     attention  causal FLOPs at the kernel's published rate for this sequence length (estimator.attention)
     memory     bytes counted from the layer's structure (estimator.layer_traffic) / (bandwidth · memory_fraction)
     tensor parallel: two all-reduces of T·h bf16 forward and two backward (Narayanan et al. 2021 §3.2)
+    expert parallel (e > 1): each MoE layer sends every routed copy of its tokens to the expert's GPU and back, an
+               all-to-all dispatch and combine of T/t·k·h bf16 each, (e−1)/e of it leaving the GPU, in the forward
+               and again (their gradients) in the backward, not overlapped (Megatron-Core's default token
+               dispatcher; Lepikhin et al. 2020, GShard §3.2; Rajbhandari et al. 2022, DeepSpeed-MoE §5), over
+               NVLink while t·c·e GPUs fit a node (Megatron's rank order), else the inter-node links
     context parallel (c > 1): a GPU holds T = b·s/c tokens of each sequence (load-balanced causal chunks) and does
                1/c of the attention FLOPs, in blocks of s/c queries × s/c keys (the kernel's rate at s/c); the
                key/value chunks travel round a ring, (c−1)·T·2·K·d bf16 in the forward and twice that in the
@@ -52,7 +57,7 @@ from estimator.models import (
     Precision,
     TrainingRun,
 )
-from estimator.params import attention_linears, kv_width, score_width
+from estimator.params import attention_linears, kv_width, moe_layers, score_width
 from estimator.precision import state_recipe
 
 MATMUL_FRACTION = 752.0 / 989.5  # measured bf16 8192³ GEMM on an H100 (748–755 of 989 TFLOP/s)
@@ -193,6 +198,19 @@ def cp_ring_seconds_per_layer(arch: ModelArch, run: TrainingRun, hw: Hardware) -
     return volume / point_to_point_bytes_per_second(hw, within_node=par.tensor * c <= hw.gpus_per_node)
 
 
+def expert_all_to_all_seconds_per_layer(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
+    """Forward all-to-all seconds of one layer, averaged over its MoE share: dispatch + combine,
+    2 · (T/t) · k · h · 2 bytes · (e−1)/e over the expert group's link (module docstring); the backward repeats it."""
+    par = run.parallelism
+    e = par.expert
+    if e <= 1 or not arch.num_experts:
+        return 0.0
+    volume = 2.0 * local_tokens(run) / par.tensor * arch.num_experts_per_tok * arch.hidden_size * 2.0 * (e - 1) / e
+    within = par.tensor * par.context * e <= hw.gpus_per_node
+    share = moe_layers(arch) / arch.num_layers
+    return share * volume / point_to_point_bytes_per_second(hw, within_node=within)
+
+
 def micro_batch_phases(
     arch: ModelArch, run: TrainingRun, hw: Hardware, constants: StepConstants
 ) -> tuple[Phase, Phase, Phase]:
@@ -234,8 +252,9 @@ def micro_batch_phases(
         mem_fwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw
         mem_bwd += FP8_CAST_BYTES * quantised / 2.0 / memory_bw
     tp = _tp_seconds_per_layer(arch, run, hw)
-    fwd_layer = gemm_fwd + attn_fwd + mem_fwd + tp / 2.0 + cp_fwd
-    bwd_layer = gemm_fwd * (2.0 if full else 1.0) + attn_bwd + mem_bwd + tp / 2.0 + cp_bwd
+    a2a = expert_all_to_all_seconds_per_layer(arch, run, hw)
+    fwd_layer = gemm_fwd + attn_fwd + mem_fwd + tp / 2.0 + cp_fwd + a2a
+    bwd_layer = gemm_fwd * (2.0 if full else 1.0) + attn_bwd + mem_bwd + tp / 2.0 + cp_bwd + a2a
     if run.checkpointing == Checkpointing.FULL:
         bwd_layer += fwd_layer
     elif run.checkpointing == Checkpointing.SELECTIVE:

@@ -61,7 +61,7 @@ from estimator.models import (
     TrainingRun,
     figure_assumptions,
 )
-from estimator.params import count_params
+from estimator.params import count_params, routed_expert_params
 from estimator.precision import adapter_recipe, check_precision, state_recipe
 from estimator.step_phases import (
     FP8_MATMUL_FRACTION,
@@ -92,14 +92,23 @@ class TimeEstimate(Frozen):
     pipeline_bubble_fraction: float = 0.0
 
 
+def _trainable_experts(arch: ModelArch, run: TrainingRun) -> float:
+    """Routed-expert parameters among the trainable ones when expert parallelism splits them (else 0)."""
+    return float(routed_expert_params(arch)) if run.parallelism.expert > 1 and run.method == Method.FULL else 0.0
+
+
 def optimizer_seconds(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
-    """Fused optimizer step: read weights, gradients and states, write weights and states, over bandwidth."""
+    """Fused optimizer step: read weights, gradients and states, write weights and states, over bandwidth (an
+    expert-parallel GPU steps 1/e of the routed experts, or its ZeRO shard of them)."""
     counts = count_params(arch, run.method, run.lora)
     par = run.parallelism
     rec = state_recipe(run.precision, run.optimizer) if run.method == Method.FULL else adapter_recipe(run.optimizer)
-    trainable = counts.trainable / (par.tensor * par.pipeline) / (par.gradient_ranks if par.zero_stage >= 1 else 1)
+    experts = _trainable_experts(arch, run)
+    div = par.gradient_ranks if par.zero_stage >= 1 else 1
+    trainable = ((counts.trainable - experts) / div + experts / max(div, par.expert)) / (par.tensor * par.pipeline)
     per_param = 2.0 * rec.master_bytes + rec.grad_bytes + 2.0 * rec.optimizer_bytes
-    casts = 3.0 * rec.copy_bytes * counts.trainable / (par.tensor * par.pipeline) if run.method == Method.FULL else 0.0
+    local = (counts.trainable - experts + experts / par.expert) / (par.tensor * par.pipeline)
+    casts = 3.0 * rec.copy_bytes * local if run.method == Method.FULL else 0.0
     return (trainable * per_param + casts) / bandwidth(hw.gpu)
 
 
@@ -113,17 +122,27 @@ def _parameter_tensors(arch: ModelArch, run: TrainingRun) -> float:
 
 
 def _dp_seconds(arch: ModelArch, run: TrainingRun, hw: Hardware) -> tuple[float, float]:
-    """(once per step, per micro-batch) data-parallel communication seconds (module docstring)."""
+    """(once per step, per micro-batch) data-parallel communication seconds (module docstring); with expert
+    parallelism the routed experts' gradients (1/e of them per GPU) are reduced over the d·c/e ranks holding the
+    same experts."""
     par = run.parallelism
     n = par.gradient_ranks
     if n <= 1:
         return 0.0, 0.0
     bus = all_reduce_bus_bytes_per_second(hw)
     counts = count_params(arch, run.method, run.lora)
-    shard = (n - 1) / n / (par.tensor * par.pipeline)
+    experts = _trainable_experts(arch, run)
+    expert_ranks = n // par.expert
+    split = par.tensor * par.pipeline
+
+    def volume(dense: float, expert: float) -> float:  # bytes × ring factor, per GPU
+        ring = (expert_ranks - 1) / expert_ranks * expert / par.expert if expert_ranks > 1 else 0.0
+        return ((n - 1) / n * dense + ring) / split
+
     if par.zero_stage >= 3:  # two parameter all-gathers + one gradient reduce-scatter, every micro-batch
-        return 0.0, (2.0 * 2.0 * counts.base + 2.0 * counts.trainable) * shard / bus
-    return 2.0 * 2.0 * counts.trainable * shard / bus, 0.0
+        gathered = volume(2.0 * 2.0 * (counts.base - experts), 2.0 * 2.0 * experts)
+        return 0.0, (gathered + volume(2.0 * (counts.trainable - experts), 2.0 * experts)) / bus
+    return 2.0 * volume(2.0 * (counts.trainable - experts), 2.0 * experts) / bus, 0.0
 
 
 def p2p_seconds(arch: ModelArch, run: TrainingRun, hw: Hardware) -> float:
@@ -151,6 +170,7 @@ def training_time(arch: ModelArch, run: TrainingRun, hw: Hardware, constants: St
     check_layout(arch, par)
     data = max(par.data, hw.count // par.model_parallel)
     run = run.model_copy(update={"parallelism": par.model_copy(update={"data": data})})
+    check_experts(arch, run.parallelism)
     micro, stages, chunks = accumulation_steps(run), par.pipeline, par.virtual_stages
     forward, tail, backward = micro_batch_phases(arch, run, hw, constants)
     once, per_micro = _dp_seconds(arch, run, hw)
@@ -216,6 +236,26 @@ def check_layout(arch: ModelArch, par: Parallelism) -> None:
         )
 
 
+def check_experts(arch: ModelArch, par: Parallelism) -> None:
+    """Expert parallelism needs routed experts to split evenly, over ranks the d·c data and context ranks supply."""
+    e = par.expert
+    if e == 1:
+        return
+    if not arch.num_experts:
+        raise InvalidRunError("expert_parallel", e, "the model has no routed experts (not MoE); set it to 1")
+    if arch.num_experts % e:
+        raise InvalidRunError(
+            "expert_parallel", e, f"must divide the {arch.num_experts} routed experts; choose a divisor of it"
+        )
+    if par.gradient_ranks % e:
+        raise InvalidRunError(
+            "expert_parallel",
+            e,
+            f"must divide the {par.gradient_ranks} data × context ranks (GPUs / (tensor × pipeline)); "
+            "add GPUs or lower it",
+        )
+
+
 def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float, p2p: float) -> tuple[Assumption, ...]:
     fp8 = run.method == Method.FULL and run.precision == Precision.FP8
     out = [
@@ -265,6 +305,16 @@ def _assumptions(run: TrainingRun, hw: Hardware, exposed: float, comm: float, p2
                 f"micro-batches; point-to-point {p2p:.3f} s per step"
                 + (" (overlapped with compute)" if v > 1 else " (not overlapped)"),
                 why=f"{schedule}, the last stage (layers/p + head and loss) sets the pace (Narayanan et al. 2021 §2.2)",
+            )
+        )
+    if par.expert > 1:
+        out.append(
+            Assumption(
+                name="expert parallel",
+                value=f"e = {par.expert}: 1/e of the routed experts per GPU; all-to-all dispatch and combine of every "
+                "MoE layer in the forward and the backward, not overlapped",
+                why="Megatron-Core's all-to-all token dispatcher (GShard, Lepikhin et al. 2020 §3.2); expert "
+                "gradients reduced over the d·c/e ranks holding the same experts",
             )
         )
     if par.context > 1:

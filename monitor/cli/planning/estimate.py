@@ -69,6 +69,7 @@ FLAGS = {
     "pipeline": "--pipeline-parallel",
     "context": "--context-parallel",
     "virtual_stages": "--virtual-stages",
+    "expert": "--expert-parallel",
     **{option.name: option.flag for option in layout_options()},
     "data": "--gpus",
     "count": "--gpus",
@@ -119,6 +120,7 @@ TensorOpt = Annotated[int, layout_flag("tensor_parallel")]
 PipelineOpt = Annotated[int, layout_flag("pipeline_parallel")]
 ContextOpt = Annotated[int, layout_flag("context_parallel")]
 VirtualStagesOpt = Annotated[int, layout_flag("virtual_stages")]
+ExpertOpt = Annotated[int, layout_flag("expert_parallel")]
 ZeroStageOpt = Annotated[int, layout_flag("zero_stage")]
 LayerKernelsOpt = Annotated[LayerKernels, layout_flag("layer_kernels")]
 AttentionKernelOpt = Annotated[AttentionKernel, layout_flag("attention_kernel")]
@@ -189,6 +191,7 @@ def build_run(
     mfu: float | None,
     context: int = 1,
     virtual_stages: int = 1,
+    expert: int = 1,
     layer_kernels: LayerKernels = LayerKernels.EAGER,
     attention_kernel: AttentionKernel = AttentionKernel.FA2,
 ) -> TrainingRun:
@@ -203,6 +206,7 @@ def build_run(
                 "pipeline_parallel": pipeline,
                 "context_parallel": context,
                 "virtual_stages": virtual_stages,
+                "expert_parallel": expert,
                 "zero_stage": zero_stage,
                 "layer_kernels": layer_kernels,
                 "attention_kernel": attention_kernel,
@@ -375,6 +379,7 @@ def estimate_command(
     pipeline_parallel: PipelineOpt = 1,
     context_parallel: ContextOpt = 1,
     virtual_stages: VirtualStagesOpt = 1,
+    expert_parallel: ExpertOpt = 1,
     layer_kernels: LayerKernelsOpt = LayerKernels.EAGER,
     attention_kernel: AttentionKernelOpt = AttentionKernel.FA2,
     mfu: MfuOpt = None,
@@ -418,6 +423,7 @@ def estimate_command(
         mfu=mfu,
         context=context_parallel,
         virtual_stages=virtual_stages,
+        expert=expert_parallel,
         layer_kernels=layer_kernels,
         attention_kernel=attention_kernel,
     )

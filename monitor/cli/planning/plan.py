@@ -39,6 +39,7 @@ from monitor.cli.planning.estimate import (
     CurrencyOpt,
     DatasetTokensOpt,
     EpochsOpt,
+    ExpertOpt,
     GlobalBatchOpt,
     JsonOpt,
     LayerKernelsOpt,
@@ -184,6 +185,7 @@ def plan_command(
     pipeline_parallel: PipelineOpt = 1,
     context_parallel: ContextOpt = 1,
     virtual_stages: VirtualStagesOpt = 1,
+    expert_parallel: ExpertOpt = 1,
     layer_kernels: LayerKernelsOpt = LayerKernels.EAGER,
     attention_kernel: AttentionKernelOpt = AttentionKernel.FA2,
     mfu: MfuOpt = None,
@@ -230,6 +232,7 @@ def plan_command(
         mfu=mfu,
         context=context_parallel,
         virtual_stages=virtual_stages,
+        expert=expert_parallel,
         layer_kernels=layer_kernels,
         attention_kernel=attention_kernel,
     )
