@@ -290,15 +290,19 @@ def _published(
     held_out_report.explain_misses(cases, rows, without)
     for result in held_out_report.group_checks(cases, rows, held_hours, quick):
         stats = "not computable" if result.errors is None else readme_rows.spread(result.errors)
-        readme.append(
-            (f"left out: {result.label} ({result.cases} cases)", "—", f"{stats}; " + "; ".join(result.refits))
-        )
+        readme.append((_group_row(result.label, result.cases), "—", f"{stats}; " + "; ".join(result.refits)))
     errors = _table("GPU-hours of published runs (A100-80GB, held out)", hours, "GPU-h")
     ok &= statistics.median(errors) <= 0.10 and max(errors) <= 0.25
     readme.append(
         ("LLaMA-1 7B–65B GPU-hours (held out, A100)", "median ≤ 10 %, max ≤ 25 %", readme_rows.spread(errors))
     )
     return ok
+
+
+def _group_row(label: str, cases: int) -> str:
+    """'family gpt2' → 'leave one family out: gpt2 (4 cases)'; 'seq 8192' → 'leave one sequence length out: …'."""
+    kind, value = label.split(" ", 1)
+    return f"leave one {'family' if kind == 'family' else 'sequence length'} out: {value} ({cases} cases)"
 
 
 if __name__ == "__main__":

@@ -212,6 +212,10 @@ def test_the_estimator_benchmarks_print_the_rows_and_verdict_the_readme_shows() 
         key = next((k for k in sorted(ACCURACY_ROWS, key=len, reverse=True) if check.startswith(k)), None)
         assert key is not None, f"README accuracy row {check!r}: name its report section in ACCURACY_ROWS"
         assert ACCURACY_ROWS[key] in out, (check, ACCURACY_ROWS[key])
+    # README's table is the markdown the benchmark prints last (benchmarks.readme_rows), row for row
+    printed = out[out.index("README accuracy rows") :]
+    for row in rows:
+        assert "| " + " | ".join(row) + " |" in printed, row
     # README marks the one missed target; the benchmark says a target was missed exactly then.
     readme_missed = any("missed" in row[-1] for row in rows)
     assert readme_missed == ("targets: median ≤ 10 %, max over busy rows ≤ 25 %: missed" in out)
