@@ -190,7 +190,7 @@ def plan(
             Assumption(
                 name="layouts",
                 value=f"GPU counts {list(c.gpu_counts)}, ZeRO stages {list(c.zero_stages)}, pure data parallel "
-                "(the run's tensor, pipeline, context and virtual-stage degrees and kernels kept)",
+                "(the run's tensor, pipeline, context, virtual-stage and expert degrees and kernels kept)",
                 why="the usual ways to spread a fine-tune or a mid-size pre-training run",
             ),
             Assumption(
