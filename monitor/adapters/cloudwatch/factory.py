@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-
 from monitor.adapters.cloudwatch.alarms import BudgetThresholds, billing_alarm, desired_alarms
 from monitor.adapters.cloudwatch.publisher import CloudWatchPublisher, CloudWatchSink
 from monitor.adapters.cloudwatch.reconciler import AlarmReconciler
@@ -19,6 +17,8 @@ if TYPE_CHECKING:
 
 def _client(settings: CloudWatchSettings, region: str) -> CloudWatchClient:
     """A CloudWatch client in `region` at `cloudwatch.endpoint_url` (when set), with the adapter's retry config."""
+    import boto3  # here, not at import: the daemon carries boto3's ~25 MiB only when CloudWatch is on
+
     client: CloudWatchClient = boto3.client(
         "cloudwatch", region_name=region, endpoint_url=settings.endpoint_url, config=client_config()
     )

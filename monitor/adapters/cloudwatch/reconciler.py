@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
 from monitor.adapters.cloudwatch.alarms import AlarmSpec, billing_alarm_name, prefix
 from monitor.adapters.cloudwatch.retry import with_backoff
 from monitor.core.errors import CloudWatchCredentialsError, CloudWatchError
@@ -118,6 +116,8 @@ class AlarmReconciler:
 
     def _call(self, call: Callable[[], T]) -> T:
         """One CloudWatch call with throttling backoff; botocore's failures leave as this adapter's errors."""
+        from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError  # not at import (retry.py)
+
         try:
             return with_backoff(call, **self._retry)
         except NoCredentialsError as exc:

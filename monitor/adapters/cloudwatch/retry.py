@@ -10,12 +10,13 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
-
-from botocore.config import Config
-from botocore.exceptions import ClientError
+from typing import TYPE_CHECKING, TypeVar
 
 from monitor.core.backoff import backoff_seconds
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
 
 T = TypeVar("T")
 
@@ -26,6 +27,9 @@ THROTTLING_CODES = frozenset(
 
 def client_config(max_attempts: int = 5) -> Config:
     """botocore client config: standard retry mode (retries throttling and 5xx with backoff) and short timeouts."""
+    # botocore is imported where an AWS client is made, not at import: ~25 MiB the daemon carries only with AWS on.
+    from botocore.config import Config
+
     return Config(retries={"max_attempts": max_attempts, "mode": "standard"}, connect_timeout=5, read_timeout=20)
 
 
@@ -43,6 +47,8 @@ def with_backoff(
     rng: random.Random | None = None,
 ) -> T:
     """Runs `call`, retrying throttling errors up to `attempts` times in all; any other error is raised at once."""
+    from botocore.exceptions import ClientError  # only a caller holding a boto3 client gets here
+
     jitter = rng or random.Random()
     for attempt in range(attempts):
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
 import httpx
 
 from monitor.adapters.notify.channel import Channel
@@ -37,6 +36,8 @@ def secret_values(settings: NotifySettings) -> list[str]:
 def sns_client(settings: NotifySettings, region: str) -> SNSClient:
     """The boto3 SNS client for `notify.sns_topic_arn` (region from `cloudwatch.region`, endpoint from
     `notify.sns_endpoint_url`)."""
+    import boto3  # here, not at import: the daemon carries boto3's ~25 MiB only when SNS is configured
+
     client: SNSClient = boto3.client("sns", region_name=region, endpoint_url=settings.sns_endpoint_url)
     return client
 

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from monitor.adapters.notify.channel import DeliveryError
 
 if TYPE_CHECKING:
@@ -41,6 +39,8 @@ class SnsChannel:
         self._topic_arn = topic_arn
 
     def send(self, event: Mapping[str, object], now: datetime) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError  # only with an SNS client (notify/factory.py)
+
         try:
             self._client.publish(
                 TopicArn=self._topic_arn,

@@ -11,9 +11,6 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
-
 from monitor.adapters.pricing.errors import PricingApiError, PricingThrottledError
 from monitor.core.domain.model import NodeCapacityType, NodeIdentity, Price
 from monitor.core.ports import Clock
@@ -124,6 +121,10 @@ class AwsPricingFetcher:
     def fetch(self, node: NodeIdentity) -> Price | None:
         if not node.instance_type or not node.region:
             return None
+        # botocore only once an AWS node is priced: the daemon carries its ~25 MiB only on AWS (aws_clients.py).
+        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
+
         try:
             if node.capacity_type == NodeCapacityType.SPOT:
                 return self._spot(node.instance_type, node.region, node.zone)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
-
 from monitor.config.settings import PricingSettings
 
 if TYPE_CHECKING:
@@ -19,6 +16,9 @@ class AwsClients:
     backed off by the cache instead of retried inside one tick."""
 
     def __init__(self, settings: PricingSettings) -> None:
+        # boto3 and botocore (~25 MiB resident) are imported here, when AWS pricing is on, not when the daemon starts.
+        from botocore.config import Config
+
         self._settings = settings
         self._config = Config(
             retries={"max_attempts": 1, "mode": "standard"},
@@ -29,6 +29,8 @@ class AwsClients:
         self._ec2: dict[str, EC2Client] = {}
 
     def pricing(self, region: str) -> PricingClient:
+        import boto3
+
         if region not in self._pricing:
             self._pricing[region] = boto3.client(
                 "pricing",
@@ -39,6 +41,8 @@ class AwsClients:
         return self._pricing[region]
 
     def ec2(self, region: str) -> EC2Client:
+        import boto3
+
         if region not in self._ec2:
             self._ec2[region] = boto3.client(
                 "ec2", region_name=region, endpoint_url=self._settings.aws_ec2_endpoint_url, config=self._config
