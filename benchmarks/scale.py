@@ -137,6 +137,17 @@ def _get(url: str, repeats: int) -> tuple[float, int]:
     return statistics.median(samples), size
 
 
+def reference_loop_seconds() -> float:
+    """CPU seconds of a fixed pure-Python loop (dict writes, as the tick's bookkeeping is). Not a target: on the
+    shared 2-CPU VMs these figures come from, the same loop took up to 1.6x as long from one run to the next
+    (2026-12-04), and the tick's CPU moves with it; read one against the other."""
+    began = time.process_time()
+    table: dict[int, int] = {}
+    for i in range(3_000_000):
+        table[i % 1000] = i * 2
+    return time.process_time() - began
+
+
 def _progress(message: str) -> None:
     print(f"  scale: {message}", file=sys.stderr, flush=True)
 
@@ -152,6 +163,7 @@ def run(shape: Shape, ticks: int, baseline_ticks: int, burst_updates: int) -> di
     clock = ManualClock(BASE_TIME)
     source = KubeClusterSource(KubeSettings(api_url=server.url), "bench", clock.now)
     figures: dict[str, Any] = {"shape": shape, "server_build_seconds": server.build_seconds}
+    figures["reference_seconds"] = [reference_loop_seconds()]
     with tempfile.TemporaryDirectory() as tmp:
         try:
             began = time.perf_counter()
@@ -182,6 +194,7 @@ def run(shape: Shape, ticks: int, baseline_ticks: int, burst_updates: int) -> di
             figures["jobs_api"] = _get(f"http://{host}:{port}/api/v1/jobs", 10)
             api.stop()
             figures["peak_rss_bytes"] = _peak_rss_bytes()
+            figures["reference_seconds"].append(reference_loop_seconds())
             source.stop()
             _progress(f"naive relist baseline, {baseline_ticks} ticks")
             relist = RelistSource(build_api_client(KubeSettings(api_url=server.url)), "bench", clock)
@@ -217,6 +230,12 @@ def report(figures: dict[str, Any]) -> Table:
         f"tick CPU, median / p95 of {len(watch.cpu_seconds)}",
         f"{cpu_median:.3f} / {_p95(watch.cpu_seconds):.3f} s",
         f"<= {TARGET_TICK_CPU_SECONDS} s: {_met(cpu_median <= TARGET_TICK_CPU_SECONDS)}",
+    )
+    before, after = figures["reference_seconds"]
+    table.add(
+        "machine speed: fixed pure-Python loop, before / after the ticks",
+        f"{before:.3f} / {after:.3f} s CPU",
+        "(a reference, not a target)",
     )
     table.add(
         "tick wall, median / p95",
