@@ -208,7 +208,8 @@ def main(quick: bool = False) -> int:
     events_per_day = 10_000
     print(
         f"  sizing: ~{steady.bytes_start / SHAPE.pods / 1e3:.1f} KB per pod present, plus ~{per_event / 1e3:.1f} KB "
-        f"per pod start, finish or price change; e.g. {events_per_day:,} events a day over the default 90-day "
+        f"per pod start, finish or price change, plus ~{steady_per_day / SHAPE.workloads / 1e3:.0f} KB a day per "
+        f"running workload (its projection history); e.g. {events_per_day:,} events a day over the default 90-day "
         f"retention: ~{(steady_per_day * 90 + per_event * events_per_day * 90) / 1e9:.1f} GB"
     )
     print(f"  ({time.perf_counter() - began:.1f} s in all)")

@@ -3,7 +3,7 @@ inject in-memory fakes behind the same interface."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -98,8 +98,9 @@ class Store(Protocol):
         already applied (a replay, another writer) are skipped. Returns how many took effect."""
         ...
 
-    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
-        """Upserts the job snapshots (never over a newer one)."""
+    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus], points: Collection[str] | None = None) -> None:
+        """Upserts the job snapshots (never over a newer one) and adds the projection of those whose uid is in
+        `points` (all of them when None) to their projection history (`monitor.core.domain.projection_points`)."""
         ...
 
     def workload_costs(self) -> dict[str, float]:

@@ -32,6 +32,7 @@ from monitor.core.domain.node_memo import NodeAttributionMemo, PlanSkips
 from monitor.core.domain.periods import period_bounds
 from monitor.core.domain.price_history import PriceHistory
 from monitor.core.domain.projection import FINISHED_STATES
+from monitor.core.domain.projection_points import ProjectionPoints
 from monitor.core.domain.queues import queue_routes
 from monitor.core.domain.result import AnnotationProblem, BudgetStatus, TickResult, TickStats, WorkloadStatus
 from monitor.core.domain.snapshot_schedule import SnapshotSchedule
@@ -110,6 +111,7 @@ class Agent:
         self._attribution = NodeAttributionMemo()
         self._skips = PlanSkips()  # the nodes the ledger planner may skip (unchanged and untouched)
         self._snapshots = SnapshotSchedule(config.job_snapshot_interval_seconds)
+        self._points = ProjectionPoints()  # which saved snapshots add to a Job's projection history
 
     def tick(self) -> TickResult:
         started = time.perf_counter()
@@ -135,7 +137,8 @@ class Agent:
         costs = self._store.workload_costs()
         jobs = self._jobs(snapshot, attribution, identities, costs, now, self._read_utilization())
         if is_leader:
-            self._store.save_jobs(now, self._snapshots.due(jobs, now))
+            saved = self._snapshots.due(jobs, now)
+            self._store.save_jobs(now, saved, self._points.due(saved, now))
         budgets = self._budgets(jobs, now)
         self._previous = {job.ref.uid: job for job in jobs}
         self._known.update(self._previous)

@@ -8,7 +8,7 @@ an hourly rollup), so totals and spend-since are unchanged by a prune, as the co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 from monitor.core.domain.accrual import Ledger, LedgerChanges, Segment
@@ -20,6 +20,7 @@ class MemoryStore:
         self.segments: dict[tuple[str, datetime], Segment] = {}
         self.accrued_until: datetime | None = None
         self._jobs: dict[str, tuple[datetime, WorkloadStatus]] = {}
+        self.points: dict[str, list[datetime]] = {}  # uid → when a projection joined its history (SQL: job_projections)
         self._pruned: list[Segment] = []  # closed segments pruned: gone from the ledger, their money kept
         self._horizon: datetime | None = None
         self.commits = 0
@@ -58,11 +59,15 @@ class MemoryStore:
             self.accrued_until = changes.at
         return done
 
-    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
+    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus], points: Collection[str] | None = None) -> None:
         for job in jobs:
             saved = self._jobs.get(job.ref.uid)
             if saved is None or at >= saved[0]:  # never over a newer snapshot
                 self._jobs[job.ref.uid] = (at, job)
+            if job.projected_cost_usd is not None and (points is None or job.ref.uid in points):
+                kept = self.points.setdefault(job.ref.uid, [])
+                if at not in kept:  # a replayed save adds nothing, as the SQL store's (uid, at) key
+                    kept.append(at)
 
     def workload_costs(self) -> dict[str, float]:
         totals: dict[str, float] = {}

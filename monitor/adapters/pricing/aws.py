@@ -121,7 +121,7 @@ class AwsPricingFetcher:
     def fetch(self, node: NodeIdentity) -> Price | None:
         if not node.instance_type or not node.region:
             return None
-        # botocore only once an AWS node is priced: the daemon carries its ~25 MiB only on AWS (aws_clients.py).
+        # botocore only once an AWS node is priced: the daemon carries its MiBs only on AWS (aws_clients.py).
         from botocore.exceptions import BotoCoreError, ClientError
         from botocore.parsers import ResponseParserError
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -137,11 +137,12 @@ class SqlStore:
         held.token = token
         self._memo = held
 
-    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
-        """Upserts the job snapshots (an older tick never overwrites a newer snapshot)."""
+    def save_jobs(self, at: datetime, jobs: Sequence[WorkloadStatus], points: Collection[str] | None = None) -> None:
+        """Upserts the job snapshots (an older tick never overwrites a newer snapshot) and adds a projection-history
+        row for each job in `points` (every job when None) that has a projection."""
         at = require_aware("at", at)
         with write_transaction(self._engine) as conn:
-            writes.upsert_jobs(conn, at, jobs)
+            writes.upsert_jobs(conn, at, jobs, points)
 
     def _current(self) -> LedgerMemo:
         """The in-memory copy, reloaded when the database's write token moved."""

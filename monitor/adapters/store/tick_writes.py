@@ -5,7 +5,7 @@ and the hourly rollup. Only closed segments are summed; an open one is accrued w
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -134,7 +134,9 @@ def apply_moved(conn: Connection, moved: Moved, at: datetime) -> None:
         bulk.execute_many(conn, upsert, hourly, rows)
 
 
-def upsert_jobs(conn: Connection, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:
+def upsert_jobs(
+    conn: Connection, at: datetime, jobs: Sequence[WorkloadStatus], points: Collection[str] | None = None
+) -> None:
     if not jobs:
         return
     table = t.job_snapshots
@@ -158,7 +160,7 @@ def upsert_jobs(conn: Connection, at: datetime, jobs: Sequence[WorkloadStatus]) 
         where=table.c.updated_at <= stmt.excluded.updated_at,
     )
     bulk.execute_many(conn, upsert, table, list(values.values()))
-    _insert_projections(conn, at, jobs)
+    _insert_projections(conn, at, jobs if points is None else [job for job in jobs if job.ref.uid in points])
 
 
 def _insert_projections(conn: Connection, at: datetime, jobs: Sequence[WorkloadStatus]) -> None:

@@ -126,3 +126,13 @@ def test_pruning_drops_the_projection_history_older_than_the_retention(engine: E
     store.prune(T0 + H)
     assert [p.at for p in store.projection_history("w1")] == [T0 + 2 * H, T0 + 3 * H]
     assert store.projection_history("nobody") == []
+
+
+def test_only_the_jobs_named_in_points_add_to_the_projection_history(engine: Engine) -> None:
+    store = SqlStore(engine)
+    store.save_jobs(T0, [job("w1"), job("w2", name="bert")], points={"w2"})
+    store.save_jobs(T0 + H, [job("w1"), job("w2", name="bert")], points=frozenset())
+    store.save_jobs(T0 + 2 * H, [job("w1"), job("w2", name="bert")])  # None: every job's
+    assert [p.at for p in store.projection_history("w1")] == [T0 + 2 * H]
+    assert [p.at for p in store.projection_history("w2")] == [T0, T0 + 2 * H]
+    assert {s.ref.uid for s in store.jobs()} == {"w1", "w2"}  # the snapshots themselves are saved either way

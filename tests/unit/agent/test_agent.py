@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -323,3 +324,22 @@ def test_a_pod_bound_after_the_ticks_clock_accrues_from_its_bind(world) -> None:
     agent.tick()
     clock.advance(3 * 3600 - 30)
     assert job_of(agent.tick(), "ahead").cost_usd == pytest.approx(P4D_USD_PER_HOUR * (3 * 3600 - 1) / 3600)
+
+
+def test_a_steady_job_adds_a_projection_point_when_its_forecast_moves_not_at_every_snapshot(world) -> None:
+    """A 10-hour job whose trainer reports progress every tick: its snapshot is saved every 5 minutes, its forecast
+    barely moves, so its projection history gains a point per 5 points of progress or hour, not per snapshot."""
+    cluster, store, clock, events = world
+    cluster.workloads = [workload("pt", progress="0.0")]
+    cluster.pods = [pod("pt-0", cluster.workloads[0], "gpu-1", 8, started=T0)]
+    agent = make_agent(cluster, store, clock, events)
+    ticks = 6 * 120  # six hours of 30 s ticks
+    for tick in range(1, ticks + 1):
+        clock.advance(30)
+        cluster.workloads = [workload("pt", progress=f"{tick / 1200:.4f}")]
+        final = job_of(agent.tick(), "pt")
+    assert final.projected_cost_usd is not None
+    assert final.projected_cost_usd.p50 == pytest.approx(10 * P4D_USD_PER_HOUR, rel=0.02)
+    kept = store.points["uid-pt"]
+    assert all(b - a <= timedelta(hours=1) for a, b in itertools.pairwise(kept))
+    assert 12 <= len(kept) <= 6 * 12 // 2, kept  # fewer than half of the 72 five-minute snapshots
