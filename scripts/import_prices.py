@@ -4,7 +4,8 @@
 
 Reads the trainspend reference notes' `gpu-prices.json`, `china-and-local-prices.json` and `estimator-cases.json`
 (`gpus`) from DIR and rewrites `rows` and `_meta.left_out` of `estimator/catalog/data/{offers,china_offers,gpus}.json`
-(each file's `_meta.description` and `source` are kept). The rules deciding what an offer is — which provider GPU names
+(each file's `_meta.description` and `source` are kept, and the GPU rows its `_meta.curated` names, added by hand
+with their own source, when the reference lacks them). The rules deciding what an offer is — which provider GPU names
 map to which catalog GPU, which rows are left out and why, spot estimated from typical savings, CNY conversion — live
 here, so a refresh is one command and the result a data diff a reviewer reads. `--check` writes nothing and exits 1
 when a file would change. Every row is validated by the package's own models before anything is written. The package
@@ -17,6 +18,7 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -331,13 +333,25 @@ def collected_on(cases: dict[str, Any]) -> str:
     return found.group(1)
 
 
+def with_curated_rows(
+    produced: list[dict[str, Any]], current: list[dict[str, Any]], curated: Collection[str]
+) -> list[dict[str, Any]]:
+    """The rows a refresh writes: the reference's, then the current file's rows named in its `_meta.curated` (added
+    by hand with their own source, e.g. the H800, whose datasheet NVIDIA no longer publishes) that the reference
+    lacks, in their order. Any other row the reference no longer has goes, as a refresh should."""
+    ids = {entry["id"] for entry in produced}
+    return produced + [row for row in current if row["id"] in curated and row["id"] not in ids]
+
+
 def tables(reference: Path) -> dict[str, str]:
     """File name → new text of each data file built from the reference directory."""
     cases = json.loads((reference / "estimator-cases.json").read_text(encoding="utf-8"))
     prices = json.loads((reference / "gpu-prices.json").read_text(encoding="utf-8"))
     china = json.loads((reference / "china-and-local-prices.json").read_text(encoding="utf-8"))
     as_of = collected_on(cases)
-    gpus = [{"as_of": as_of} | entry for entry in gpu_entries(cases)]  # a row's own date wins
+    produced = [{"as_of": as_of} | entry for entry in gpu_entries(cases)]  # a row's own date wins
+    current = json.loads((DATA_DIR / "gpus.json").read_text(encoding="utf-8"))
+    gpus = with_curated_rows(produced, current["rows"], current["_meta"].get("curated", ()))
     offers, skipped = offer_entries(prices)
     china_offers, china_skipped = china_offer_entries(china)
     return {

@@ -1,8 +1,9 @@
 """The catalog's data files: JSON tables shipped inside the package, validated row by row by pydantic models.
 
 Every file in `estimator/catalog/data/` is one object, `{"_meta": {...}, "rows": [...]}`: `_meta` says what the table is
-and where its facts come from (`description`, `source`, optionally `left_out`: the source rows not carried, and why);
-each row carries its own `source` and date. A price update is an edit of a row a reviewer can read, not generated code.
+and where its facts come from (`description`, `source`, optionally `left_out`: the source rows not carried, and why;
+`curated`: the ids of rows added by hand, each with its own source); each row carries its own `source` and date. A
+price update is an edit of a row a reviewer can read, not generated code.
 
 Why the estimator may read these files although it reads no files: the estimator is pure because its results depend
 only on its arguments and its own code — never on the user's files, the environment, the clock or the network. The data
@@ -39,6 +40,9 @@ class TableMeta(Frozen):
     description: str
     source: str
     left_out: tuple[str, ...] = ()
+    # Ids of rows added by hand with their own source, not taken from the table's `source`: a refresh from that
+    # source (scripts/import_prices.py) keeps them when the source lacks them.
+    curated: tuple[str, ...] = ()
 
 
 def _row_label(raw: object) -> str:

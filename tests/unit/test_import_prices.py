@@ -92,7 +92,8 @@ def test_rows_without_a_catalog_gpu_are_left_out_and_listed_with_why(reference: 
 
 
 def test_gpu_rows_take_binary_memory_decimal_bandwidth_and_the_collection_date(reference: Path) -> None:
-    (row,) = parse_table("gpus.json", tables(reference)["gpus.json"], GpuRow)
+    row, *curated = parse_table("gpus.json", tables(reference)["gpus.json"], GpuRow)
+    assert [r.id for r in curated] == ["H800-SXM"]  # the committed file's hand-added row, after the reference's
     assert (row.id, row.bf16_tflops, row.fp8_tflops) == ("H100-SXM", 989.5, 1979.0)
     assert row.memory_bytes == 80 * 2**30
     assert row.memory_bandwidth_bytes_per_second == 3350e9
@@ -122,7 +123,7 @@ A10G = {
 def test_a_reimport_keeps_the_a10g_on_the_a10_datasheet_figures_and_says_they_are_borrowed(reference: Path) -> None:
     cases = json.loads((reference / "estimator-cases.json").read_text())
     (reference / "estimator-cases.json").write_text(json.dumps(cases | {"gpus": [H100, A10G]}))
-    h100, a10g = parse_table("gpus.json", tables(reference)["gpus.json"], GpuRow)
+    h100, a10g, _ = parse_table("gpus.json", tables(reference)["gpus.json"], GpuRow)
     assert (a10g.bf16_tflops, a10g.fp16_tflops, a10g.tf32_tflops, a10g.int8_tops) == (125.0, 125.0, 62.5, 250.0)
     assert a10g.borrowed_figures is not None
     assert "A10 datasheet" in a10g.source
@@ -130,3 +131,17 @@ def test_a_reimport_keeps_the_a10g_on_the_a10_datasheet_figures_and_says_they_ar
     assert str(a10g.as_of) == "2026-12-04"
     # A row with its own figures borrows nothing and keeps the collection date.
     assert (h100.borrowed_figures, h100.tf32_tflops, str(h100.as_of)) == (None, None, "2026-11-23")
+
+
+def test_a_refresh_keeps_the_rows_curated_by_hand_and_drops_other_rows_the_reference_lost(reference: Path) -> None:
+    committed = {row.id: row for row in parse_table("gpus.json", read_table_text("gpus.json"), GpuRow)}
+    assert "H800-SXM" in json.loads(read_table_text("gpus.json"))["_meta"]["curated"]
+    refreshed = {row.id: row for row in parse_table("gpus.json", tables(reference)["gpus.json"], GpuRow)}
+    assert refreshed["H800-SXM"] == committed["H800-SXM"]  # NVIDIA publishes no H800 datasheet: kept as written
+    assert "A100-SXM-80GB" in committed
+    assert "A100-SXM-80GB" not in refreshed  # not curated, not in this reference: a refresh drops it
+    cases = json.loads((reference / "estimator-cases.json").read_text())
+    h800 = H100 | {"id": "H800-SXM", "name": "NVIDIA H800 SXM 80GB", "source": "a datasheet found again"}
+    (reference / "estimator-cases.json").write_text(json.dumps(cases | {"gpus": [H100, h800]}))
+    (_, again) = parse_table("gpus.json", tables(reference)["gpus.json"], GpuRow)
+    assert again.source == "a datasheet found again"  # once the reference has the row, the reference's row wins
