@@ -86,8 +86,8 @@ def history_to_json(
     job: WorkloadStatus, hours: list[tuple[datetime, float]], projections: list[ProjectionPoint] | None = None
 ) -> dict[str, Any]:
     """The `/api/v1/jobs/{ns}/{name}/history` body: spend per UTC hour with its running total (cumulative_usd =
-    Σ usd of this hour and every earlier one kept), beside the job's cost and projection now, and the projection as
-    each stored snapshot had it (`projections`, oldest first: how the projected total and ETA moved). Hours pruned from
+    Σ usd of this hour and every earlier one kept), beside the job's cost and projection now, and the projection at
+    each point of its history (`projections`, oldest first: how the projected total and ETA moved). Hours pruned from
     the rollup are not listed, so the last cumulative_usd can be below cost_usd."""
     running = 0.0
     items = []

@@ -209,8 +209,8 @@ class SqlStore:
         return sorted(by_hour.items())
 
     def projection_history(self, workload_uid: str) -> list[ProjectionPoint]:
-        """One workload's projection at each snapshot saved (`save_jobs`), oldest first; rows older than the
-        retention are pruned with the segments."""
+        """One workload's projection history (the points `save_jobs` was told to add), oldest first; rows older than
+        the retention are pruned with the segments."""
         proj = t.job_projections
         columns = (proj.c.at, proj.c.cost_usd, proj.c.p10_usd, proj.c.p50_usd, proj.c.p90_usd)
         query = select(*columns, proj.c.expected_completion, proj.c.progress).where(proj.c.uid == workload_uid)

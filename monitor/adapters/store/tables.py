@@ -93,9 +93,9 @@ job_snapshots = Table(
     Index("ix_job_snapshots_updated_at", "updated_at"),
 )
 
-# A Job's projection as it stood at each snapshot written (every job_snapshot_interval_seconds, and whenever the job
-# changed materially): what the page's "projection over time" chart draws. (uid, at) is the key: a replayed save adds
-# nothing. Pruned with the segments (store.retention_days).
+# A Job's projection at the saved snapshots where it moved past a deadband, or an hour after the last point
+# (monitor/core/domain/projection_points.py): what the page's "projection over time" chart draws. (uid, at) is the
+# key: a replayed save adds nothing. Pruned with the segments (store.retention_days).
 job_projections = Table(
     "job_projections",
     metadata,
