@@ -2,7 +2,8 @@
 when a setting turns an AWS part on (AWS pricing, CloudWatch, SNS), so a cluster on GCP, Azure or its own hardware
 does not carry them (the scale benchmark's 250 MiB RSS target). Each case runs in a fresh interpreter: this test
 process imports boto3 elsewhere. The daemon is built and ticks once against the local API server, so the laziness is
-checked on the real path."""
+checked on the real path. The node is the EKS p4d.24xlarge of tests/data/gpu-nodes/eks.yaml (its labels cite EKS's
+managed node group docs and NVIDIA GPU feature discovery)."""
 
 from __future__ import annotations
 
@@ -13,19 +14,21 @@ from pathlib import Path
 
 import pytest
 
+EKS_NODES = Path(__file__).parents[2] / "data" / "gpu-nodes" / "eks.yaml"
+
 SCRIPT = """
 import json, sys
 from datetime import UTC, datetime
+import yaml
 from monitor.config.settings import KubeSettings, PricingSettings, Settings, StoreSettings
 from monitor.core.clock import ManualClock
-from monitor.demo import objects
 from monitor.demo.apiserver import LocalApiServer
 from monitor.runtime.app import build_daemon
 
 aws = sys.argv[2] == "aws"
 with LocalApiServer() as server:
-    labels = {"node.kubernetes.io/instance-type": "p4d.24xlarge", "topology.kubernetes.io/region": "us-east-1"}
-    server.create(objects.node("gpu-a", labels, gpus=8, provider_id="aws:///us-east-1a/i-gpu-a"))
+    with open(sys.argv[3]) as handle:
+        server.create(next(yaml.safe_load_all(handle)))
     settings = Settings(
         cluster="it",
         listen="127.0.0.1:0",
@@ -45,7 +48,11 @@ with LocalApiServer() as server:
 
 def _run(db: Path, mode: str) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(db), mode], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-c", SCRIPT, str(db), mode, str(EKS_NODES)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     found: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
