@@ -138,7 +138,13 @@ class Agent:
         jobs = self._jobs(snapshot, attribution, identities, costs, now, self._read_utilization())
         if is_leader:
             saved = self._snapshots.due(jobs, now)
-            self._store.save_jobs(now, saved, self._points.due(saved, now))
+            points = self._points.due(saved, now)
+            try:
+                self._store.save_jobs(now, saved, points)
+            except Exception:  # nothing was saved: the next tick saves these again
+                self._snapshots.revert()
+                self._points.revert()
+                raise
         budgets = self._budgets(jobs, now)
         self._previous = {job.ref.uid: job for job in jobs}
         self._known.update(self._previous)

@@ -17,7 +17,8 @@ kept, as a process historian compresses a series (a deadband with a longest gap)
 Invariant (tests/unit/domain/test_projection_points.py, hypothesis): every snapshot that adds no point is within
 these bounds of the last point kept before it and less than `interval_seconds` after it, so the history differs
 from the full series by no more than the deadband. State lives here, in memory: after a restart every Job's next
-snapshot is a first point again, one extra point per Job.
+snapshot is a first point again, one extra point per Job. `due` remembers its points as kept; when the save then
+fails, `revert` takes that back, so the next save records them instead of treating an unsaved point as the last.
 """
 
 from __future__ import annotations
@@ -60,20 +61,24 @@ class ProjectionPoints:
         self._absolute = absolute_usd
         self._progress_step = progress_step
         self._kept: dict[str, _Point] = {}  # uid → the last point kept
+        self._before: dict[str, _Point | None] = {}  # what the last `due` changed, for revert
         self._next_prune: datetime | None = None
 
     def due(self, saved: Sequence[WorkloadStatus], now: datetime) -> frozenset[str]:
         """The uids among the snapshots saved at `now` whose projection joins the history (remembered as kept: call
         once per committed save)."""
         due = set()
+        self._before = {}
         for job in saved:
             uid = job.ref.uid
             point = _point(job, now)
-            if point is None:
-                self._kept.pop(uid, None)  # nothing to record; the projection's return is a first point again
-                continue
             last = self._kept.get(uid)
+            if point is None:
+                if last is not None:  # nothing to record; the projection's return is a first point again
+                    self._before[uid] = self._kept.pop(uid)
+                continue
             if last is None or self._moved(last, point) or now - last.at >= self._interval:
+                self._before[uid] = last
                 self._kept[uid] = point
                 due.add(uid)
         if self._next_prune is None or now >= self._next_prune:
@@ -82,6 +87,15 @@ class ProjectionPoints:
             self._kept = {uid: p for uid, p in self._kept.items() if p.at >= horizon}
             self._next_prune = now + self._interval
         return frozenset(due)
+
+    def revert(self) -> None:
+        """The last `due`'s points were not saved after all: each Job's last kept point is what it was before."""
+        for uid, before in self._before.items():
+            if before is None:
+                self._kept.pop(uid, None)
+            else:
+                self._kept[uid] = before
+        self._before = {}
 
     def _moved(self, last: _Point, point: _Point) -> bool:
         if (last.state, last.finished) != (point.state, point.finished):

@@ -7,6 +7,9 @@ and matter only as of the last save: a restarted agent adds the time since the s
 (`Agent._running_seconds`). So a snapshot is written when the job is new or something about it changed that is not
 just time passing — state, hourly cost, GPUs, budget state, finish, problems, price source, estimate — and otherwise
 at least every `interval_seconds`, staggered by uid so that the periodic saves spread over the ticks.
+
+`due` counts its jobs as saved; when the save then fails (the store is down), `revert` takes that back, so the next
+tick saves them again: a failed save must not skip a finish or an hour of running time until the next interval.
 """
 
 from __future__ import annotations
@@ -38,23 +41,36 @@ class SnapshotSchedule:
     def __init__(self, interval_seconds: float) -> None:
         self._interval = timedelta(seconds=interval_seconds)
         self._saved: dict[str, tuple[datetime, _Material]] = {}  # uid → (when it counts as saved, what was saved)
+        self._before: dict[str, tuple[datetime, _Material] | None] = {}  # what the last `due` overwrote, for revert
 
     def due(self, jobs: Sequence[WorkloadStatus], now: datetime) -> list[WorkloadStatus]:
         """The jobs to save at `now` (remembered as saved: call once per committed tick)."""
         due: list[WorkloadStatus] = []
+        self._before = {}
         for job in jobs:
             uid = job.ref.uid
             material = _material(job)
             saved = self._saved.get(uid)
             if saved is None:
+                self._before[uid] = None
                 # Counted as saved a little earlier than now, by a stable fraction of the interval per uid.
                 offset = self._interval * ((zlib.crc32(uid.encode()) % 1000) / 1000)
                 self._saved[uid] = (now - offset, material)
                 due.append(job)
             elif saved[1] != material or now - saved[0] >= self._interval:
+                self._before[uid] = saved
                 self._saved[uid] = (now, material)
                 due.append(job)
         if len(self._saved) > 2 * len(jobs) + 100:
             live = {job.ref.uid for job in jobs}
             self._saved = {uid: v for uid, v in self._saved.items() if uid in live}
         return due
+
+    def revert(self) -> None:
+        """The last `due`'s jobs were not saved after all: they count as what they were before it."""
+        for uid, before in self._before.items():
+            if before is None:
+                self._saved.pop(uid, None)
+            else:
+                self._saved[uid] = before
+        self._before = {}

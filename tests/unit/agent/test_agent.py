@@ -343,3 +343,45 @@ def test_a_steady_job_adds_a_projection_point_when_its_forecast_moves_not_at_eve
     kept = store.points["uid-pt"]
     assert all(b - a <= timedelta(hours=1) for a, b in itertools.pairwise(kept))
     assert 12 <= len(kept) <= 6 * 12 // 2, kept  # fewer than half of the 72 five-minute snapshots
+
+
+class _StoreDownForOneSave(MemoryStore):
+    """The fake store, with the database gone for one `save_jobs` (the ledger's own commit still works)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail_next_save = False
+
+    def save_jobs(self, at, jobs, points=None) -> None:  # type: ignore[no-untyped-def]
+        if self.fail_next_save:
+            self.fail_next_save = False
+            raise ConnectionError("database unreachable")
+        super().save_jobs(at, jobs, points)
+
+
+def test_a_snapshot_and_projection_point_whose_save_failed_are_saved_at_the_next_tick(world) -> None:
+    """The tick that sees a Job finish cannot save it: the next tick saves the finish and its projection point,
+    instead of treating them as saved until the snapshot interval or the hourly point comes round."""
+    cluster, _, clock, events = world
+    store = _StoreDownForOneSave()
+    w = workload("sft", progress="0.5")
+    cluster.workloads = [w]
+    cluster.pods = [pod("sft-0", w, "gpu-1", 8, started=T0)]
+    agent = make_agent(cluster, store, clock, events)
+    clock.advance(1800)
+    agent.tick()
+    assert [j.state for j in store.jobs()] == ["Running"]
+    clock.advance(30)
+    done = workload("sft", progress="0.51").model_copy(update={"state": "Failed", "finished": clock.now()})
+    cluster.workloads = [done]
+    cluster.replace_pod(pod("sft-0", w, "gpu-1", 8, started=T0, phase="Failed", finished=clock.now()))
+    store.fail_next_save = True
+    with pytest.raises(ConnectionError):
+        agent.tick()
+    assert [j.state for j in store.jobs()] == ["Running"]
+    failed_at = clock.now()
+    clock.advance(30)
+    job = job_of(agent.tick(), "sft")
+    assert job.state == "Failed"
+    assert [(j.state, j.finished) for j in store.jobs()] == [("Failed", failed_at)]
+    assert store.points["uid-sft"] == [T0 + timedelta(seconds=1800), clock.now()]

@@ -130,3 +130,17 @@ def test_the_history_stays_within_the_deadband_of_the_full_series(
         assert abs(now.p50 - before.p50) <= max(0.01 * abs(before.p50), 1.0)
         assert abs(now.p10 - before.p10) <= max(0.05 * abs(before.p10), 1.0)
         assert abs(now.p90 - before.p90) <= max(0.05 * abs(before.p90), 1.0)
+
+
+def test_a_point_whose_save_failed_is_due_again_and_not_taken_as_the_last_point() -> None:
+    """revert after a failed save: the moved forecast is recorded at the next save, and the deadband is measured
+    from the last point that was saved, not from the one that was not."""
+    points = ProjectionPoints()
+    assert points.due([job(1000.0)], T0) == {"j"}
+    assert points.due([job(1015.0)], T0 + FIVE_MINUTES) == {"j"}  # moved 1.5 %: the save fails
+    points.revert()
+    assert points.due([job(1008.0)], T0 + 2 * FIVE_MINUTES) == set()  # 0.8 % from the saved point
+    assert points.due([job(1015.0)], T0 + 3 * FIVE_MINUTES) == {"j"}
+    assert points.due([job(None)], T0 + 4 * FIVE_MINUTES) == set()  # its projection goes; that save fails
+    points.revert()
+    assert points.due([job(1016.0)], T0 + 5 * FIVE_MINUTES) == set()  # still measured from the saved 1015

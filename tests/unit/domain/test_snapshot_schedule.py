@@ -26,3 +26,15 @@ def test_new_and_changed_jobs_are_saved_at_once_and_the_rest_at_least_every_inte
     assert saved == {f"j{i}" for i in range(50)}  # every job re-saved within the interval
     assert [j.ref.uid for j in schedule.due([job("j3", state="Succeeded")], T0 + timedelta(seconds=330))] == ["j3"]
     assert [j.ref.uid for j in schedule.due([job("j4", hourly=0.0)], T0 + timedelta(seconds=331))] == ["j4"]
+
+
+def test_a_save_that_failed_is_due_again_at_the_next_tick() -> None:
+    """The store was down: revert takes back what `due` counted as saved, a new job and a changed one alike."""
+    schedule = SnapshotSchedule(300)
+    assert len(schedule.due([job("old")], T0)) == 1
+    at = T0 + timedelta(seconds=30)
+    assert [j.ref.uid for j in schedule.due([job("old", state="Succeeded"), job("new")], at)] == ["old", "new"]
+    schedule.revert()
+    later = at + timedelta(seconds=30)
+    assert [j.ref.uid for j in schedule.due([job("old", state="Succeeded"), job("new")], later)] == ["old", "new"]
+    assert schedule.due([job("old", state="Succeeded"), job("new")], later + timedelta(seconds=30)) == []
