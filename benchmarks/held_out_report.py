@@ -141,8 +141,8 @@ def group_checks(
     )
     held = [group_out.HeldCase(c.name, c.family, c.seq_len, c.error_with) for c in cases] + hours
     print(
-        f"\nleave one group out: {len(held)} held-out cases (the step-time rows above and the LLaMA-1 GPU-hours); "
-        "each fit that uses the group's rows refitted without them"
+        f"\nleave one group out: {len(held)} held-out cases (the step-time rows above and the GPU-hours of the "
+        "published runs); each fit that uses the group's rows refitted without them"
     )
     return group_out.report(held, fits, FITTED)
 

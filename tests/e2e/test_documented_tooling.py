@@ -173,6 +173,8 @@ ACCURACY_ROWS = {
     "leave one family out": "leave one group out",  # its "family gpt2" row
     "leave one sequence length out": "leave one group out",  # its "seq 2048" / "seq 8192" rows
     "LLaMA-1 7B–65B GPU-hours": "GPU-hours of published runs",
+    "Megatron-LM": "GPU-hours for 300B tokens of published Megatron-LM A100 runs",
+    "**GPU-hours against all": "published runs: median |error|",
 }
 # Benchmarks README names → how this suite runs them.
 RUNS = {
@@ -216,9 +218,9 @@ def test_the_estimator_benchmarks_print_the_rows_and_verdict_the_readme_shows() 
     printed = out[out.index("README accuracy rows") :]
     for row in rows:
         assert "| " + " | ".join(row) + " |" in printed, row
-    # README marks the one missed target; the benchmark says a target was missed exactly then.
+    # README marks the missed targets; the benchmark says a target was missed exactly then.
     readme_missed = any("missed" in row[-1] for row in rows)
-    assert readme_missed == ("targets: median ≤ 10 %, max over busy rows ≤ 25 %: missed" in out)
+    assert readme_missed == ("some targets missed" in out)
     # estimator_speed: README quotes one estimate's time and `plan` over the whole catalog against ≤ 1 s.
     assert "estimate (llama-3-8b LoRA" in out
     assert re.search(r"plan over the whole catalog \(\d+ GPUs, \d+ layouts, \d+ candidates\):\s+[\d.]+ ms", out)
