@@ -16,17 +16,9 @@ from datetime import datetime
 from functools import partial
 
 from monitor.core.domain.accrual import LedgerChanges, plan
-from monitor.core.domain.annotations import WorkloadSpec
 from monitor.core.domain.attribution import Attribution, PodCost, PricedNode
 from monitor.core.domain.budgets import BudgetSpec, budget_workload, evaluate_budget
-from monitor.core.domain.jobs import (
-    EstimateAnswer,
-    JobFacts,
-    JobFactsMemo,
-    cost_only_status,
-    job_status,
-    needs_estimate,
-)
+from monitor.core.domain.jobs import JobFactsMemo, cost_only_status, job_status
 from monitor.core.domain.model import ClusterSnapshot, NodeIdentity, NodeInfo, PodInfo, WorkloadInfo
 from monitor.core.domain.node_memo import NodeAttributionMemo, PlanSkips
 from monitor.core.domain.periods import period_bounds
@@ -36,7 +28,7 @@ from monitor.core.domain.projection_points import ProjectionPoints
 from monitor.core.domain.queues import queue_routes
 from monitor.core.domain.result import AnnotationProblem, BudgetStatus, TickResult, TickStats, WorkloadStatus
 from monitor.core.domain.snapshot_schedule import SnapshotSchedule
-from monitor.core.domain.workload_estimate import EstimateKey, estimate_workload
+from monitor.core.job_estimates import JobEstimates
 from monitor.core.ports import (
     Clock,
     ClusterSource,
@@ -93,17 +85,15 @@ class Agent:
         self._events = events
         self._leader = leader
         self._utilization = utilization
-        self._estimates: dict[str, EstimateAnswer] = {}  # by estimator cache key
         self._previous: dict[str, WorkloadStatus] | None = None
         # Every workload ever accounted (store snapshots + this process): budgets need the namespace, team and labels
         # of Jobs that finished long ago but spent inside the current period.
         self._known: dict[str, WorkloadStatus] = {}
-        # Per live workload uid: the (annotation, value) problems already logged, the exception types whose traceback
-        # was logged once, and (spec, GPU model, GPUs, estimator cache key, answer) of its estimate. Pruned each tick
-        # to the workloads in the snapshot, like the facts memo; `_estimates` to the keys those still use.
+        # Per live workload uid: the (annotation, value) problems already logged and the exception types whose
+        # traceback was logged once. Pruned each tick to the workloads in the snapshot, like the facts memo.
         self._reported: dict[str, set[tuple[str, str]]] = {}
         self._failed: dict[str, set[str]] = {}
-        self._job_estimates: dict[str, tuple[WorkloadSpec, str, int, str, EstimateAnswer]] = {}
+        self._estimates = JobEstimates()  # each workload's estimate, asked again only when its inputs changed
         self._facts = JobFactsMemo()  # what each workload's status takes from its objects (monitor.core.domain.jobs)
         # The watch cache hands out the same immutable objects until they change: derive per object, not per tick.
         self._identities: dict[str, tuple[NodeInfo, NodeIdentity]] = {}
@@ -174,8 +164,7 @@ class Agent:
         return {
             "facts": len(self._facts),
             "identities": len(self._identities),
-            "job_estimates": len(self._job_estimates),
-            "estimates": len(self._estimates),
+            **self._estimates.sizes(),
             "reported": len(self._reported),
             "failed": len(self._failed),
             "known": len(self._known),
@@ -237,7 +226,6 @@ class Agent:
                 pods_by_owner[pod.owner.uid].append(pod)
         jobs: list[WorkloadStatus] = []
         seen: set[str] = set()
-        estimates: dict[str, tuple[WorkloadSpec, str, int, str, EstimateAnswer]] = {}
         routes = queue_routes(snapshot.queues)
         for workload in snapshot.workloads:
             uid = workload.ref.uid
@@ -250,7 +238,7 @@ class Agent:
             try:
                 facts = self._facts.facts(workload, pods, attribution.pods, identities)
                 seen.add(uid)
-                estimate = partial(self._job_estimate, uid, estimates)
+                estimate = partial(self._estimates.estimate, uid)
                 previous = self._previous.get(uid)
                 cost = costs.get(uid, 0.0)
                 stale_after = self._config.trainer_status_stale_seconds
@@ -269,12 +257,9 @@ class Agent:
         self._facts.end_round()
         # Forget what was derived for workloads that left the cluster (their statuses live on in _previous/_known).
         live = {workload.ref.uid for workload in snapshot.workloads}
-        self._job_estimates = estimates
+        self._estimates.end_round()
         self._reported = {uid: v for uid, v in self._reported.items() if uid in live}
         self._failed = {uid: v for uid, v in self._failed.items() if uid in live}
-        if len(self._estimates) > len(estimates):
-            wanted = {entry[3] for entry in estimates.values()}
-            self._estimates = {key: v for key, v in self._estimates.items() if key in wanted}
         jobs.extend(self._gone_jobs(seen, costs, now))
         return jobs
 
@@ -299,34 +284,6 @@ class Agent:
                     "cost_usd": cost,
                 }
             )
-
-    def _job_estimate(
-        self, uid: str, kept: dict[str, tuple[WorkloadSpec, str, int, str, EstimateAnswer]], facts: JobFacts
-    ) -> EstimateAnswer:
-        """The estimate for the hardware the workload holds, asked again only when its spec object or hardware
-        changed (building the estimator's cache key, a JSON dump of the spec, was ~10 ms a tick at 1,000 jobs)."""
-        hardware = needs_estimate(facts)
-        assert hardware is not None
-        gpu_model, gpus = hardware
-        spec = facts.parsed.spec
-        cached = self._job_estimates.get(uid)
-        if cached is None or cached[0] is not spec or cached[1] != gpu_model or cached[2] != gpus:
-            key = EstimateKey(spec=spec, gpu_model=gpu_model, gpus=gpus)
-            cached = (spec, gpu_model, gpus, key.cache_key, self._estimate(key))
-        kept[uid] = cached
-        return cached[4]
-
-    def _estimate(self, key: EstimateKey) -> EstimateAnswer:
-        cache_key = key.cache_key
-        if cache_key not in self._estimates:
-            try:
-                self._estimates[cache_key] = estimate_workload(key)
-            except Exception as exc:  # an estimator bug must not stop accounting
-                log.exception("estimate failed for %s", cache_key)
-                self._estimates[cache_key] = AnnotationProblem(
-                    annotation="trainspend.io/model", value="", message=str(exc)
-                )
-        return self._estimates[cache_key]
 
     def _report(self, workload: WorkloadInfo, problems: Sequence[AnnotationProblem]) -> None:
         if not problems:
