@@ -5,6 +5,7 @@ pytest_plugins = [
     "tests.fixtures.apiserver",
     "tests.fixtures.receivers",
     "tests.fixtures.postgres",
+    "tests.fixtures.dcgm_exporter",
 ]
 
 import pytest  # noqa: E402  (after pytest_plugins, which must come first for readers of this file)
@@ -23,7 +24,7 @@ def pytest_configure(config: pytest.Config) -> None:
 # remembering a `pytestmark`.
 _INTEGRATION_DIRS = ("integration", "e2e")
 _SERVER_FIXTURES = frozenset(
-    {"postgres_server", "postgres_url", "moto_server", "moto_url", "apiserver", "receiver", "server"}
+    {"postgres_server", "postgres_url", "moto_server", "moto_url", "apiserver", "receiver", "server", "dcgm_exporter"}
 )
 
 

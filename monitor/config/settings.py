@@ -132,9 +132,16 @@ class StoreSettings(Section):
     )
 
 
-# A budget name becomes part of CloudWatch alarm names and a metric label value: a DNS-label shape keeps both valid.
-_BUDGET_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_BUDGET_NAME_MAX = 63
+# RFC 1123 DNS labels: Kubernetes namespaces, Service and port names are such labels, and a budget name, which becomes
+# part of CloudWatch alarm names and a metric label value, has the same shape to keep both valid.
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_LABEL_MAX = 63
+
+
+def _is_dns_label(value: str) -> bool:
+    return len(value) <= _DNS_LABEL_MAX and _DNS_LABEL.match(value) is not None
+
+
 # A bearer token: long enough not to be guessed (openssl rand -hex 16 gives 32), short enough for one header.
 _TOKEN_MIN_CHARS = 16
 _TOKEN_MAX_CHARS = 1024
@@ -180,9 +187,9 @@ class BudgetSettings(Section):
     @classmethod
     def _dns_label_name(cls, value: str) -> str:
         """The name goes into alarm names (`trainspend-<cluster>-<budget>-<pct>`) and the `budget` label."""
-        if len(value) > _BUDGET_NAME_MAX or not _BUDGET_NAME.match(value):
+        if not _is_dns_label(value):
             raise ValueError(
-                f"budgets[].name={value!r}: use at most {_BUDGET_NAME_MAX} lower-case letters, digits and '-', "
+                f"budgets[].name={value!r}: use at most {_DNS_LABEL_MAX} lower-case letters, digits and '-', "
                 "starting and ending with a letter or digit, e.g. 'nlp-monthly'"
             )
         return value
@@ -241,6 +248,18 @@ class DcgmSettings(Section):
         default_factory=list,
         description="dcgm-exporter /metrics URLs to scrape directly when prometheus_url is not set",
     )
+    service: str | None = Field(
+        default=None,
+        max_length=127,
+        description="NAMESPACE/NAME of dcgm-exporter's Service (the GPU Operator's: gpu-operator/nvidia-dcgm-exporter)"
+        " to scrape its ready pods directly, found each read from the Service's EndpointSlices, when prometheus_url "
+        "is not set (instead of a fixed endpoints list; the chart grants list on EndpointSlices in that namespace)",
+    )
+    service_port: str = Field(
+        default="gpu-metrics",
+        max_length=63,
+        description="the Service port to scrape, by name (the GPU Operator's is gpu-metrics) or number",
+    )
     metric: _DCGM_METRICS = Field(
         default="DCGM_FI_DEV_GPU_UTIL",
         description="DCGM_FI_DEV_GPU_UTIL (percent of time a kernel ran; in dcgm-exporter's default counters) or "
@@ -266,12 +285,40 @@ class DcgmSettings(Section):
                 )
         return value
 
+    @field_validator("service")
+    @classmethod
+    def _service_ref(cls, value: str | None) -> str | None:
+        parts = value.split("/") if value is not None else []
+        if value is not None and (len(parts) != 2 or not all(_is_dns_label(part) for part in parts)):
+            raise ValueError(
+                f"dcgm.service: {value[:200]!r} is not NAMESPACE/NAME of a Service; "
+                "e.g. gpu-operator/nvidia-dcgm-exporter"
+            )
+        return value
+
+    @field_validator("service_port")
+    @classmethod
+    def _port_ref(cls, value: str) -> str:
+        number = value.isdigit() and 0 < int(value) < 65536
+        if not number and (value.isdigit() or not _is_dns_label(value)):
+            raise ValueError(
+                f"dcgm.service_port: {value!r} is neither a port name (lowercase letters, digits, '-') nor a port "
+                "number 1-65535; the GPU Operator's is gpu-metrics (9400)"
+            )
+        return value
+
     @model_validator(mode="after")
     def _somewhere_to_read(self) -> DcgmSettings:
-        if self.enabled and not self.prometheus_url and not self.endpoints:
+        if self.enabled and not self.prometheus_url and not self.endpoints and not self.service:
             raise ValueError(
-                "dcgm.enabled=true needs dcgm.prometheus_url (a Prometheus scraping dcgm-exporter) or dcgm.endpoints "
+                "dcgm.enabled=true needs dcgm.prometheus_url (a Prometheus scraping dcgm-exporter), dcgm.service "
+                "(dcgm-exporter's Service, e.g. gpu-operator/nvidia-dcgm-exporter) or dcgm.endpoints "
                 "(dcgm-exporter /metrics URLs)"
+            )
+        if self.endpoints and self.service:
+            raise ValueError(
+                f"dcgm.endpoints and dcgm.service ({self.service}) are both set: scrape the Service's pods (leave "
+                "endpoints empty) or the listed URLs (leave service unset), not both"
             )
         return self
 

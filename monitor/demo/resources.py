@@ -31,6 +31,8 @@ BUILTIN_TYPES: tuple[ResourceType, ...] = (
     ResourceType("", "v1", "namespaces", "Namespace", namespaced=False),
     ResourceType("batch", "v1", "jobs", "Job", namespaced=True),
     ResourceType("coordination.k8s.io", "v1", "leases", "Lease", namespaced=True),
+    # dcgm-exporter's pods behind its Service (dcgm.service): read, never watched
+    ResourceType("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", namespaced=True),
 )
 
 # Training CRDs by API group, with the versions their operators serve today (Kubeflow training-operator v1,

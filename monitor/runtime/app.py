@@ -11,6 +11,7 @@ from estimator.catalog.offers import embedded_offers
 from monitor.adapters.cloudwatch.factory import build_publisher, build_reconciler
 from monitor.adapters.dcgm.factory import build_utilization
 from monitor.adapters.kube.client import ApiClient, build_api_client
+from monitor.adapters.kube.endpoints import ServiceEndpoints
 from monitor.adapters.kube.events import KubeEventRecorder
 from monitor.adapters.kube.kueue import LOCAL_QUEUES_KEY
 from monitor.adapters.kube.leader import LeaseElector
@@ -51,7 +52,11 @@ def build_daemon(settings: Settings, clock: Clock, api_client: ApiClient | None 
         clock,
         settings.pricing.refresh_seconds,
     )
-    utilization = build_utilization(settings.dcgm)
+    dcgm = settings.dcgm
+    pods = (
+        ServiceEndpoints(api, dcgm.service, dcgm.service_port, dcgm.request_timeout_seconds) if dcgm.service else None
+    )
+    utilization = build_utilization(dcgm, pods.urls if pods is not None else None)
     budgets = tuple(BudgetSpec.model_validate(b.model_dump()) for b in settings.budgets)
     events = KubeEventRecorder(api, clock.now)
     agent = Agent(

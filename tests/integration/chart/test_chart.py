@@ -225,6 +225,35 @@ def test_dcgm_settings_reach_the_config_and_open_egress_to_prometheus_and_dcgm_e
     )
 
 
+def test_dcgm_service_grants_list_on_endpointslices_in_its_namespace_only() -> None:
+    def endpoint_rules(extra: list[str]) -> list[tuple[str, str, dict[str, Any]]]:
+        return [
+            (d["kind"], d["metadata"].get("namespace", ""), rule)
+            for d in _render(extra)
+            if d["kind"] in {"ClusterRole", "Role"}
+            for rule in d["rules"]
+            if "endpointslices" in rule["resources"]
+        ]
+
+    assert endpoint_rules([]) == []  # DCGM off: no access to any EndpointSlice
+    on = ["--set", "config.dcgm.enabled=true", "--set", "config.dcgm.service=gpu-operator/nvidia-dcgm-exporter"]
+    ((kind, namespace, rule),) = endpoint_rules(on)
+    assert (kind, namespace, rule["apiGroups"], rule["verbs"]) == (
+        "Role",
+        "gpu-operator",
+        ["discovery.k8s.io"],
+        ["list"],
+    )
+    binding = next(d for d in _render(on) if d["kind"] == "RoleBinding" and "dcgm" in d["metadata"]["name"])
+    assert binding["metadata"]["namespace"] == "gpu-operator"
+    assert binding["subjects"][0]["namespace"] == "trainspend"  # the release's service account
+    cm = next(d for d in _render(on) if d["kind"] == "ConfigMap")
+    dcgm = yaml.safe_load(cm["data"]["config.yaml"])["dcgm"]
+    assert (dcgm["service"], dcgm["service_port"]) == ("gpu-operator/nvidia-dcgm-exporter", "gpu-metrics")
+    prometheus = [*on, "--set", "config.dcgm.prometheus_url=http://prom.monitoring:9090"]
+    assert endpoint_rules(prometheus) == []  # read from Prometheus: the Service is not listed
+
+
 def test_postgres_url_comes_from_a_secret() -> None:
     docs = _render(["--set", "externalDatabase.existingSecret=db"])
     assert not [d for d in docs if d["kind"] == "PersistentVolumeClaim"]

@@ -6,12 +6,8 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -30,7 +26,6 @@ from tests.fakes.store import MemoryStore
 from tests.fixtures.apiserver import eventually
 from tests.fixtures.binaries import require_binary
 
-PAGE = (Path(__file__).resolve().parents[2] / "data" / "dcgm" / "dcgm-exporter-h100-node.prom").read_bytes()
 LLAMA = ("ml-research", "llama-master-0")
 EVAL = ("research", "eval-0")
 
@@ -42,31 +37,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def exporter() -> Iterator[str]:
-    """A fake dcgm-exporter: the fixture page at /metrics, 404 elsewhere."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path != "/metrics":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-            self.send_header("Content-Length", str(len(PAGE)))
-            self.end_headers()
-            self.wfile.write(PAGE)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+def exporter(dcgm_exporter: str) -> str:
+    """A fake dcgm-exporter (tests/fixtures/dcgm_exporter.py)."""
+    return dcgm_exporter
 
 
 @pytest.fixture(scope="module")
