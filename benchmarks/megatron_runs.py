@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from benchmarks.ampere_fit import _gpt
 from estimator.catalog.gpus import gpu
 from estimator.models import Checkpointing, Hardware, LayerKernels, ModelArch, Parallelism, TrainingRun
-from estimator.throughput import training_time
+from estimator.step_phases import StepConstants
+from estimator.throughput import FITTED, training_time
 
 TOKENS = 3e11
 SEQ = 2048
@@ -55,8 +56,13 @@ class PublishedRun:
     gpus: int
     published_gpu_hours: float
 
-    def predicted_gpu_hours(self) -> float:
-        return training_time(self.arch, self.run, Hardware(gpu=gpu("A100-SXM-80GB"), count=self.gpus)).gpu_hours
+    def predicted_gpu_hours(self, constants: StepConstants = FITTED) -> float:
+        hw = Hardware(gpu=gpu("A100-SXM-80GB"), count=self.gpus)
+        return training_time(self.arch, self.run, hw, constants).gpu_hours
+
+    def error(self, constants: StepConstants = FITTED) -> float:
+        """Predicted / published GPU-hours − 1 (with `constants`: a refit's, for the leave-one-group-out checks)."""
+        return self.predicted_gpu_hours(constants) / self.published_gpu_hours - 1
 
 
 def published_gpu_hours(hidden: int, layers: int, tflops: float) -> float:
