@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from monitor.core.domain.result import WorkloadStatus
+from monitor.core.domain.undo import restore
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,7 @@ class ProjectionPoints:
 
     def revert(self) -> None:
         """The last `due`'s points were not saved after all: each Job's last kept point is what it was before."""
-        for uid, before in self._before.items():
-            if before is None:
-                self._kept.pop(uid, None)
-            else:
-                self._kept[uid] = before
+        restore(self._kept, self._before)
         self._before = {}
 
     def _moved(self, last: _Point, point: _Point) -> bool:

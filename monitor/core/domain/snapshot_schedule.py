@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from monitor.core.domain.result import WorkloadStatus
+from monitor.core.domain.undo import restore
 
 _Material = tuple[object, ...]
 
@@ -68,9 +69,5 @@ class SnapshotSchedule:
 
     def revert(self) -> None:
         """The last `due`'s jobs were not saved after all: they count as what they were before it."""
-        for uid, before in self._before.items():
-            if before is None:
-                self._saved.pop(uid, None)
-            else:
-                self._saved[uid] = before
+        restore(self._saved, self._before)
         self._before = {}

@@ -9,21 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimator.catalog.gpus import gpu
-from estimator.models import Hardware, ModelArch, TrainingRun
+from estimator.models import Hardware, TrainingRun
 from estimator.step_phases import micro_batch_phases
 from estimator.throughput import FITTED, optimizer_seconds, training_time
+from tests.unit.estimator.h100_rows import h100_rows
 
 H100 = gpu("H100-SXM")
-# The 125M shape of the public H100 measurements (hidden 768, 12 layers, 12 heads, intermediate 2048, vocab 32000).
-SMALL = ModelArch(
-    vocab_size=32000,
-    hidden_size=768,
-    num_layers=12,
-    num_heads=12,
-    num_kv_heads=12,
-    head_dim=64,
-    intermediate_size=2048,
-)
+# The 125M shape of the public H100 measurements (tests/data/h100_measurements.jsonl), read from its rows.
+SMALL = next(row.arch for row in h100_rows() if row.case_id.split("|")[1] == "125M")
 
 
 @settings(max_examples=30, deadline=None)
